@@ -1,0 +1,65 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// swift-kd: a remote kernel-debugging lab. See README.md.
+// No SwiftNIO anywhere in the graph: the server runs on Dispatch sockets and libssl.
+
+let package = Package(
+  name: "swift-kd",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "kdserver", targets: ["kdserver"]),
+    .executable(name: "kd", targets: ["kd"]),
+    .library(name: "KDClient", targets: ["KDClient"]),
+    .library(name: "KDProtocol", targets: ["KDProtocol"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+  ],
+  targets: [
+    // C system libraries, each a module map plus a small shim.
+    .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CUnicorn", path: "Sources/CUnicorn", pkgConfig: "unicorn", providers: [.apt(["libunicorn-dev"])]),
+    .systemLibrary(name: "CCapstone", path: "Sources/CCapstone", pkgConfig: "capstone", providers: [.apt(["libcapstone-dev"])]),
+    .systemLibrary(name: "CEdit", path: "Sources/CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+
+    // Sans-IO wire protocol: bytes in, messages out.
+    .target(name: "KDProtocol", path: "Sources/Protocol"),
+    // The simulated 32-bit kernel: Unicorn-run driver code, pools, modules, threads, breakpoints.
+    .target(name: "KDKernel", dependencies: ["CUnicorn"], path: "Sources/Kernel", resources: [.copy("Scenarios")]),
+    // TLS over non-blocking Dispatch sockets, shared by the server and the client.
+    .target(name: "KDTransport", dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")], path: "Sources/Transport"),
+    .target(
+      name: "KDServer",
+      dependencies: [
+        "KDProtocol", "KDKernel", "KDTransport",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .target(
+      name: "KDClient",
+      dependencies: [
+        "KDProtocol", "KDTransport", "CCapstone", "CEdit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(name: "kdserver", dependencies: ["KDServer"]),
+    .executableTarget(name: "kd", dependencies: ["KDClient", "KDServer"]),
+    // libFuzzer target for the frame and payload decoders (see docs/PROTOCOL.md, "Fuzzing").
+    .executableTarget(name: "KDProtocolFuzz", dependencies: ["KDProtocol"], path: "Sources/ProtocolFuzz"),
+
+    .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
+    .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),
+    .testTarget(name: "KDTransportTests", dependencies: ["KDTransport"], path: "Tests/TransportTests"),
+    .testTarget(name: "KDServerTests", dependencies: ["KDServer"], path: "Tests/KDServerTests"),
+    .testTarget(name: "KDClientTests", dependencies: ["KDClient", "KDServer"], path: "Tests/KDClientTests"),
+  ]
+)
+
+// One settings loop for every Swift target.
+for target in package.targets where target.type != .system {
+  var settings = target.swiftSettings ?? []
+  settings.append(.swiftLanguageMode(.v6))
+  settings.append(.treatAllWarnings(as: .error))
+  target.swiftSettings = settings
+}

@@ -1,0 +1,2 @@
+import KDClient
+print("kd: not yet implemented")

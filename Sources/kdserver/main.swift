@@ -1,0 +1,2 @@
+import KDServer
+print("kdserver: not yet implemented")
