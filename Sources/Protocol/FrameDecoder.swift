@@ -41,7 +41,8 @@ public struct FrameDecoder: Sendable {
     let type = PacketType(rawValue: u16(at: 4))
     let byteCount = Int(u16(at: 6))
     if leader != .data && byteCount != 0 {
-      throw .unexpectedValue(field: "byte count of a \(leader) packet", expected: 0, found: UInt32(byteCount), offset: 6)
+      throw .unexpectedValue(
+        field: "byte count of a \(leader) packet", expected: 0, found: UInt32(byteCount), offset: 6)
     }
     if byteCount > maxPayload {
       throw .oversized(byteCount: byteCount, limit: maxPayload, offset: 6)
@@ -53,7 +54,8 @@ public struct FrameDecoder: Sendable {
     let payloadStart = start + Frame.headerSize
     let payload = Array(buffer[payloadStart..<payloadStart + byteCount])
     if leader == .breakIn && type != .unused {
-      throw .unexpectedValue(field: "packet type of a break-in packet", expected: 0, found: UInt32(type.rawValue), offset: 4)
+      throw .unexpectedValue(
+        field: "packet type of a break-in packet", expected: 0, found: UInt32(type.rawValue), offset: 4)
     }
     let sum = kdChecksum(payload)
     if sum != checksum {

@@ -32,7 +32,9 @@ public struct GetSymbols: ManipulateBody {
   public var totalCount: UInt32
   public var symbols: [SymbolEntry]
 
-  public init(moduleBase: UInt64, startIndex: UInt32 = 0, maxEntries: UInt32, totalCount: UInt32 = 0, symbols: [SymbolEntry] = []) {
+  public init(
+    moduleBase: UInt64, startIndex: UInt32 = 0, maxEntries: UInt32, totalCount: UInt32 = 0, symbols: [SymbolEntry] = []
+  ) {
     self.moduleBase = moduleBase
     self.startIndex = startIndex
     self.maxEntries = maxEntries

@@ -71,7 +71,8 @@ public struct Hello: Equatable, Sendable {
     }
     try r.reserved32()
     if r.remaining != nameLength + tokenLength {
-      throw .lengthMismatch(field: "hello strings", expected: nameLength + tokenLength, found: r.remaining, offset: nameAt)
+      throw .lengthMismatch(
+        field: "hello strings", expected: nameLength + tokenLength, found: r.remaining, offset: nameAt)
     }
     clientName = try r.utf8(nameLength, field: "ClientName")
     token = try r.bytes(tokenLength)

@@ -85,7 +85,8 @@ public struct HelloReply: Equatable, Sendable {
     try r.reserved16()
     let eventLength = Int(try r.u32())
     if r.remaining != nameLength + eventLength {
-      throw .lengthMismatch(field: "hello reply strings", expected: nameLength + eventLength, found: r.remaining, offset: nameAt)
+      throw .lengthMismatch(
+        field: "hello reply strings", expected: nameLength + eventLength, found: r.remaining, offset: nameAt)
     }
     serverName = try r.utf8(nameLength, field: "ServerName")
     if eventLength > 0 {

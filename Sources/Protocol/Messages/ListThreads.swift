@@ -52,7 +52,8 @@ public struct ListThreads: ManipulateBody {
     try u.reserved(u.remaining)
     var d = d
     if d.remaining != returned * ThreadEntry.size {
-      throw .lengthMismatch(field: "ReturnedCount", expected: returned * ThreadEntry.size, found: d.remaining, offset: countAt)
+      throw .lengthMismatch(
+        field: "ReturnedCount", expected: returned * ThreadEntry.size, found: d.remaining, offset: countAt)
     }
     threads = []
     for _ in 0..<returned {

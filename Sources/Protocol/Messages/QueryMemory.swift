@@ -24,7 +24,9 @@ public struct QueryMemory: ManipulateBody {
   public var protection: UInt32
   public var kind: Kind
 
-  public init(address: UInt64, regionBase: UInt64 = 0, regionSize: UInt64 = 0, protection: UInt32 = 0, kind: Kind = .unmapped) {
+  public init(
+    address: UInt64, regionBase: UInt64 = 0, regionSize: UInt64 = 0, protection: UInt32 = 0, kind: Kind = .unmapped
+  ) {
     self.address = address
     self.regionBase = regionBase
     self.regionSize = regionSize

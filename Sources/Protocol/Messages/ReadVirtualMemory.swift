@@ -26,7 +26,8 @@ public struct ReadVirtualMemory: ManipulateBody {
     try u.reserved(u.remaining)
     data = d.bytes
     if data.count != Int(actualBytesRead) && !data.isEmpty {
-      throw .lengthMismatch(field: "ActualBytesRead", expected: Int(actualBytesRead), found: data.count, offset: actualAt)
+      throw .lengthMismatch(
+        field: "ActualBytesRead", expected: Int(actualBytesRead), found: data.count, offset: actualAt)
     }
   }
 

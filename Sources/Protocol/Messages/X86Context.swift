@@ -16,7 +16,10 @@ public struct X86Context: Equatable, Sendable {
     (eax, ebx, ecx, edx, esi, edi, ebp, esp) =
       (registers[0], registers[1], registers[2], registers[3], registers[4], registers[5], registers[6], registers[7])
     (eip, eflags, cs, ss, ds, es, fs, gs) =
-      (registers[8], registers[9], registers[10], registers[11], registers[12], registers[13], registers[14], registers[15])
+      (
+        registers[8], registers[9], registers[10], registers[11], registers[12], registers[13], registers[14],
+        registers[15]
+      )
   }
 
   public var registers: [UInt32] { [eax, ebx, ecx, edx, esi, edi, ebp, esp, eip, eflags, cs, ss, ds, es, fs, gs] }
