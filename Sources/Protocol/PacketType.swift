@@ -29,6 +29,9 @@ public struct PacketType: RawRepresentable, Hashable, Sendable, CustomStringConv
   /// New: the sender is closing the session, with a status and a reason.
   public static let goodbye = PacketType(rawValue: 0x22)
 
+  /// New: a packet the receiver cannot serve (unknown packet type, a request out of turn); the session goes on.
+  public static let refused = PacketType(rawValue: 0x23)
+
   public var isControl: Bool { self == .acknowledge || self == .resend || self == .reset }
 
   public var description: String {
@@ -44,6 +47,7 @@ public struct PacketType: RawRepresentable, Hashable, Sendable, CustomStringConv
     case .hello: "HELLO"
     case .helloReply: "HELLO_REPLY"
     case .goodbye: "GOODBYE"
+    case .refused: "REFUSED"
     default: "packet type 0x\(String(rawValue, radix: 16))"
     }
   }

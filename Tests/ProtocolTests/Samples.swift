@@ -116,6 +116,7 @@ enum Samples {
           status: .deviceBusy, role: .none, maxPayload: 4096, breakStackFrames: 32, sessionId: 0, targetState: .running,
           serverName: "kdserver")),
       .goodbye(Goodbye(status: .systemShutdown, reason: "server shutting down")),
+      .refused(Refused(status: .notImplemented, refusedType: PacketType(rawValue: 0x55))),
       .stateChange(breakEvent),
       .stateChange(StateChange(detail: .running)),
       .stateChange(
