@@ -1,0 +1,23 @@
+/// `be IDs` / `bd IDs`: enable / disable breakpoints (a disabled one stays listed as `d` and is removed
+/// from the target's code until enabled again). Silent on success.
+enum BreakpointEnable: Command {
+  static let names = ["be", "bd"]
+  static let summary = "be|bd IDs|*   enable / disable breakpoints"
+
+  static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    let enable = inv.name.lowercased() == "be"
+    for id in try BreakpointIDList.parse(inv, existing: Array(session.breakpoints.keys)) {
+      guard var bp = session.breakpoints[id], bp.enabled != enable else { continue }
+      if enable {
+        let address = bp.address
+        bp.handle = try session.targetCall { () throws(TargetError) in try session.target.setBreakpoint(address) }
+      } else if let h = bp.handle {
+        try session.targetCall { () throws(TargetError) in try session.target.removeBreakpoint(h) }
+        bp.handle = nil
+      }
+      bp.enabled = enable
+      session.breakpoints[id] = bp
+    }
+    return TextOutput()
+  }
+}

@@ -1,0 +1,35 @@
+/// `bl`: ` 0 e 82b2f88c     0001 (0001) nt!ExAllocatePoolWithTag`.
+enum BreakpointList: Command {
+  static let names = ["bl"]
+  static let summary = "bl   list breakpoints"
+
+  struct Output: CommandOutput {
+    struct Row: Codable, Sendable {
+      var id: Int
+      var enabled: Bool
+      var address: UInt32
+      var passes: Int
+      var initialPasses: Int
+      var symbol: String?
+    }
+    var rows: [Row]
+    var lines: [String] {
+      rows.map {
+        let symbol = $0.symbol.map { " " + $0 } ?? ""
+        return "\(String($0.id).leftPadded(to: 2)) \($0.enabled ? "e" : "d") \(Hex.d8($0.address))     "
+          + "\(Hex.digits($0.passes, width: 4)) (\(Hex.digits($0.initialPasses, width: 4)))\(symbol)"
+      }
+    }
+  }
+
+  static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    var rows: [Output.Row] = []
+    for bp in session.breakpoints.values.sorted(by: { $0.id < $1.id }) {
+      rows.append(
+        .init(
+          id: bp.id, enabled: bp.enabled, address: bp.address, passes: bp.passes, initialPasses: bp.initialPasses,
+          symbol: try session.describe(bp.address)))
+    }
+    return Output(rows: rows)
+  }
+}

@@ -1,0 +1,46 @@
+/// `bp[ID] [Address [Passes]]`: a software breakpoint (kernel mode: at most 32). Silent on success;
+/// `breakpoint N redefined` when the ID or address already has one.
+enum BreakpointSet: Command {
+  static let names = ["bp"]
+  static let summary = "bp[ID] [Address [Passes]]   set a breakpoint"
+  static let limit = 32
+
+  static func matches(_ word: String) -> Bool {
+    let w = word.lowercased()
+    return w.hasPrefix("bp") && w.dropFirst(2).allSatisfy(\.isNumber)
+  }
+
+  static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    var requestedID = Int(inv.name.dropFirst(2))
+    var p = inv.parser(session)
+    p.skipSpaces()
+    let exprStart = p.position
+    let address = try p.atEnd ? session.currentContext().eip : p.parseAddress()
+    let expression = String(p.chars[exprStart..<p.position]).trimmingSpaces
+    var passes = 1
+    if !p.atEnd {
+      let at = p.position
+      let n = try p.parse()
+      guard n >= 1, n <= 0xffff_ffff else { throw .syntax(position: at) }
+      passes = Int(n)
+    }
+    try p.expectEnd()
+    var notes: [String] = []
+    if requestedID == nil, let existing = session.breakpoints.values.first(where: { $0.address == address }) {
+      requestedID = existing.id
+    }
+    if let id = requestedID, let old = session.breakpoints[id] {
+      notes.append("breakpoint \(id) redefined")
+      if let h = old.handle { try session.targetCall { () throws(TargetError) in try session.target.removeBreakpoint(h) } }
+      session.breakpoints[id] = nil
+    }
+    let id = requestedID ?? (0..<limit).first { session.breakpoints[$0] == nil } ?? limit
+    guard id < limit, session.breakpoints.count < limit else {
+      throw .message("No more breakpoints available (the kernel debugger allows \(limit))")
+    }
+    let handle = try session.targetCall { () throws(TargetError) in try session.target.setBreakpoint(address) }
+    session.breakpoints[id] = Breakpoint(
+      id: id, address: address, expression: expression, enabled: true, passes: passes, initialPasses: passes, handle: handle)
+    return TextOutput(notes)
+  }
+}

@@ -1,0 +1,22 @@
+/// `.help` (and `?` alone): every command with its syntax; marks what needs a halted target and what is
+/// ours rather than KD's.
+enum Help: Command {
+  static let names = [".help"]
+  static let summary = ".help   this list"
+
+  static func output() -> TextOutput {
+    var lines = ["Commands (KD syntax; * = needs a halted target, + = ours, not in KD):"]
+    let halted: Set<String> = ["r", "k", "u", "g", "p", "t", ".runfor"]
+    for c in CommandRegistry.commands {
+      let mark = c.names.contains { halted.contains($0) } ? "*" : c.names.contains { [".runfor", "!poolmon"].contains($0) } ? "+" : " "
+      lines.append(" \(mark) \(c.summary)")
+    }
+    lines.append("Expressions are MASM, radix 16: nt!Symbol+0x10, poi(addr), ' cbA' = 0x20636241, 0n10 decimal.")
+    lines.append("Several commands on one line: separate with ';'. ENTER repeats d*, u, p, t. Ctrl+C breaks in.")
+    return TextOutput(lines)
+  }
+
+  static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    output()
+  }
+}

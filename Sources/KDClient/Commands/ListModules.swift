@@ -1,0 +1,96 @@
+/// `lm [v] [o] [l] [sm] [m Pattern] [a Address]`: the loaded modules, x86 layout.
+enum ListModules: Command {
+  static let names = ["lm", "lmv", "lmo", "lml", "lmvm", "lmm", "lma"]
+  static let summary = "lm [v] [l] [sm] [m Pattern] [a Address]   list loaded modules"
+
+  static func matches(_ word: String) -> Bool {
+    let w = word.lowercased()
+    return w.hasPrefix("lm") && w.dropFirst(2).allSatisfy { "voltkuecsmfipnda1".contains($0) }
+  }
+
+  struct Row: Codable, Sendable {
+    var start: UInt32
+    var end: UInt32
+    var name: String
+    var image: String
+    var path: String
+    var symbolsLoaded: Bool
+    var symbolCount: Int
+    var timeDateStamp: UInt32
+    var checkSum: UInt32
+
+    init(_ m: Module) {
+      start = m.base
+      end = m.end
+      name = m.name
+      image = m.imageName
+      path = m.fullPath
+      symbolsLoaded = m.symbols != nil
+      symbolCount = m.symbols?.count ?? 0
+      timeDateStamp = m.timeDateStamp
+      checkSum = m.checkSum
+    }
+  }
+
+  struct Output: CommandOutput {
+    var rows: [Row]
+    var verbose: Bool
+
+    var header: [String] { ["start    end        module name"] }
+
+    var lines: [String] {
+      var out = header
+      for r in rows {
+        let status = r.symbolsLoaded ? "(export symbols)" : "(deferred)"
+        let image = r.symbolsLoaded ? r.image : ""
+        var line = "\(Hex.d8(r.start)) \(Hex.d8(r.end))   \(r.name.rightPadded(to: 12)) \(status.rightPadded(to: 23))\(image)"
+        while line.hasSuffix(" ") { line.removeLast() }
+        out.append(line)
+        if verbose {
+          out.append("    Image path: \(r.path)")
+          out.append("    Image name: \(r.image)")
+          out.append("    Timestamp:        \(Hex.d8(r.timeDateStamp).uppercased())")
+          out.append("    CheckSum:         \(Hex.d8(r.checkSum).uppercased())")
+        }
+      }
+      return out
+    }
+  }
+
+  static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    try session.ensureModules()
+    var options = String(inv.name.lowercased().dropFirst(2))
+    var pattern: Wildcard?
+    var address: UInt32?
+    var p = inv.parser(session)
+    while !p.atEnd {
+      let at = p.position
+      let c = Character(p.chars[p.position].lowercased())
+      if c == "m" {
+        p.position += 1
+        p.skipSpaces()
+        let start = p.position
+        while p.position < p.chars.count, p.chars[p.position] != " " { p.position += 1 }
+        guard p.position > start else { throw .syntax(position: at) }
+        pattern = Wildcard(String(p.chars[start..<p.position]), caseInsensitive: true)
+      } else if c == "a" {
+        p.position += 1
+        address = try p.parseAddress()
+      } else if c.isLetter {
+        options.append(c)
+        p.position += 1
+      } else {
+        throw .syntax(position: at)
+      }
+    }
+    if options.hasSuffix("m") && pattern == nil {
+      throw .syntax(position: inv.argumentsStart)
+    }
+    var modules = session.symbols.modules
+    if let pattern { modules = modules.filter { pattern.matches($0.name) } }
+    if let address { modules = modules.filter { $0.contains(address) } }
+    if options.contains("l") { modules = modules.filter { $0.symbols != nil } }
+    if options.contains("sm") { modules.sort { $0.name.lowercased() < $1.name.lowercased() } }
+    return Output(rows: modules.map(Row.init), verbose: options.contains("v"))
+  }
+}

@@ -1,0 +1,41 @@
+/// `ln Address`: the nearest symbols before and after an address.
+enum ListNearest: Command {
+  static let names = ["ln"]
+  static let summary = "ln Address   list the nearest symbols"
+
+  struct Output: CommandOutput {
+    var address: UInt32
+    var before: String?
+    var beforeAddress: UInt32?
+    var after: String?
+    var afterAddress: UInt32?
+    var exact: Bool
+
+    var lines: [String] {
+      guard let before, let beforeAddress else { return [] }
+      var line = "(\(Hex.d8(beforeAddress)))   \(before)"
+      if let after, let afterAddress { line += "  |  (\(Hex.d8(afterAddress)))   \(after)" }
+      var out = [line]
+      if exact {
+        out.append("Exact matches:")
+        out.append("    \(before) = <no type information>")
+      }
+      return out
+    }
+  }
+
+  static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    var p = inv.parser(session)
+    let a = try p.atEnd ? session.currentContext().eip : p.parseAddress()
+    try p.expectEnd()
+    _ = try session.describe(a)
+    guard let near = session.symbols.nearest(a) else { return Output(address: a, exact: false) }
+    let m = near.module
+    let beforeAddress = near.symbol?.address ?? m.base
+    let beforeName = SymbolTable.spell(m.name, near.symbol?.name, 0)
+    return Output(
+      address: a, before: beforeName + (a == beforeAddress ? "" : "+0x" + String(a - beforeAddress, radix: 16)),
+      beforeAddress: a, after: near.next.map { SymbolTable.spell(m.name, $0.name, 0) + "-0x" + String($0.address - a, radix: 16) },
+      afterAddress: near.next.map { _ in a }, exact: a == beforeAddress && near.symbol != nil)
+  }
+}

@@ -1,0 +1,82 @@
+/// `!poolused [Flags [TagString]]`: outstanding allocations and bytes per tag from nt!PoolTrackTable
+/// (one bulk read), legacy x86 layout. Flags: 1 verbose, 2 sort by nonpaged bytes, 4 by paged bytes,
+/// 8 session pool.
+enum PoolUsed: Command {
+  static let names = ["!poolused"]
+  static let summary = "!poolused [Flags [Tag]]   pool usage per tag (1 verbose, 2/4 sort nonpaged/paged, 8 session)"
+
+  struct Output: CommandOutput {
+    enum Sort: String, Codable, Sendable {
+      case tag, nonPagedBytes, pagedBytes
+    }
+    var sort: Sort
+    var verbose: Bool
+    var entries: [PoolTrackerEntry]
+
+    var lines: [String] {
+      let n = { (v: UInt32) in String(v).leftPadded(to: 8) }
+      var out: [String] = []
+      switch sort {
+      case .tag: out.append("   Sorting by Tag")
+      case .nonPagedBytes: out.append("   Sorting by NonPaged Pool Consumed")
+      case .pagedBytes: out.append("   Sorting by Paged Pool Consumed")
+      }
+      out.append("")
+      out.append("  Pool Used:")
+      if verbose {
+        out.append("            NonPaged                                   Paged")
+        out.append(" Tag    Allocs    Frees     Diff     Used   Allocs    Frees     Diff     Used")
+        for e in entries {
+          out.append(
+            " \(e.tagText) \(n(e.nonPagedAllocs)) \(n(e.nonPagedFrees)) \(n(e.nonPagedOutstanding)) \(n(e.nonPagedBytes))"
+              + " \(n(e.pagedAllocs)) \(n(e.pagedFrees)) \(n(e.pagedOutstanding)) \(n(e.pagedBytes))")
+        }
+      } else {
+        out.append("            NonPaged            Paged")
+        out.append(" Tag    Allocs     Used    Allocs     Used")
+        for e in entries {
+          out.append(" \(e.tagText) \(n(e.nonPagedOutstanding)) \(n(e.nonPagedBytes))  \(n(e.pagedOutstanding)) \(n(e.pagedBytes))")
+        }
+      }
+      let t = totals
+      out.append(" TOTAL    \(n(t.0)) \(n(t.1))  \(n(t.2)) \(n(t.3))")
+      return out
+    }
+
+    var totals: (UInt32, UInt32, UInt32, UInt32) {
+      entries.reduce((0, 0, 0, 0)) {
+        ($0.0 &+ $1.nonPagedOutstanding, $0.1 &+ $1.nonPagedBytes, $0.2 &+ $1.pagedOutstanding, $0.3 &+ $1.pagedBytes)
+      }
+    }
+
+    enum CodingKeys: String, CodingKey { case sort, verbose, entries }
+  }
+
+  static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    let words = inv.arguments.split(separator: " ").map(String.init)
+    guard words.count <= 2 else { throw .syntax(position: inv.argumentsStart) }
+    var flags: UInt64 = 0
+    if let f = words.first {
+      var p = ExpressionParser(f, context: session)
+      flags = try p.parse()
+    }
+    guard flags & 0x6 != 0x6 else { throw .message("Flags 0x2 and 0x4 are mutually exclusive") }
+    if flags & 0x8 != 0 { throw .message("Session pool is not tracked on this target (no session pools)") }
+    var matcher: PoolData.TagMatcher?
+    if words.count == 2 {
+      guard let m = PoolData.TagMatcher(words[1]) else { throw .syntax(position: inv.argumentsStart) }
+      matcher = m
+    }
+    let verbose = flags & 1 != 0
+    var entries = try PoolData.trackTable(session)
+    if let matcher { entries = entries.filter { matcher.matches($0.tag) } }
+    if !verbose { entries = entries.filter { $0.nonPagedBytes != 0 || $0.pagedBytes != 0 } }
+    let sort: Output.Sort = flags & 2 != 0 ? .nonPagedBytes : flags & 4 != 0 ? .pagedBytes : .tag
+    switch sort {
+    case .tag: entries.sort { Array($0.tagText.utf8).lexicographicallyPrecedes(Array($1.tagText.utf8)) }
+    case .nonPagedBytes: entries.sort { ($0.nonPagedBytes, $1.tag) > ($1.nonPagedBytes, $0.tag) }
+    case .pagedBytes: entries.sort { ($0.pagedBytes, $1.tag) > ($1.pagedBytes, $0.tag) }
+    }
+    return Output(sort: sort, verbose: verbose, entries: entries)
+  }
+}

@@ -1,0 +1,89 @@
+/// `s [-b|-w|-d|-q|-a|-u] Range Pattern`: every hit in the range (the target's search primitive does the
+/// scanning), printed as a `db`/`dw`/`dc`/`dq` line at the hit as KD does.
+enum SearchMemory: Command {
+  static let names = ["s"]
+  static let summary = "s [-b|-w|-d|-q|-a|-u] Range Pattern   search memory"
+
+  struct Output: CommandOutput {
+    var hits: [UInt32]
+    var display: [DisplayMemory.Output]
+    var lines: [String] { display.flatMap { Array($0.lines.prefix(1)) } }
+    enum CodingKeys: String, CodingKey { case hits }
+  }
+
+  static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    var p = inv.parser(session)
+    p.skipSpaces()
+    var kind = "b"
+    if p.position < p.chars.count, p.chars[p.position] == "-" {
+      let at = p.position
+      p.position += 1
+      var flag = ""
+      while p.position < p.chars.count, p.chars[p.position].isLetter {
+        flag.append(p.chars[p.position])
+        p.position += 1
+      }
+      guard ["b", "w", "d", "q", "a", "u"].contains(flag.lowercased()) else { throw .syntax(position: at) }
+      kind = flag.lowercased()
+    }
+    let unit = ["w": 2, "u": 2, "d": 4, "q": 8][kind] ?? 1
+    let range = try RangeArgument.parse(&p, unitSize: unit, defaultCount: 0, defaultStart: nil)
+    guard range.count > 0 else { throw .syntax(position: p.position) }
+    let pattern = try parsePattern(&p, kind: kind, unit: unit)
+    let length = UInt32(truncatingIfNeeded: range.count * unit)
+    var hits: [UInt32] = []
+    var from = range.start
+    let end = UInt64(range.start) + UInt64(length)
+    while UInt64(from) < end, hits.count < 4096 {
+      let remaining = UInt32(end - UInt64(from))
+      guard
+        let hit = try session.targetCall({ () throws(TargetError) in
+          try session.target.search(from: from, length: remaining, pattern: pattern)
+        })
+      else { break }
+      hits.append(hit)
+      from = hit &+ 1
+      if from == 0 { break }
+    }
+    let format = ["b": "db", "a": "db", "w": "dw", "u": "dw", "d": "dc", "q": "dq"][kind] ?? "db"
+    var display: [DisplayMemory.Output] = []
+    for h in hits {
+      let perLine = 16 / unit
+      let bytes = try session.readBytes(h, count: perLine * unit)
+      let values: [UInt64?] = (0..<perLine).map { i in
+        let slice = bytes[(i * unit)..<(i * unit + unit)]
+        if slice.contains(where: { $0 == nil }) { return nil }
+        return slice.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element!) << (8 * UInt64($1.offset)) }
+      }
+      display.append(DisplayMemory.Output(format: format, address: h, unitSize: unit, values: values, strings: nil))
+    }
+    return Output(hits: hits, display: display)
+  }
+
+  private static func parsePattern(_ p: inout ExpressionParser, kind: String, unit: Int) throws(CommandError) -> [UInt8] {
+    p.skipSpaces()
+    let at = p.position
+    if kind == "a" || kind == "u" {
+      guard p.position < p.chars.count, p.chars[p.position] == "\"",
+        let close = p.chars[(at + 1)...].firstIndex(of: "\"")
+      else { throw .syntax(position: at) }
+      var bytes: [UInt8] = []
+      for c in p.chars[(at + 1)..<close] {
+        guard let a = c.asciiValue else { throw .syntax(position: at) }
+        bytes.append(a)
+        if kind == "u" { bytes.append(0) }
+      }
+      p.position = close + 1
+      try p.expectEnd()
+      guard !bytes.isEmpty else { throw .syntax(position: at) }
+      return bytes
+    }
+    var bytes: [UInt8] = []
+    while !p.atEnd {
+      let v = try p.parse()
+      bytes.append(contentsOf: littleEndianBytes(v, size: unit))
+    }
+    guard !bytes.isEmpty else { throw .syntax(position: at) }
+    return bytes
+  }
+}

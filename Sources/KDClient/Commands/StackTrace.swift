@@ -1,0 +1,70 @@
+/// `k`, `kb`, `kv`, `kp`, with `n` (frame numbers) and a hex frame count: x86 layouts
+/// (`ChildEBP RetAddr  Args to Child`). At a break the event's own stack is used (no round trip).
+enum StackTrace: Command {
+  static let names = ["k", "kb", "kv", "kp", "kn", "kbn", "kvn"]
+  static let summary = "k[b|v|p][n] [FrameCount]   stack backtrace"
+
+  static func matches(_ word: String) -> Bool {
+    let w = word.lowercased()
+    guard w.hasPrefix("k"), w != "kd" else { return false }
+    return w.dropFirst().allSatisfy { "bpvnfcl".contains($0) } && w.dropFirst().filter { "bpv".contains($0) }.count <= 1
+  }
+
+  struct Output: CommandOutput {
+    struct Frame: Codable, Sendable {
+      var childEBP: UInt32
+      var returnAddress: UInt32
+      var args: [UInt32]
+      var instructionPointer: UInt32
+      var symbol: String
+    }
+    var style: Character?
+    var numbered: Bool
+    var frames: [Frame]
+
+    var lines: [String] {
+      let withArgs = style != nil
+      var header = withArgs ? "ChildEBP RetAddr  Args to Child" : "ChildEBP RetAddr"
+      if numbered { header = " # " + header }
+      var out = [header]
+      for (i, f) in frames.enumerated() {
+        var line = numbered ? Hex.digits(i, width: 2) + " " : ""
+        line += "\(Hex.d8(f.childEBP)) \(Hex.d8(f.returnAddress)) "
+        if withArgs {
+          let args = (f.args + [0, 0, 0]).prefix(3)
+          line += args.map(Hex.d8).joined(separator: " ") + " "
+        }
+        line += f.symbol
+        if style == "v" { line += " (FPO: [Non-Fpo])" }
+        out.append(line)
+      }
+      return out
+    }
+    enum CodingKeys: String, CodingKey { case numbered, frames }
+  }
+
+  static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    let flags = inv.name.lowercased().dropFirst()
+    let style = flags.first { "bpv".contains($0) }
+    var p = inv.parser(session)
+    var maxFrames = 256
+    if !p.atEnd {
+      let at = p.position
+      let n = try p.parse()
+      guard n > 0, n <= 0xffff else { throw .syntax(position: at) }
+      maxFrames = Int(n)
+      try p.expectEnd()
+    }
+    guard let event = session.currentEvent else { throw .target(.notHalted(operation: "k")) }
+    var stack = event.stack
+    if stack.isEmpty || session.contextOverride != nil {
+      stack = try session.targetCall { () throws(TargetError) in try session.target.stackTrace(thread: nil, maxFrames: maxFrames) }
+    }
+    var frames: [Output.Frame] = []
+    for f in stack.prefix(maxFrames) {
+      let symbol = try session.describe(f.instructionPointer) ?? "0x" + Hex.d8(f.instructionPointer)
+      frames.append(.init(childEBP: f.childEBP, returnAddress: f.returnAddress, args: f.args, instructionPointer: f.instructionPointer, symbol: symbol))
+    }
+    return Output(style: style, numbered: flags.contains("n"), frames: frames)
+  }
+}

@@ -1,0 +1,37 @@
+/// Why a command failed, in KD's error forms. Positions are character offsets into the command line,
+/// so the caret lands under the offending character.
+public enum CommandError: Error, Sendable, Equatable {
+  /// `^ Syntax error in '<line>'`
+  case syntax(position: Int)
+  /// `Couldn't resolve error at '<rest of line>'`
+  case couldntResolve(position: Int)
+  /// `^ Memory access error in '<line>'`
+  case memoryAccess(position: Int)
+  /// `^ Bad register error in '<line>'`
+  case badRegister(position: Int)
+  /// `^ Operand error in '<line>'` (divide by zero and the like)
+  case operand(position: Int)
+  /// The target or the link failed.
+  case target(TargetError)
+  /// A message of the command's own (KD prints these as plain lines).
+  case message(String)
+
+  /// The text KD prints for this error after `line` was typed at a prompt `promptWidth` wide.
+  public func render(line: String, promptWidth: Int) -> String {
+    func caret(_ position: Int, _ what: String) -> String {
+      String(repeating: " ", count: promptWidth + max(0, position)) + "^ \(what) in '\(line)'"
+    }
+    switch self {
+    case .syntax(let p): return caret(p, "Syntax error")
+    case .couldntResolve(let p):
+      let chars = Array(line)
+      let rest = p < chars.count ? String(chars[p...]) : ""
+      return "Couldn't resolve error at '\(rest)'"
+    case .memoryAccess(let p): return caret(p, "Memory access error")
+    case .badRegister(let p): return caret(p, "Bad register error")
+    case .operand(let p): return caret(p, "Operand error")
+    case .target(let e): return e.description
+    case .message(let m): return m
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/// The debugger engine: runs KD command lines against a `DebugTarget` and returns structured results.
+/// Used by the console, by scripts (`-c`, `--script`, `$<`) and from Swift code. Not thread-safe: drive
+/// one `Debugger` from one thread (the interrupt hook may be called from anywhere).
+public final class Debugger {
+  let session: Session
+  private var lastRepeatable: String?
+
+  /// Stop running the rest of a line (and a script) at the first failed command.
+  public var stopOnError = false
+
+  public init(target: DebugTarget) {
+    session = Session(target: target)
+    session.runLine = { [unowned self] line in self.run(line) }
+  }
+
+  /// `kd> `, or `N: kd> ` on a multiprocessor target.
+  public var prompt: String { session.prompt }
+
+  /// True after `q` or `.detach`.
+  public var hasEnded: Bool { session.ended }
+
+  public var target: DebugTarget { session.target }
+
+  /// Polled while the target runs (after `g`, `p`, `t`): returning true breaks in (the console's Ctrl+C).
+  public var interruptRequested: () -> Bool {
+    get { session.interruptRequested }
+    set { session.interruptRequested = newValue }
+  }
+
+  /// When waiting for a break gives up (scripts' `--timeout`); nil waits forever.
+  public var deadline: ContinuousClock.Instant? {
+    get { session.deadline }
+    set { session.deadline = newValue }
+  }
+
+  /// Runs one command line: `;`-separated commands in order. An empty line repeats the last command
+  /// that KD repeats (`d*`, `u`, `p`, `t`), continuing where it stopped.
+  public func run(_ line: String) -> [CommandResult] {
+    var commands = Self.splitCommands(line)
+    if line.trimmingSpaces.isEmpty {
+      guard let last = lastRepeatable else { return [] }
+      commands = [last]
+    }
+    var results: [CommandResult] = []
+    for command in commands {
+      let r = runOne(command)
+      results.append(r)
+      if session.ended || (!r.succeeded && stopOnError) { break }
+    }
+    return results
+  }
+
+  /// Waits for the target to stop (after attaching to a running target, or a `-b` break-in) and renders
+  /// KD's break notification; nil when `timeout` passes first.
+  public func waitForBreak(timeout: Duration?) throws(TargetError) -> CommandResult? {
+    guard let event = try session.target.waitForBreak(timeout: timeout) else { return nil }
+    return notification(event)
+  }
+
+  /// Breaks into a running target and waits for the stop.
+  public func breakIn(timeout: Duration? = .seconds(10)) throws(TargetError) -> CommandResult? {
+    try session.target.breakIn()
+    return try waitForBreak(timeout: timeout)
+  }
+
+  /// KD's notification for a break event that arrived outside a command.
+  public func notification(_ event: BreakEvent) -> CommandResult {
+    session.contextOverride = nil
+    do {
+      let n = try session.notification(for: event)
+      return CommandResult(command: "", output: n, error: nil, event: event, eventLines: [])
+    } catch {
+      return CommandResult(command: "", output: nil, error: error.render(line: "", promptWidth: 0), event: event, eventLines: [])
+    }
+  }
+
+  private func runOne(_ text: String) -> CommandResult {
+    let trimmed = text.trimmingSpaces
+    let inv = Invocation.split(trimmed)
+    session.log?.write(session.prompt + trimmed + "\n")
+    let result: CommandResult
+    if trimmed.hasPrefix("$$") {
+      result = CommandResult(command: trimmed, output: TextOutput(), error: nil, event: nil, eventLines: [])
+    } else if let command = CommandRegistry.command(for: inv.name) {
+      if command.repeatsOnEnter { lastRepeatable = inv.name } else { lastRepeatable = nil }
+      do {
+        let output = try command.run(inv, in: session)
+        let event = (output as? BreakNotification)?.event
+        result = CommandResult(command: trimmed, output: output, error: nil, event: event, eventLines: [])
+      } catch {
+        result = CommandResult(
+          command: trimmed, output: nil, error: error.render(line: trimmed, promptWidth: session.promptWidth), event: nil,
+          eventLines: [])
+      }
+    } else {
+      let chars = Array(trimmed)
+      let position = inv.name.isEmpty ? 0 : min(inv.name.count - 1, chars.count)
+      let at = inv.name.hasPrefix("!") || inv.name.hasPrefix(".") ? 0 : position
+      let message: String =
+        inv.name.hasPrefix("!")
+        ? "No export \(inv.name.dropFirst()) found"
+        : CommandError.syntax(position: at).render(line: trimmed, promptWidth: session.promptWidth)
+      result = CommandResult(command: trimmed, output: nil, error: message, event: nil, eventLines: [])
+    }
+    if let log = session.log { log.write(result.text) }
+    return result
+  }
+
+  /// Splits on `;` outside quotes.
+  static func splitCommands(_ line: String) -> [String] {
+    var out: [String] = []
+    var current = ""
+    var quote: Character?
+    for c in line {
+      if let q = quote {
+        if c == q { quote = nil }
+        current.append(c)
+      } else if c == "\"" || c == "'" {
+        quote = c
+        current.append(c)
+      } else if c == ";" {
+        out.append(current)
+        current = ""
+      } else {
+        current.append(c)
+      }
+    }
+    out.append(current)
+    return out.map(\.trimmingSpaces).filter { !$0.isEmpty }
+  }
+}

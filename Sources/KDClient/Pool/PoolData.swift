@@ -1,0 +1,129 @@
+/// Reading the kernel's pool bookkeeping through memory, as a KD extension does: NtGlobalFlag, the tag
+/// tracking table, the big-page table, the pool ranges and block headers.
+enum PoolData {
+  static let taggingFlag: UInt32 = 0x400
+  static let taggingOff = "unable to get PoolTrackTable - pool tagging is disabled, enable it to use this command"
+
+  static func globalFlag(_ s: Session) throws(CommandError) -> (address: UInt32, value: UInt32) {
+    guard let a = try s.ntSymbol("NtGlobalFlag") else { throw .message("Couldn't resolve error at 'nt!NtGlobalFlag'") }
+    guard let v = try s.readU32(a) else { throw .message("Unable to read nt!NtGlobalFlag at \(Hex.d8(a))") }
+    return (a, v)
+  }
+
+  /// Reads a pointer-valued or ULONG `nt!` global.
+  static func global(_ s: Session, _ name: String) throws(CommandError) -> UInt32 {
+    guard let a = try s.ntSymbol(name) else { throw .message("Couldn't resolve error at 'nt!\(name)'") }
+    guard let v = try s.readU32(a) else { throw .message("Unable to read nt!\(name) at \(Hex.d8(a))") }
+    return v
+  }
+
+  /// The whole tracking table in one bulk read; throws KD's message when tagging is off.
+  static func trackTable(_ s: Session) throws(CommandError) -> [PoolTrackerEntry] {
+    guard try globalFlag(s).value & taggingFlag != 0 else { throw .message(taggingOff) }
+    let table = try global(s, "PoolTrackTable")
+    let count = Int(try global(s, "PoolTrackTableSize"))
+    guard table != 0, count > 0, count <= 1 << 20 else { throw .message(taggingOff) }
+    guard let bytes = try s.readExact(table, count: count * PoolTrackerEntry.size) else {
+      throw .message("unable to read PoolTrackTable at \(Hex.d8(table))")
+    }
+    return (0..<count).map { PoolTrackerEntry(bytes, at: $0 * PoolTrackerEntry.size) }.filter { $0.tag != 0 }
+  }
+
+  struct BigPage: Sendable, Codable {
+    var va: UInt32
+    var tag: UInt32
+    var pages: UInt32
+    var free: Bool { va == 0 || va & 1 != 0 }
+  }
+
+  static func bigPageTable(_ s: Session) throws(CommandError) -> (start: UInt32, end: UInt32, entries: [BigPage]) {
+    let table = try global(s, "PoolBigPageTable")
+    let count = Int(try global(s, "PoolBigPageTableSize"))
+    guard table != 0, count > 0, count <= 1 << 22 else { return (table, table, []) }
+    let bytes = try s.readBytes(table, count: count * 12)
+    var entries: [BigPage] = []
+    for i in 0..<count {
+      let slice = bytes[(i * 12)..<(i * 12 + 12)]
+      guard !slice.contains(where: { $0 == nil }) else { continue }
+      let b = slice.map { $0! }
+      entries.append(BigPage(va: b.u32(at: 0), tag: b.u32(at: 4), pages: b.u32(at: 8)))
+    }
+    return (table, table &+ UInt32(count * 12), entries)
+  }
+
+  enum PoolKind: String, Sendable, Codable {
+    case nonPaged = "NonPaged"
+    case paged = "Paged"
+  }
+
+  static func range(_ s: Session, _ kind: PoolKind) throws(CommandError) -> (start: UInt32, end: UInt32) {
+    switch kind {
+    case .nonPaged: (try global(s, "MmNonPagedPoolStart"), try global(s, "MmNonPagedPoolEnd"))
+    case .paged: (try global(s, "MmPagedPoolStart"), try global(s, "MmPagedPoolEnd"))
+    }
+  }
+
+  /// A POOL_HEADER as it sits at the start of each block.
+  struct Block: Sendable, Codable {
+    var address: UInt32
+    var previousSize: UInt32
+    var size: UInt32
+    var poolType: UInt32
+    var tag: UInt32
+    var allocated: Bool { poolType != 0 }
+    var protected: Bool { tag & 0x8000_0000 != 0 }
+    var plainTag: UInt32 { tag & 0x7fff_ffff }
+
+    init(address: UInt32, header: UInt32, tag: UInt32) {
+      self.address = address
+      previousSize = (header & 0x1ff) * 8
+      size = ((header >> 16) & 0x1ff) * 8
+      poolType = header >> 25
+      self.tag = tag
+    }
+  }
+
+  /// The blocks chained from a page start; stops at a zero or overlong size.
+  static func blocks(inPage page: UInt32, bytes: ArraySlice<UInt8?>) -> [Block] {
+    var out: [Block] = []
+    var offset = 0
+    let base = bytes.startIndex
+    while offset + 8 <= 0x1000, offset + 8 <= bytes.count {
+      let raw = bytes[(base + offset)..<(base + offset + 8)]
+      guard !raw.contains(where: { $0 == nil }) else { break }
+      let h = raw.map { $0! }
+      let block = Block(address: page &+ UInt32(offset), header: h.u32(at: 0), tag: h.u32(at: 4))
+      guard block.size > 0, offset + Int(block.size) <= 0x1000 else { break }
+      out.append(block)
+      offset += Int(block.size)
+    }
+    return out
+  }
+
+  /// A tag argument: a `0x…` value (lowercase prefix, as KD) or a string, `*`/`?` wildcards, padded to 4.
+  struct TagMatcher: Sendable {
+    let value: UInt32?
+    let pattern: Wildcard?
+    let display: String
+
+    init?(_ text: String) {
+      if text.hasPrefix("0x") {
+        guard let v = UInt32(text.dropFirst(2), radix: 16) else { return nil }
+        value = v
+        pattern = nil
+        display = Ascii.tag(v)
+      } else {
+        guard !text.isEmpty else { return nil }
+        let padded = text.contains("*") ? text : String(text.prefix(4)).rightPadded(to: 4)
+        value = nil
+        pattern = Wildcard(padded, caseInsensitive: false)
+        display = padded
+      }
+    }
+
+    func matches(_ tag: UInt32) -> Bool {
+      if let value { return tag == value }
+      return pattern?.matches(Ascii.tag(tag)) ?? false
+    }
+  }
+}

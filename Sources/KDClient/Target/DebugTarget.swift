@@ -1,0 +1,26 @@
+/// What the debugger needs from a target: a few primitives, each one round trip over the wire.
+/// The debugger does the thinking (symbols, pool walks, stack rendering); the target only serves memory,
+/// registers, breakpoints and execution control. `RemoteTarget` (KDServer side) implements it over the wire.
+public protocol DebugTarget: AnyObject {
+  /// `.running`, or `.halted` with the event that stopped it.
+  var state: TargetState { get }
+  func version() throws(TargetError) -> TargetVersion
+  /// May return fewer bytes than asked: the first unreadable byte is at `address + result.count`.
+  func readVirtual(_ address: UInt32, count: Int) throws(TargetError) -> [UInt8]
+  /// Returns how many bytes were written (fewer when the range runs into unmapped memory).
+  func writeVirtual(_ address: UInt32, _ bytes: [UInt8]) throws(TargetError) -> Int
+  /// First address in `[from, from + length)` where `pattern` starts, or nil.
+  func search(from: UInt32, length: UInt32, pattern: [UInt8]) throws(TargetError) -> UInt32?
+  func context(thread: UInt32?) throws(TargetError) -> X86Context
+  func setContext(_ c: X86Context, thread: UInt32?) throws(TargetError)
+  /// Returns a handle for `removeBreakpoint`.
+  func setBreakpoint(_ address: UInt32) throws(TargetError) -> UInt32
+  func removeBreakpoint(_ handle: UInt32) throws(TargetError)
+  func resume(singleStep: Bool) throws(TargetError)
+  func breakIn() throws(TargetError)
+  /// Blocks until the target stops; nil when `timeout` passes first.
+  func waitForBreak(timeout: Duration?) throws(TargetError) -> BreakEvent?
+  func stackTrace(thread: UInt32?, maxFrames: Int) throws(TargetError) -> [StackFrame]
+  func symbols(moduleBase: UInt32) throws(TargetError) -> [SymbolRecord]
+  func reboot() throws(TargetError)
+}
