@@ -93,7 +93,7 @@ public final class RemoteTarget: DebugTarget, Sendable {
 
   public func search(from: UInt32, length: UInt32, pattern: [UInt8]) throws(TargetError) -> UInt32? {
     let reply = try call(
-      "SearchMemory", .searchMemory(SearchMemory(address: UInt64(from), length: UInt64(length), pattern: pattern)))
+      "SearchMemory", .searchMemory(KDProtocol.SearchMemory(address: UInt64(from), length: UInt64(length), pattern: pattern)))
     if reply.status == .noMoreEntries { return nil }
     if reply.status.isError {
       throw .refused(operation: "SearchMemory", status: reply.status.rawValue, message: "\(reply.status)")
@@ -172,7 +172,7 @@ public final class RemoteTarget: DebugTarget, Sendable {
   public func reboot() throws(TargetError) {
     cachedVersion.withLock { $0 = nil }
     connection.discardEvents()
-    _ = try checked("Reboot", .reboot(Reboot()))
+    _ = try checked("Reboot", .reboot(KDProtocol.Reboot()))
   }
 }
 
