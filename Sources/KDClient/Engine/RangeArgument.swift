@@ -51,7 +51,11 @@ extension ExpressionParser {
       guard position < chars.count, chars[position] == "L" || chars[position] == "l" else { return false }
       guard position + 1 < chars.count else { return false }
       let next = chars[position + 1]
-      return next.isHexDigit || next == "?" || next == "-" || next == " " || next == "0" || next == "("
+      if next == "?" || next == "-" || next == " " || next == "(" { return true }
+      // `L` + a number (`L20`, `L0n32`); `leaky!Foo` is a symbol.
+      var end = position + 1
+      while end < chars.count, Self.isWordChar(chars[end]) { end += 1 }
+      return Self.number(String(chars[(position + 1)..<end])) != nil
     }
   }
 

@@ -16,7 +16,7 @@ struct UnassembledLine: Codable, Sendable {
       return out
     }
     let hex = bytes.map { Hex.digits($0, width: 2) }.joined()
-    var line = "\(Hex.d8(address)) \(hex.rightPadded(to: 16)) \(mnemonic.rightPadded(to: 8))\(operands)"
+    var line = "\(Hex.d8(address)) \(hex.rightPadded(to: 15)) \(mnemonic.rightPadded(to: 8))\(operands)"
     while line.hasSuffix(" ") { line.removeLast() }
     out.append(line)
     return out

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+@testable import KDClient
+
+@Suite struct SessionTests {
+  let t = XPImage.make()
+
+  @Test func jsonCarriesTheSameDataAsTheText() throws {
+    let d = Debugger(target: t)
+    let r = try #require(d.run("? ' cbA'").first)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(r.json.utf8)) as? [String: Any])
+    #expect(object["ok"] as? Bool == true)
+    #expect(object["command"] as? String == "? ' cbA'")
+    #expect((object["result"] as? [String: Any])?["value"] as? Int == 0x2063_6241)
+    #expect(object["text"] as? [String] == ["Evaluate expression: 543384129 = 20636241"])
+    #expect(!r.json.contains("\n"))
+    let bad = try #require(d.run("dd nosuch").first)
+    #expect(bad.json.contains("\"ok\":false"))
+    #expect(bad.json.contains("Couldn't resolve error at 'nosuch'"))
+  }
+
+  @Test func semicolonsSeparateCommandsButNotInsideQuotes() {
+    #expect(Debugger.splitCommands("ed x ';'; dd x; q") == ["ed x ';'", "dd x", "q"])
+    let d = Debugger(target: t)
+    #expect(d.run("? 1; ? 2").count == 2)
+  }
+
+  @Test func stopOnErrorStopsTheLine() {
+    let d = Debugger(target: t)
+    d.stopOnError = true
+    #expect(d.run("? 1; dd nosuch; ? 2").count == 2)
+  }
+
+  @Test func logFileReceivesCommandsAndOutput() throws {
+    let path = NSTemporaryDirectory() + "kd-log-\(getpid()).txt"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let d = Debugger(target: t)
+    #expect(kd(d, ".logopen \(path)") == ["Opened log file '\(path)'"])
+    _ = kd(d, "? 1")
+    #expect(kd(d, ".logclose") == ["Closing open log file \(path)"])
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(text.contains("kd> ? 1\nEvaluate expression: 1 = 00000001\n"))
+  }
+
+  @Test func scriptFileRunsEachLine() throws {
+    let path = NSTemporaryDirectory() + "kd-script-\(getpid()).txt"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try "$$ arm the tag\ned nt!poolhittag ' cbA'\ndd nt!poolhittag L1\n".write(toFile: path, atomically: true, encoding: .utf8)
+    let d = Debugger(target: t)
+    #expect(kd(d, "$<\(path)") == ["kd> ed nt!poolhittag ' cbA'", "kd> dd nt!poolhittag L1", "80550000  20636241"])
+    #expect(kd(d, "$</no/such/file") == ["Unable to open script file '/no/such/file'"])
+  }
+
+  @Test func rebootQuitDetachAndUnknownExtensions() {
+    let d = Debugger(target: t)
+    _ = kd(d, "bp leaky!LeakyAllocate")
+    #expect(kd(d, ".reboot").last == "Waiting to reconnect...")
+    #expect(t.rebootCount == 1)
+    #expect(kd(d, "bl") == [])
+    #expect(kd(d, "!nosuch") == ["No export nosuch found"])
+    #expect(kd(d, ".help").contains { $0.contains("!poolused") })
+    #expect(kd(d, "q") == ["quit:"])
+    #expect(d.hasEnded)
+  }
+
+  @Test func symbolsAreFetchedOncePerModule() {
+    let d = Debugger(target: t)
+    _ = kd(d, "? nt!PoolHitTag; ? nt!NtGlobalFlag; dd nt!poolhittag L1")
+    #expect(t.symbolRequests == 1)
+  }
+}
