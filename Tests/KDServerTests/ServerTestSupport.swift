@@ -86,7 +86,7 @@ func makeTemporaryDirectory(_ name: String) -> String {
 }
 
 func writeFile(_ path: String, _ text: String) {
-  FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+  _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
 }
 
 /// The package root, for scripts and built executables.

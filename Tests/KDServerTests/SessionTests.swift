@@ -258,7 +258,7 @@ import Testing
     let event = try #require(first!.nextEvent(timeout: .seconds(20)))
     let address = UInt64(try symbol("PoolHitTag", in: first!))
     _ = try first!.request(.writeVirtualMemory(WriteVirtualMemory(address: address, data: [0x41, 0x62, 0x63, 0x20])))
-    first!.connection.close(flush: false)
+    first!.drop()
     first = nil
     var second: RemoteConnection?
     for _ in 0..<100 {

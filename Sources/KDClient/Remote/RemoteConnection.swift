@@ -157,6 +157,9 @@ public final class RemoteConnection: Sendable {
     connection.close(flush: true)
   }
 
+  /// Closes the connection without a goodbye, as a crashed or unplugged client would.
+  public func drop() { connection.close(flush: false) }
+
   /// The next state change (break, running, load symbols) in arrival order; nil on timeout or disconnect.
   public func nextEvent(timeout: Duration?) -> StateChange? {
     let deadline: DispatchTime = timeout.map { .now() + $0.dispatchInterval } ?? .distantFuture

@@ -6,7 +6,7 @@ extension GetStackTrace: RequestHandler {
 
   func handle(_ context: RequestContext) throws(KernelError) -> (NTStatus, Manipulate) {
     let fit = replyDataLimit(context.maxPayload) / KDProtocol.StackFrame.size
-    let frames = try context.control.stackTrace(thread: thread == 0 ? nil : thread, maxFrames: min(Int(maxFrames), fit))
+    let frames = context.control.stackTrace(thread: thread == 0 ? nil : thread, maxFrames: min(Int(maxFrames), fit))
     return (.success, .getStackTrace(GetStackTrace(thread: thread, maxFrames: maxFrames, frames: frames.map(KDProtocol.StackFrame.init))))
   }
 }

@@ -15,7 +15,8 @@ final class TargetHub: Sendable {
     var nextSessionId: UInt32 = 1
     /// The break the target is halted in, as last reported by the kernel (with its instruction bytes).
     var halted: (event: BreakEvent, instructionStream: [UInt8])?
-    var resumeTimer: DispatchWorkItem?
+    /// Bumped whenever a pending --resume-after must be forgotten (a controller attached).
+    var resumeGeneration: UInt64 = 0
   }
 
   let kernel: Kernel
@@ -91,8 +92,7 @@ final class TargetHub: Sendable {
         }
         m.controller = id
         role = .controller
-        m.resumeTimer?.cancel()
-        m.resumeTimer = nil
+        m.resumeGeneration &+= 1
       }
       m.sessions[id] = session
       return .admitted(id: id, role: role, halted: m.halted.map { ($0.event, $0.instructionStream) }, displaced: displaced)
@@ -116,19 +116,20 @@ final class TargetHub: Sendable {
 
   /// The operator's --resume-after: a halted target with no controller for `delay` resumes.
   private func scheduleResume(after delay: Duration) {
-    let item = DispatchWorkItem { [self] in
-      let stillAlone = members.withLock { $0.controller == nil && $0.halted != nil }
-      guard stillAlone else { return }
-      logger.notice("audit: resuming the target: no controller for \(delay)", metadata: ["event": "resume-after"])
-      _ = try? kernel.sync { try $0.resume(singleStep: false) }
-    }
-    members.withLock { m in
-      m.resumeTimer?.cancel()
-      m.resumeTimer = item
+    let generation = members.withLock { m in
+      m.resumeGeneration &+= 1
+      return m.resumeGeneration
     }
     let (seconds, attoseconds) = delay.components
     let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds), execute: item)
+    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
+      let stillAlone = members.withLock {
+        $0.resumeGeneration == generation && $0.controller == nil && $0.halted != nil
+      }
+      guard stillAlone else { return }
+      logger.notice("audit: resuming the target: no controller for \(delay)", metadata: ["event": "resume-after"])
+      _ = try? kernel.sync { control throws(KernelError) in try control.resume(singleStep: false) }
+    }
   }
 
   /// Every session is told the server is going away.
