@@ -136,11 +136,11 @@ final class RawPeer: Sendable {
     connection = try TLSClient.connect(
       host: "127.0.0.1", port: port, options: TLSClientOptions(fingerprint: fingerprint), timeout: .seconds(10))
     connection.start(
-      onReceive: { [received, arrival] bytes in
+      onReceive: { [self] bytes in
         received.withLock { $0.append(contentsOf: bytes) }
         arrival.signal()
       },
-      onClose: { [closedReason, arrival] error in
+      onClose: { [self] error in
         closedReason.withLock { $0 = error.map { "\($0)" } ?? "closed" }
         arrival.signal()
       })
