@@ -39,6 +39,10 @@ import Testing
       let deadline = Date().addingTimeInterval(seconds)
       while Date() < deadline {
         if let line = stderr.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+        if !process.isRunning {
+          usleep(100_000)  // let the last output arrive
+          return stderr.split(separator: "\n").first(where: { $0.contains(text) }).map(String.init)
+        }
         usleep(20_000)
       }
       return nil
