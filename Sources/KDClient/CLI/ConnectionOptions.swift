@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// How `kd` reaches a target. Without `--connect`, the embedded default target is used.
 public struct ConnectionOptions: ParsableArguments, Sendable {
@@ -30,6 +31,18 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
       guard parts.count >= 2, let port = Int(parts.last!), (1...65535).contains(port) else {
         throw ValidationError("--connect wants HOST:PORT, got '\(c)'.")
       }
+    }
+  }
+}
+
+extension ConnectionOptions {
+  /// Connects through the hook; on failure says why on stderr and returns nil (exit status 2).
+  func open(_ connect: TargetConnector) -> (any DebugTarget)? {
+    do {
+      return try connect(self)
+    } catch {
+      FileHandle.standardError.write(Data("kd: cannot connect: \(error)\n".utf8))
+      return nil
     }
   }
 }

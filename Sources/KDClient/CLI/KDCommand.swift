@@ -56,13 +56,7 @@ public struct KDCommand: ParsableCommand {
 
   /// Runs the session; returns the exit status.
   public func execute(connect: TargetConnector) -> Int32 {
-    let target: any DebugTarget
-    do {
-      target = try connect(connection)
-    } catch {
-      FileHandle.standardError.write(Data("kd: cannot connect: \(error)\n".utf8))
-      return 2
-    }
+    guard let target = connection.open(connect) else { return 2 }
     let debugger = Debugger(target: target)
     debugger.stopOnError = stopOnError
     if let timeout { debugger.deadline = ContinuousClock().now + .milliseconds(Int(timeout * 1000)) }

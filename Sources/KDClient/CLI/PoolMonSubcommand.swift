@@ -49,13 +49,7 @@ public struct PoolMonSubcommand: ParsableCommand {
   }
 
   public func execute(connect: TargetConnector) -> Int32 {
-    let target: any DebugTarget
-    do {
-      target = try connect(connection)
-    } catch {
-      FileHandle.standardError.write(Data("kd: cannot connect: \(error)\n".utf8))
-      return 2
-    }
+    guard let target = connection.open(connect) else { return 2 }
     Interrupt.install()
     var screen = PoolMonScreen()
     screen.mon.sort = PoolMon.SortKey(rawValue: sort) ?? .tag
