@@ -85,3 +85,10 @@ import Testing
     #expect(Debugger(target: t).prompt == "kd> ")
   }
 }
+
+@Suite struct MultiprocessorTests {
+  @Test func caretCountsTheWiderPrompt() {
+    let d = Debugger(target: XPImage.make(processors: 2))
+    #expect(kd(d, "zz") == ["        ^ Syntax error in 'zz'"])
+  }
+}

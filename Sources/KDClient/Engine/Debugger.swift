@@ -77,6 +77,7 @@ public final class Debugger {
   private func runOne(_ text: String) -> CommandResult {
     let trimmed = text.trimmingSpaces
     let inv = Invocation.split(trimmed)
+    session.promptWidth = session.prompt.count
     session.log?.write(session.prompt + trimmed + "\n")
     let result: CommandResult
     if trimmed.hasPrefix("$$") {
