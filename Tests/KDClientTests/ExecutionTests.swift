@@ -92,3 +92,16 @@ import Testing
     #expect(kd(d, "zz") == ["        ^ Syntax error in 'zz'"])
   }
 }
+
+@Suite struct RunningTargetTests {
+  @Test func runforBreaksIntoAnAlreadyRunningTarget() throws {
+    let t = XPImage.make()
+    try t.resume(singleStep: false)
+    let d = Debugger(target: t)
+    #expect(kd(d, "!poolused 4").count == 11)
+    let lines = kd(d, ".runfor 0")
+    #expect(lines.first == "Break instruction exception - code 80000003 (first chance)")
+    #expect(t.state.isHalted)
+    #expect(t.resumes == [false])
+  }
+}

@@ -42,6 +42,10 @@ public final class Console {
       let results = debugger.run(line)
       emit(results)
       if results.contains(where: { if case .target(.disconnected) = $0.failure { true } else { false } }) { return 2 }
+      // No prompt while the target runs (after `.reboot`, or a `g` that timed out): wait for its break.
+      if !debugger.hasEnded, !debugger.target.state.isHalted {
+        guard waitWhileRunning() else { return 2 }
+      }
     }
     return 0
   }
