@@ -85,3 +85,23 @@ import Testing
     #expect(Debugger(target: t).prompt == "kd> ")
   }
 }
+
+@Suite struct MultiprocessorTests {
+  @Test func caretCountsTheWiderPrompt() {
+    let d = Debugger(target: XPImage.make(processors: 2))
+    #expect(kd(d, "zz") == ["        ^ Syntax error in 'zz'"])
+  }
+}
+
+@Suite struct RunningTargetTests {
+  @Test func runforBreaksIntoAnAlreadyRunningTarget() throws {
+    let t = XPImage.make()
+    try t.resume(singleStep: false)
+    let d = Debugger(target: t)
+    #expect(kd(d, "!poolused 4").count == 11)
+    let lines = kd(d, ".runfor 0")
+    #expect(lines.first == "Break instruction exception - code 80000003 (first chance)")
+    #expect(t.state.isHalted)
+    #expect(t.resumes == [false])
+  }
+}

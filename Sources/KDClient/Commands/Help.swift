@@ -6,10 +6,12 @@ enum Help: Command {
 
   static func output() -> TextOutput {
     var lines = ["Commands (KD syntax; * = needs a halted target, + = ours, not in KD):"]
-    let halted: Set<String> = ["r", "k", "u", "g", "p", "t", ".runfor"]
+    let halted: Set<String> = ["r", "k", "g", "p", "t"]
+    let ours: Set<String> = [".runfor", "!poolmon"]
     for c in CommandRegistry.commands {
-      let mark = c.names.contains { halted.contains($0) } ? "*" : c.names.contains { [".runfor", "!poolmon"].contains($0) } ? "+" : " "
-      lines.append(" \(mark) \(c.summary)")
+      let h = c.names.contains { halted.contains($0) } ? "*" : " "
+      let o = c.names.contains { ours.contains($0) } ? "+" : " "
+      lines.append(" \(h)\(o) \(c.summary)")
     }
     lines.append("Expressions are MASM, radix 16: nt!Symbol+0x10, poi(addr), ' cbA' = 0x20636241, 0n10 decimal.")
     lines.append("Several commands on one line: separate with ';'. ENTER repeats d*, u, p, t. Ctrl+C breaks in.")

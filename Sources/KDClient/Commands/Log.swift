@@ -21,7 +21,7 @@ enum Log: Command {
       words.removeFirst()
     }
     guard words.count <= 1 else { throw .syntax(position: inv.argumentsStart) }
-    var path = words.first ?? "kd.log"
+    var path = words.first ?? "Dbgeng.log"
     if stamp {
       let time = Self.timestamp()
       let dot = path.lastIndex(of: ".")

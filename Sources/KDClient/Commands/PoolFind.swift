@@ -3,7 +3,7 @@
 enum PoolFind: Command {
   static let names = ["!poolfind"]
   static let summary = "!poolfind Tag|0xValue [PoolType]   find pool blocks by tag (0 nonpaged, 1 paged)"
-  static let chunk = 256 * 1024
+  static let chunk = 1024 * 1024
 
   struct Output: CommandOutput {
     struct Hit: Codable, Sendable {
@@ -79,18 +79,24 @@ enum PoolFind: Command {
     var a = region.start & ~0xfff
     while a < region.end {
       let n = Int(min(UInt32(chunk), region.end - a))
-      let bytes = try session.readBytes(a, count: n)
-      scanned += n
+      let start = a
+      let bytes = try session.targetCall { () throws(TargetError) in try session.target.readVirtual(start, count: n) }
+      scanned += bytes.count
       var page = 0
-      while page < n {
-        let slice = bytes[page..<min(page + 0x1000, n)]
+      while page + 0x1000 <= bytes.count || (page < bytes.count && bytes.count == n) {
+        let slice = bytes[page..<min(page + 0x1000, bytes.count)]
         for b in PoolData.blocks(inPage: a &+ UInt32(page), bytes: slice) where matcher.matches(b.plainTag) {
-          hits.append(.init(address: b.address, size: b.size, previousSize: b.previousSize, allocated: b.allocated, tag: b.tag, protected: b.protected, large: false))
+          hits.append(
+            .init(
+              address: b.address, size: b.size, previousSize: b.previousSize, allocated: b.allocated, tag: b.tag,
+              protected: b.protected, large: false))
         }
         page += 0x1000
       }
-      let next = a &+ UInt32(n)
-      if next < a { break }
+      // A short read stops at an unmapped page: go on after it.
+      let advance = bytes.count < n ? (bytes.count & ~0xfff) + 0x1000 : n
+      let next = a &+ UInt32(advance)
+      if next <= a { break }
       a = next
     }
     return Output(

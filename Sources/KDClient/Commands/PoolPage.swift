@@ -49,7 +49,7 @@ enum PoolPage: Command {
       return Output(address: address, region: region, blocks: [], containing: nil, large: e, onlyContaining: false)
     }
     let page = address & ~0xfff
-    let bytes = try session.readBytes(page, count: 0x1000)
+    let bytes = try session.targetCall { () throws(TargetError) in try session.target.readVirtual(page, count: 0x1000) }
     let blocks = PoolData.blocks(inPage: page, bytes: bytes[...])
     let containing = blocks.first { address >= $0.address && address - $0.address < $0.size }?.address
     return Output(address: address, region: region, blocks: blocks, containing: containing, large: nil, onlyContaining: flags & 2 != 0)

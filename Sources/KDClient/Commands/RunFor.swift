@@ -1,5 +1,6 @@
 /// `.runfor Seconds` (ours, for scripts): let the target run for a while, then break in. The same as
-/// `g` followed by Ctrl+C after `Seconds` (decimal; fractions allowed).
+/// `g` followed by Ctrl+C after `Seconds` (decimal; fractions allowed). On a target that already runs
+/// (after `.reboot`, or attached without `-b`) it only waits and breaks in: `.runfor 0` breaks in now.
 enum RunFor: Command {
   static let names = [".runfor"]
   static let summary = ".runfor Seconds   run, then break in after Seconds (ours, for scripts)"
@@ -8,12 +9,13 @@ enum RunFor: Command {
     guard let seconds = Double(inv.arguments), seconds >= 0, seconds < 86400 else {
       throw .syntax(position: inv.argumentsStart)
     }
-    guard session.currentEvent != nil else { throw .target(.notHalted(operation: ".runfor")) }
-    if let c = session.contextOverride {
-      try session.targetCall { () throws(TargetError) in try session.target.setContext(c, thread: nil) }
+    if session.currentEvent != nil {
+      if let c = session.contextOverride {
+        try session.targetCall { () throws(TargetError) in try session.target.setContext(c, thread: nil) }
+      }
+      session.contextOverride = nil
+      try session.targetCall { () throws(TargetError) in try session.target.resume(singleStep: false) }
     }
-    session.contextOverride = nil
-    try session.targetCall { () throws(TargetError) in try session.target.resume(singleStep: false) }
     let event = try session.waitForEvent(breakInAfter: .milliseconds(Int(seconds * 1000)))
     session.lastDisplay = nil
     session.nextUnassemble = nil

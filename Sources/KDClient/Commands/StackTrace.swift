@@ -48,6 +48,7 @@ enum StackTrace: Command {
     let style = flags.first { "bpv".contains($0) }
     var p = inv.parser(session)
     var maxFrames = 256
+    let explicitCount = !p.atEnd
     if !p.atEnd {
       let at = p.position
       let n = try p.parse()
@@ -57,7 +58,9 @@ enum StackTrace: Command {
     }
     guard let event = session.currentEvent else { throw .target(.notHalted(operation: "k")) }
     var stack = event.stack
-    if stack.isEmpty || session.contextOverride != nil {
+    // The event carries the top frames (32 by default); a longer explicit count asks the target.
+    let truncated = explicitCount && maxFrames > stack.count && stack.count >= 32
+    if stack.isEmpty || session.contextOverride != nil || truncated {
       stack = try session.targetCall { () throws(TargetError) in try session.target.stackTrace(thread: nil, maxFrames: maxFrames) }
     }
     var frames: [Output.Frame] = []

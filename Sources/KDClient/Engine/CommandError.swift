@@ -15,6 +15,8 @@ public enum CommandError: Error, Sendable, Equatable {
   case target(TargetError)
   /// A message of the command's own (KD prints these as plain lines).
   case message(String)
+  /// The target did not break before the deadline (`--timeout`); it is still running.
+  case timedOut
 
   /// The text KD prints for this error after `line` was typed at a prompt `promptWidth` wide.
   public func render(line: String, promptWidth: Int) -> String {
@@ -32,6 +34,7 @@ public enum CommandError: Error, Sendable, Equatable {
     case .operand(let p): return caret(p, "Operand error")
     case .target(let e): return e.description
     case .message(let m): return m
+    case .timedOut: return "Timed out waiting for the target to break; it is still running"
     }
   }
 }

@@ -6,7 +6,7 @@ enum CommandRegistry {
     StackTrace.self, Registers.self, Unassemble.self,
     BreakpointSet.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
     Go.self, Step.self, RunFor.self,
-    PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self,
+    PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self,
     Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
   ]
 

@@ -8,12 +8,26 @@ public struct CommandResult: Sendable {
   public var output: (any CommandOutput)?
   /// The error text in KD's form, when the command failed.
   public var error: String?
+  /// The failure itself (nil on success), for callers that branch on it.
+  public var failure: CommandError?
   /// The break the command ran into (`g`, `p`, `t`), already rendered into `lines`.
   public var event: BreakEvent?
   /// Extra lines after the output (a break notification).
   public var eventLines: [String]
 
   public var succeeded: Bool { error == nil }
+
+  public init(
+    command: String, output: (any CommandOutput)?, error: String? = nil, failure: CommandError? = nil, event: BreakEvent? = nil,
+    eventLines: [String] = []
+  ) {
+    self.command = command
+    self.output = output
+    self.error = error
+    self.failure = failure
+    self.event = event
+    self.eventLines = eventLines
+  }
 
   /// The full text KD shows for this command.
   public var lines: [String] {

@@ -77,6 +77,7 @@ public final class Debugger {
   private func runOne(_ text: String) -> CommandResult {
     let trimmed = text.trimmingSpaces
     let inv = Invocation.split(trimmed)
+    session.promptWidth = session.prompt.count
     session.log?.write(session.prompt + trimmed + "\n")
     let result: CommandResult
     if trimmed.hasPrefix("$$") {
@@ -89,8 +90,7 @@ public final class Debugger {
         result = CommandResult(command: trimmed, output: output, error: nil, event: event, eventLines: [])
       } catch {
         result = CommandResult(
-          command: trimmed, output: nil, error: error.render(line: trimmed, promptWidth: session.promptWidth), event: nil,
-          eventLines: [])
+          command: trimmed, output: nil, error: error.render(line: trimmed, promptWidth: session.promptWidth), failure: error)
       }
     } else {
       let chars = Array(trimmed)
@@ -127,5 +127,12 @@ public final class Debugger {
     }
     out.append(current)
     return out.map(\.trimmingSpaces).filter { !$0.isEmpty }
+  }
+}
+
+extension Debugger {
+  /// One PoolMon sample of the target's pool tags (memory reads only; the target may keep running).
+  public func poolSnapshot(_ mon: inout PoolMon) throws(CommandError) -> PoolMonView {
+    mon.sample(try PoolData.trackTable(session))
   }
 }

@@ -38,7 +38,7 @@ extension Session {
       var slice: Duration = .milliseconds(100)
       if let deadline {
         let left = deadline - clock.now
-        guard left > .zero else { throw .message("Timed out waiting for the target to break; it is still running") }
+        guard left > .zero else { throw .timedOut }
         slice = min(slice, left)
       }
       if let e = try targetCall({ () throws(TargetError) in try target.waitForBreak(timeout: slice) }) { return e }

@@ -24,6 +24,8 @@ final class Session {
   var contextOverride: X86Context?
   /// Runs a nested command line (`$<` scripts).
   var runLine: ((String) -> [CommandResult])?
+  /// PoolMon state of `!poolmon` (its previous sample).
+  var poolMon = PoolMon()
   private var disassemblerStorage: Disassembler?
 
   init(target: DebugTarget) {

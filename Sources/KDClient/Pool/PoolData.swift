@@ -84,15 +84,15 @@ enum PoolData {
   }
 
   /// The blocks chained from a page start; stops at a zero or overlong size.
-  static func blocks(inPage page: UInt32, bytes: ArraySlice<UInt8?>) -> [Block] {
+  static func blocks(inPage page: UInt32, bytes: ArraySlice<UInt8>) -> [Block] {
     var out: [Block] = []
     var offset = 0
     let base = bytes.startIndex
+    func u32(_ o: Int) -> UInt32 {
+      UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
+    }
     while offset + 8 <= 0x1000, offset + 8 <= bytes.count {
-      let raw = bytes[(base + offset)..<(base + offset + 8)]
-      guard !raw.contains(where: { $0 == nil }) else { break }
-      let h = raw.map { $0! }
-      let block = Block(address: page &+ UInt32(offset), header: h.u32(at: 0), tag: h.u32(at: 4))
+      let block = Block(address: page &+ UInt32(offset), header: u32(base + offset), tag: u32(base + offset + 4))
       guard block.size > 0, offset + Int(block.size) <= 0x1000 else { break }
       out.append(block)
       offset += Int(block.size)

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+
+/// How `kd` reaches a target. Without `--connect`, the embedded default target is used.
+public struct ConnectionOptions: ParsableArguments, Sendable {
+  @Option(name: .long, help: "Debug server to attach to (HOST:PORT). Without it, kd starts the embedded default target.")
+  public var connect: String?
+
+  @Option(name: .long, help: "CA certificate (PEM) that signed the server's certificate.")
+  public var ca: String?
+
+  @Option(name: .long, help: "Expected SHA-256 fingerprint of the server certificate (instead of --ca).")
+  public var fingerprint: String?
+
+  @Option(name: .long, help: "Client certificate (PEM) for mutual TLS.")
+  public var cert: String?
+
+  @Option(name: .long, help: "Client private key (PEM) for --cert.")
+  public var key: String?
+
+  @Option(name: .customLong("token-file"), help: "File holding the session token.")
+  public var tokenFile: String?
+
+  public init() {}
+
+  public func validate() throws {
+    if ca != nil && fingerprint != nil { throw ValidationError("Use either --ca or --fingerprint, not both.") }
+    if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
+    if let c = connect {
+      let parts = c.split(separator: ":")
+      guard parts.count >= 2, let port = Int(parts.last!), (1...65535).contains(port) else {
+        throw ValidationError("--connect wants HOST:PORT, got '\(c)'.")
+      }
+    }
+  }
+}
+
+extension ConnectionOptions {
+  /// Connects through the hook; on failure says why on stderr and returns nil (exit status 2).
+  func open(_ connect: TargetConnector) -> (any DebugTarget)? {
+    do {
+      return try connect(self)
+    } catch {
+      FileHandle.standardError.write(Data("kd: cannot connect: \(error)\n".utf8))
+      return nil
+    }
+  }
+}
+
+/// Opens a target for `kd`: the lead's hook (remote over TLS, or the embedded default target).
+public typealias TargetConnector = (ConnectionOptions) throws -> any DebugTarget

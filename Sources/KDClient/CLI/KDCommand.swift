@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+
+/// `kd`: the debugger's command line. The executable calls `KDCommand.main(connect:)` and supplies how
+/// to open a target (`TargetConnector`).
+///
+/// Exit status: 0 ok; 1 a command failed (with `--stop-on-error`); 2 no connection / connection lost;
+/// 3 `--timeout` passed.
+public struct KDCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "kd",
+    abstract: "A KD-style kernel debugger for the swift-kd simulated kernel.",
+    subcommands: [PoolMonSubcommand.self])
+
+  @OptionGroup public var connection: ConnectionOptions
+
+  @Flag(name: .customShort("b"), help: "Break in as soon as attached (KD's -b).")
+  public var breakAtAttach = false
+
+  @Option(name: .customShort("c"), help: "Commands to run (';'-separated), then exit unless they leave the session open.")
+  public var commands: String?
+
+  @Option(name: .long, help: "Script file: one command line per line.")
+  public var script: String?
+
+  @Flag(name: .long, help: "Print each command's result as one JSON object per line.")
+  public var json = false
+
+  @Option(name: .long, help: "Give up after this many seconds (scripts: waiting for breaks included).")
+  public var timeout: Double?
+
+  @Flag(name: .customLong("stop-on-error"), help: "Stop at the first failed command (exit status 1).")
+  public var stopOnError = false
+
+  public init() {}
+
+  public func run() throws {
+    throw ValidationError("kd must be started through KDCommand.main(connect:)")
+  }
+
+  /// Parses the command line, runs `kd`, and exits.
+  public static func main(_ arguments: [String]? = nil, connect: TargetConnector) -> Never {
+    do {
+      var command = try parseAsRoot(arguments)
+      switch command {
+      case let kd as KDCommand: Foundation.exit(kd.execute(connect: connect))
+      case let mon as PoolMonSubcommand: Foundation.exit(mon.execute(connect: connect))
+      default:
+        try command.run()
+        Foundation.exit(0)
+      }
+    } catch {
+      exit(withError: error)
+    }
+  }
+
+  /// Runs the session; returns the exit status.
+  public func execute(connect: TargetConnector) -> Int32 {
+    guard let target = connection.open(connect) else { return 2 }
+    let debugger = Debugger(target: target)
+    debugger.stopOnError = stopOnError
+    if let timeout { debugger.deadline = ContinuousClock().now + .milliseconds(Int(timeout * 1000)) }
+    let printer = ResultPrinter(json: json)
+    if let banner = try? ConnectBanner(target.version()) { if !json { printer.text(banner.lines) } }
+    if breakAtAttach && !target.state.isHalted {
+      do {
+        guard let r = try debugger.breakIn(timeout: .seconds(10)) else {
+          FileHandle.standardError.write(Data("kd: the target did not break in\n".utf8))
+          return 3
+        }
+        printer.print([r])
+      } catch {
+        FileHandle.standardError.write(Data("kd: \(error)\n".utf8))
+        return 2
+      }
+    } else if case .halted(let event) = target.state, !json || commands == nil && script == nil {
+      printer.print([debugger.notification(event)])
+    }
+    var lines: [String] = []
+    if let commands { lines.append(commands) }
+    if let script {
+      guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
+        FileHandle.standardError.write(Data("kd: cannot read script '\(script)'\n".utf8))
+        return 1
+      }
+      lines += text.split(whereSeparator: \.isNewline).map(String.init)
+    }
+    if lines.isEmpty {
+      return Console(debugger: debugger, json: json).run()
+    }
+    Interrupt.install()
+    debugger.interruptRequested = { Interrupt.take() }
+    for line in lines where !line.trimmingSpaces.isEmpty && !line.trimmingSpaces.hasPrefix("$$") {
+      let results = debugger.run(line)
+      printer.print(results, echo: line, prompt: debugger.prompt)
+      if let failed = results.first(where: { !$0.succeeded }) {
+        if case .target(.disconnected) = failed.failure { return 2 }
+        if case .timedOut = failed.failure { return 3 }
+        if stopOnError { return 1 }
+      }
+      if debugger.hasEnded { break }
+    }
+    return 0
+  }
+}
+
+/// Prints results as KD text (with the prompt and command echoed for scripts) or JSON lines.
+struct ResultPrinter {
+  let json: Bool
+
+  func print(_ results: [CommandResult], echo: String? = nil, prompt: String = "kd> ") {
+    for r in results {
+      if json {
+        Terminal.write(r.json + "\n")
+      } else {
+        if echo != nil, !r.command.isEmpty { Terminal.write(prompt + r.command + "\n") }
+        Terminal.write(r.text)
+      }
+    }
+  }
+
+  func text(_ lines: [String]) { Terminal.writeLines(lines) }
+}
+
+/// KD's connect banner for an x86 target.
+struct ConnectBanner {
+  var lines: [String]
+  init(_ v: TargetVersion) {
+    lines = [
+      "Connected to Windows XP \(v.build) x86 compatible target, ptr64 FALSE",
+      "Kernel Debugger connection established.",
+      "Windows XP Kernel Version \(v.build) \(v.processors > 1 ? "MP (\(v.processors) procs)" : "UP") Free x86 compatible",
+      "Kernel base = 0x\(Hex.d8(v.kernelBase)) PsLoadedModuleList = 0x\(Hex.d8(v.psLoadedModuleList))",
+    ]
+  }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+
+/// `kd poolmon`: PoolMon over the wire. Full-screen on a terminal; plain snapshots every `--interval`
+/// seconds otherwise, or one JSON object per snapshot with `--json`.
+public struct PoolMonSubcommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "poolmon", abstract: "Live pool-tag view (PoolMon's columns, keys and sorting).")
+
+  @OptionGroup public var connection: ConnectionOptions
+
+  @Option(name: .long, help: "Seconds between refreshes (PoolMon: 5).")
+  public var interval: Double = 5
+
+  @Option(name: .long, help: "Print this many snapshots, then exit.")
+  public var count: Int?
+
+  @Option(name: .long, help: "Sort key: t(ag) a(llocs) f(rees) d(iff) b(ytes) m (per alloc).")
+  public var sort: String = "t"
+
+  @Flag(name: .long, help: "Sort by change since the last refresh (PoolMon's /( ).")
+  public var byChange = false
+
+  @Option(name: .long, help: "Only tags matching this pattern (* and ?; repeatable).")
+  public var include: [String] = []
+
+  @Option(name: .long, help: "Leave out tags matching this pattern (repeatable).")
+  public var exclude: [String] = []
+
+  @Option(name: .long, help: "Pool: both, nonpaged or paged.")
+  public var pool: String = "both"
+
+  @Flag(name: .long, help: "One JSON object per snapshot.")
+  public var json = false
+
+  @Flag(name: .long, help: "No highlighting of changed rows.")
+  public var noHighlight = false
+
+  public init() {}
+
+  public func validate() throws {
+    guard PoolMon.SortKey(rawValue: sort) != nil else { throw ValidationError("--sort takes one of t a f d b m") }
+    guard ["both", "nonpaged", "paged"].contains(pool) else { throw ValidationError("--pool takes both, nonpaged or paged") }
+    guard interval > 0 else { throw ValidationError("--interval must be positive") }
+  }
+
+  public func run() throws {
+    throw ValidationError("kd must be started through KDCommand.main(connect:)")
+  }
+
+  public func execute(connect: TargetConnector) -> Int32 {
+    guard let target = connection.open(connect) else { return 2 }
+    Interrupt.install()
+    var screen = PoolMonScreen()
+    screen.mon.sort = PoolMon.SortKey(rawValue: sort) ?? .tag
+    screen.mon.sortByChange = byChange
+    screen.mon.include = include
+    screen.mon.exclude = exclude
+    screen.mon.pools = pool == "paged" ? .paged : pool == "nonpaged" ? .nonPaged : .both
+    screen.mon.highlight = !noHighlight
+    screen.interval = .milliseconds(Int(interval * 1000))
+    screen.count = count
+    screen.json = json
+    return screen.run(Debugger(target: target)) ? 0 : 2
+  }
+}
