@@ -75,14 +75,14 @@ public final class Kernel: @unchecked Sendable {
   public func sync<T: Sendable>(_ body: (KernelControl) throws(KernelError) -> T) throws(KernelError) -> T {
     if isKernelThread { return try body(KernelControl(kernel: self)) }
     let result: Result<T, KernelError> = withoutActuallyEscaping(body) { escapable in
-      var result: Result<T, KernelError> = .failure(.shutDown)
+      let box = SyncBox<T>(escapable)
       let done = DispatchSemaphore(value: 0)
       let accepted = post { [self] in
-        do throws(KernelError) { result = .success(try escapable(KernelControl(kernel: self))) } catch { result = .failure(error) }
+        box.run(KernelControl(kernel: self))  // drops its reference to `body` before signalling
         done.signal()
       }
-      if accepted { done.wait() }
-      return result
+      if accepted { done.wait() } else { box.drop() }
+      return box.result
     }
     return try result.get()
   }
@@ -187,4 +187,22 @@ public final class Kernel: @unchecked Sendable {
       }
     }
   }
+}
+
+/// Carries a `sync` body to the kernel thread and its result back; the body is released as soon as it
+/// has run, so it never outlives `withoutActuallyEscaping`. Used by one caller and the kernel thread in
+/// strict sequence (post, run, signal, read), which is what makes it safe to share.
+private final class SyncBox<T: Sendable>: @unchecked Sendable {
+  private var work: ((KernelControl) throws(KernelError) -> T)?
+  var result: Result<T, KernelError> = .failure(.shutDown)
+
+  init(_ work: @escaping (KernelControl) throws(KernelError) -> T) { self.work = work }
+
+  func run(_ control: KernelControl) {
+    guard let w = work else { return }
+    work = nil
+    do throws(KernelError) { result = .success(try w(control)) } catch { result = .failure(error) }
+  }
+
+  func drop() { work = nil }
 }

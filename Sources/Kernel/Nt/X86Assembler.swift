@@ -24,7 +24,10 @@ struct X86Assembler {
   mutating func pushImm(_ v: UInt32) {
     if v < 0x80 { emit([0x6a, UInt8(v)]) } else { emit([0x68]); imm32(v) }
   }
-  mutating func call(_ target: UInt32) { emit([0xe8]); imm32(target &- (here + 5)) }
+  mutating func call(_ target: UInt32) {
+    let rel = target &- (here + 5)
+    emit([0xe8]); imm32(rel)
+  }
   mutating func int3() { emit([0xcc]) }
   mutating func align(_ n: Int) { while bytes.count % n != 0 { emit([0xcc]) } }
 }
