@@ -79,4 +79,31 @@ import Testing
     #expect(decoded.map(\.0) == Self.documented.map(\.0))
     #expect(decoded.map(\.1) == [1, 1, 2, 2])
   }
+
+  /// Section 4.2: control and break-in packets, byte for byte.
+  @Test func controlAndBreakInPacketsAreTheDocumentedBytes() {
+    #expect(Message.acknowledge.encoded(packetId: 7) == Self.bytes(["69 69 69 69 04 00 00 00 07 00 00 00 00 00 00 00"]))
+    #expect(Message.resend.encoded(packetId: 0) == Self.bytes(["69 69 69 69 05 00 00 00 00 00 00 00 00 00 00 00"]))
+    #expect(Message.reset.encoded(packetId: 0) == Self.bytes(["69 69 69 69 06 00 00 00 00 00 00 00 00 00 00 00"]))
+    #expect(Message.breakIn.encoded(packetId: 0) == Self.bytes(["62 62 62 62 00 00 00 00 00 00 00 00 00 00 00 00"]))
+  }
+
+  /// Section 13.1: the two example messages.
+  @Test func documentedErrorMessages() {
+    var plaintext = FrameDecoder()
+    plaintext.feed(Array("GET / HTTP/1.1\r\n".utf8))
+    #expect(throws: FrameError.badLeader(found: 0x2054_4547, offset: 0)) { try plaintext.next() }
+    #expect(
+      FrameError.badLeader(found: 0x2054_4547, offset: 0).description
+        == "bad packet leader at offset 0: expected 0x30303030, 0x69696969 or 0x62626262, found 0x20544547")
+
+    var hello = Self.bytes(Self.documented[0].2)
+    hello[12] = 0xd5
+    var corrupted = FrameDecoder()
+    corrupted.feed(hello)
+    #expect(throws: FrameError.checksumMismatch(expected: 0xd5, found: 0xd4, offset: 12)) { try corrupted.next() }
+    #expect(
+      FrameError.checksumMismatch(expected: 0xd5, found: 0xd4, offset: 12).description
+        == "checksum mismatch at offset 12: header says 0xd5, payload sums to 0xd4")
+  }
 }
