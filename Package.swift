@@ -58,7 +58,8 @@ let package = Package(
     .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),
     .testTarget(name: "KDTransportTests", dependencies: ["KDTransport"], path: "Tests/TransportTests"),
     .testTarget(
-      name: "KDServerTests", dependencies: ["KDServer", "KDClient", "KDProtocol", "KDTransport"], path: "Tests/KDServerTests"),
+      name: "KDServerTests", dependencies: ["KDServer", "KDClient", "KDProtocol", "KDTransport"],
+      path: "Tests/KDServerTests"),
     .testTarget(name: "KDClientTests", dependencies: ["KDClient", "KDServer"], path: "Tests/KDClientTests"),
   ]
 )

@@ -65,21 +65,27 @@ final class Machine {
 
     // nt: image (header, stubs, globals) host-backed at its XP base.
     nt = try NtModule()
-    try space.map(.init(base: KernelLayout.ntBase, size: NtModule.imageSize, writable: true, executable: true,
-                        kind: .image(module: "nt")), host: nt.memory)
+    try space.map(
+      .init(
+        base: KernelLayout.ntBase, size: NtModule.imageSize, writable: true, executable: true,
+        kind: .image(module: "nt")), host: nt.memory)
     emulator.invalidate(KernelLayout.ntBase, KernelLayout.ntBase + NtModule.imageSize)
     let tagging = era == .server2003 || ntGlobalFlag & NtGlobals.flgPoolEnableTagging != 0
     let dataSize = (PoolTrackTable.byteSize + BigPageTable.byteSize).roundedUp(to: KernelLayout.pageSize)
     kernelData = try HostMemory(size: Int(dataSize), what: "pool tables")
-    try space.map(.init(base: KernelLayout.kernelDataBase, size: dataSize, writable: true, executable: false, kind: .kernelData),
-                  host: kernelData)
+    try space.map(
+      .init(base: KernelLayout.kernelDataBase, size: dataSize, writable: true, executable: false, kind: .kernelData),
+      host: kernelData)
     kpcr = try HostMemory(size: Int(KernelLayout.pageSize), what: "KPCR")
-    try space.map(.init(base: KernelLayout.kpcr, size: KernelLayout.pageSize, writable: true, executable: false,
-                        kind: .processorControlRegion), host: kpcr)
+    try space.map(
+      .init(
+        base: KernelLayout.kpcr, size: KernelLayout.pageSize, writable: true, executable: false,
+        kind: .processorControlRegion), host: kpcr)
     kpcr.store(0x1c, KernelLayout.kpcr)  // SelfPcr
     kpcr.store(0x20, KernelLayout.kpcr + 0x120)  // Prcb
-    pools = try PoolManager(space: space, kernelData: kernelData, trackOffset: 0, bigOffset: PoolTrackTable.byteSize,
-                            taggingEnabled: tagging)
+    pools = try PoolManager(
+      space: space, kernelData: kernelData, trackOffset: 0, bigOffset: PoolTrackTable.byteSize,
+      taggingEnabled: tagging)
     nt.store(NtGlobals.poolHitTag, NtGlobals.initialPoolHitTag)
     nt.store(NtGlobals.ntGlobalFlag, ntGlobalFlag)
     nt.store(NtGlobals.poolTrackTable, tagging ? pools.tracker.address : 0)
@@ -98,10 +104,12 @@ final class Machine {
     let idle = try createThread(pc: nt.idleLoop, stackArgs: [], startRoutine: nt.idleLoop, isIdle: true)
     scheduler.makeCurrent(idle)
 
-    var ntModule = LoadedModule(name: "nt", imageName: "ntoskrnl.exe", base: KernelLayout.ntBase, size: NtModule.imageSize,
-                                checksum: 0x001f_4b8a, timestamp: 0x4802_5bdd, entryPoint: 0, symbols: nt.symbols)
-    ntModule.ldrEntry = try LoadedModuleList.append(ntModule, fullName: "\\WINDOWS\\system32\\ntoskrnl.exe", pools: pools,
-                                                    nt: nt, emulator: emulator)
+    var ntModule = LoadedModule(
+      name: "nt", imageName: "ntoskrnl.exe", base: KernelLayout.ntBase, size: NtModule.imageSize,
+      checksum: 0x001f_4b8a, timestamp: 0x4802_5bdd, entryPoint: 0, symbols: nt.symbols)
+    ntModule.ldrEntry = try LoadedModuleList.append(
+      ntModule, fullName: "\\WINDOWS\\system32\\ntoskrnl.exe", pools: pools,
+      nt: nt, emulator: emulator)
     modules.append(ntModule)
 
     var nextBase = KernelLayout.driverBase
@@ -110,20 +118,25 @@ final class Machine {
       let object = try COFFObject(bytes: try ScenarioManifest.readObject(url), file: url.path)
       var loaded = try DriverLoader.load(object, file: url.path, name: m.name, base: nextBase, nt: nt, space: space)
       nextBase = (nextBase + loaded.size).roundedUp(to: 0x10000)
-      loaded.ldrEntry = try LoadedModuleList.append(loaded, fullName: "\\SystemRoot\\System32\\Drivers\\\(loaded.imageName)",
-                                                    pools: pools, nt: nt, emulator: emulator)
+      loaded.ldrEntry = try LoadedModuleList.append(
+        loaded, fullName: "\\SystemRoot\\System32\\Drivers\\\(loaded.imageName)",
+        pools: pools, nt: nt, emulator: emulator)
       modules.append(loaded)
       guard loaded.entryPoint != 0 else {
         throw .malformedObject(file: url.path, offset: 0, reason: "no DriverEntry symbol")
       }
       let driverObject = try pools.allocate(poolType: 0, bytes: 0xa8, tag: 0x7669_7244)  // 'Driv'
-      try createThread(pc: nt.loadDriver, stackArgs: [loaded.entryPoint, driverObject, 0], startRoutine: loaded.entryPoint)
+      try createThread(
+        pc: nt.loadDriver, stackArgs: [loaded.entryPoint, driverObject, 0], startRoutine: loaded.entryPoint)
     }
     for t in manifest.threads ?? [] {
-      guard let routine = modules.first(where: { $0.name == t.module })?.symbols.first(where: { $0.name == t.routine }) else {
-        throw .malformedManifest(file: directory.path + "/scenario.json", reason: "no routine \(t.routine) in \(t.module)")
+      guard let routine = modules.first(where: { $0.name == t.module })?.symbols.first(where: { $0.name == t.routine })
+      else {
+        throw .malformedManifest(
+          file: directory.path + "/scenario.json", reason: "no routine \(t.routine) in \(t.module)")
       }
-      try createThread(pc: nt.systemThreadStartup, stackArgs: [routine.address, t.context ?? 0], startRoutine: routine.address)
+      try createThread(
+        pc: nt.systemThreadStartup, stackArgs: [routine.address, t.context ?? 0], startRoutine: routine.address)
     }
   }
 
@@ -132,8 +145,12 @@ final class Machine {
   /// Maps a stack, allocates the KTHREAD and lays out a first frame: `pc` runs as if called with
   /// `stackArgs` by a caller that returns to 0 (so EBP chains end there).
   @discardableResult
-  func createThread(pc: UInt32, stackArgs: [UInt32], startRoutine: UInt32, isIdle: Bool = false) throws(KernelError) -> KernelThread {
-    guard nextThreadIndex < KernelLayout.maxThreads else { throw .outOfMemory(what: "thread stacks (\(KernelLayout.maxThreads) threads)") }
+  func createThread(pc: UInt32, stackArgs: [UInt32], startRoutine: UInt32, isIdle: Bool = false) throws(KernelError)
+    -> KernelThread
+  {
+    guard nextThreadIndex < KernelLayout.maxThreads else {
+      throw .outOfMemory(what: "thread stacks (\(KernelLayout.maxThreads) threads)")
+    }
     let index = nextThreadIndex
     nextThreadIndex += 1
     let slot = KernelLayout.stackArea + index * KernelLayout.stackSlot
@@ -141,14 +158,17 @@ final class Machine {
     let top = slot + KernelLayout.stackSlot
     let kthread = try pools.allocate(poolType: 0, bytes: KThreadLayout.size, tag: KThreadLayout.tag)
     guard kthread != 0 else { throw .outOfMemory(what: "nonpaged pool for a KTHREAD") }
-    try space.map(.init(base: limit, size: KernelLayout.stackSize, writable: true, executable: false, kind: .stack(thread: kthread)))
+    try space.map(
+      .init(base: limit, size: KernelLayout.stackSize, writable: true, executable: false, kind: .stack(thread: kthread))
+    )
     let id: UInt32 = isIdle ? 0 : 4 + 4 * index
     var frame: [UInt8] = []
     for v in [0] + stackArgs { withUnsafeBytes(of: v.littleEndian) { frame += $0 } }
     let esp = top - 16 - UInt32(frame.count)
     emulator.write(esp, frame)
     var header = [UInt8](repeating: 0, count: Int(KThreadLayout.size))
-    header[0] = 6; header[2] = 0x70  // DISPATCHER_HEADER: ThreadObject
+    header[0] = 6
+    header[2] = 0x70  // DISPATCHER_HEADER: ThreadObject
     emulator.write(kthread, header)
     emulator.writeU32(kthread + KThreadLayout.initialStack, top)
     emulator.writeU32(kthread + KThreadLayout.stackLimit, limit)
@@ -158,8 +178,9 @@ final class Machine {
     var ctx = X86Context()
     ctx.esp = esp
     ctx.eip = pc
-    let t = KernelThread(id: id, kthread: kthread, startRoutine: startRoutine, stackBase: top, stackLimit: limit,
-                         isIdle: isIdle, regs: ctx.gprs)
+    let t = KernelThread(
+      id: id, kthread: kthread, startRoutine: startRoutine, stackBase: top, stackLimit: limit,
+      isIdle: isIdle, regs: ctx.gprs)
     scheduler.add(t)
     return t
   }
@@ -186,7 +207,8 @@ final class Machine {
     case 0x2e:
       let number = emulator.reg(UC_X86_REG_EAX)
       guard let service = NtService(rawValue: number) else {
-        stopCause = .fault(code: 0x1e, parameters: [ExceptionCode.illegalInstruction, emulator.reg(UC_X86_REG_EIP) &- 2, 0, number])
+        stopCause = .fault(
+          code: 0x1e, parameters: [ExceptionCode.illegalInstruction, emulator.reg(UC_X86_REG_EIP) &- 2, 0, number])
         emulator.stop()
         return
       }
@@ -353,10 +375,11 @@ final class Machine {
     scheduler.makeCurrent(t)
     let ctx = t.context
     let code: UInt32 = reason == .singleStep ? ExceptionCode.singleStep : ExceptionCode.breakpoint
-    let event = BreakEvent(thread: t.kthread, pc: ctx.eip, exceptionCode: code, exceptionAddress: ctx.eip,
-                           parameters: [], reason: reason, context: ctx,
-                           stack: StackWalker.walk(ebp: ctx.ebp, eip: ctx.eip, emulator: emulator, maxFrames: 32),
-                           virtualTime: clock.now)
+    let event = BreakEvent(
+      thread: t.kthread, pc: ctx.eip, exceptionCode: code, exceptionAddress: ctx.eip,
+      parameters: [], reason: reason, context: ctx,
+      stack: StackWalker.walk(ebp: ctx.ebp, eip: ctx.eip, emulator: emulator, maxFrames: 32),
+      virtualTime: clock.now)
     runState = .halted(event)
     eventHandler(.halted(event))
   }

@@ -29,7 +29,7 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
   public static let privilegeNotHeld = NTStatus(0xC000_0061)
   /// The server is shutting down.
   public static let systemShutdown = NTStatus(0xC000_02EB)
-  /// A limit was exceeded (frame size, deadline, connections).
+  /// A client fell too far behind reading its output (events queued beyond the limit).
   public static let quotaExceeded = NTStatus(0xC000_0044)
   public static let timeout = NTStatus(0x0000_0102)
   /// The peer sent something that is not this protocol.

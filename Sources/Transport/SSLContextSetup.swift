@@ -25,13 +25,15 @@ enum SSLContextSetup {
   static func useIdentity(_ context: OpaquePointer, certificate: String, key: String) throws(TransportError) {
     OpenSSLErrors.clear()
     guard SSL_CTX_use_certificate_chain_file(context, certificate) == 1 else {
-      throw OpenSSLErrors.error(.configuration, call: "SSL_CTX_use_certificate_chain_file", "cannot load certificate \(certificate)")
+      throw OpenSSLErrors.error(
+        .configuration, call: "SSL_CTX_use_certificate_chain_file", "cannot load certificate \(certificate)")
     }
     guard SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1 else {
       throw OpenSSLErrors.error(.configuration, call: "SSL_CTX_use_PrivateKey_file", "cannot load key \(key)")
     }
     guard SSL_CTX_check_private_key(context) == 1 else {
-      throw OpenSSLErrors.error(.configuration, call: "SSL_CTX_check_private_key", "key \(key) does not match certificate \(certificate)")
+      throw OpenSSLErrors.error(
+        .configuration, call: "SSL_CTX_check_private_key", "key \(key) does not match certificate \(certificate)")
     }
   }
 

@@ -37,7 +37,8 @@ enum SSLOutcome {
       var error = OpenSSLErrors.error(call: call, what)
       if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
         error = TransportError(
-          .verification, error.reason + " (" + String(cString: text) + ")", call: call, openSSLErrors: error.openSSLErrors)
+          .verification, error.reason + " (" + String(cString: text) + ")", call: call,
+          openSSLErrors: error.openSSLErrors)
       } else if error.reason.contains("unexpected eof") {
         error = TransportError(.connectionLost, error.reason, call: call, openSSLErrors: error.openSSLErrors)
       }

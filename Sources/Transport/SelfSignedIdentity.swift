@@ -12,7 +12,8 @@ enum SelfSignedIdentity {
   static let keyFile = "server-selfsigned-key.pem"
 
   /// Paths of the identity in `directory`, generating it first if either file is missing.
-  static func ensure(in directory: String) throws(TransportError) -> (certificate: String, key: String, generated: Bool) {
+  static func ensure(in directory: String) throws(TransportError) -> (certificate: String, key: String, generated: Bool)
+  {
     let certificatePath = directory + "/" + certificateFile
     let keyPath = directory + "/" + keyFile
     if access(certificatePath, R_OK) == 0 && access(keyPath, R_OK) == 0 {

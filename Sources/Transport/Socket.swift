@@ -32,7 +32,8 @@ enum Socket {
 
   /// Connects to the first of `addresses` that answers before `deadline`; the socket is non-blocking,
   /// with TCP_NODELAY.
-  static func connect(to addresses: [SocketAddress], deadline: ContinuousClock.Instant) throws(TransportError) -> Int32 {
+  static func connect(to addresses: [SocketAddress], deadline: ContinuousClock.Instant) throws(TransportError) -> Int32
+  {
     var lastError = TransportError(.configuration, "no address to connect to")
     for address in addresses {
       do throws(TransportError) {
@@ -45,7 +46,9 @@ enum Socket {
     throw lastError
   }
 
-  private static func connect(to address: SocketAddress, deadline: ContinuousClock.Instant) throws(TransportError) -> Int32 {
+  private static func connect(to address: SocketAddress, deadline: ContinuousClock.Instant) throws(TransportError)
+    -> Int32
+  {
     let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw .system("socket", "cannot connect to \(address)") }
     do throws(TransportError) {
@@ -72,7 +75,9 @@ enum Socket {
   }
 
   /// Polls `fd` for `events` until `deadline`; false when the deadline passed first.
-  static func wait(_ fd: Int32, for events: Int16, until deadline: ContinuousClock.Instant) throws(TransportError) -> Bool {
+  static func wait(_ fd: Int32, for events: Int16, until deadline: ContinuousClock.Instant) throws(TransportError)
+    -> Bool
+  {
     while true {
       let remaining = ContinuousClock.now.duration(to: deadline)
       if remaining <= .zero { return false }

@@ -83,7 +83,9 @@ struct SocketAddress: CustomStringConvertible {
     var addresses: [SocketAddress] = []
     var entry: UnsafeMutablePointer<addrinfo>? = list
     while let current = entry {
-      if let source = current.pointee.ai_addr, current.pointee.ai_addrlen <= socklen_t(MemoryLayout<sockaddr_storage>.size) {
+      if let source = current.pointee.ai_addr,
+        current.pointee.ai_addrlen <= socklen_t(MemoryLayout<sockaddr_storage>.size)
+      {
         var address = SocketAddress()
         withUnsafeMutableBytes(of: &address.storage) { target in
           target.copyMemory(from: UnsafeRawBufferPointer(start: source, count: Int(current.pointee.ai_addrlen)))

@@ -34,7 +34,8 @@ public enum TLSClient {
       throw OpenSSLErrors.error(call: "SSL_new", "cannot start a TLS session")
     }
     do throws(TransportError) {
-      try prepare(ssl, fd: fd, name: options.serverName ?? SocketAddress.unbracketed(host),
+      try prepare(
+        ssl, fd: fd, name: options.serverName ?? SocketAddress.unbracketed(host),
         verifyChain: options.caPath != nil || pin == nil)
       try handshake(ssl, fd: fd, peer: peer, deadline: deadline, timeout: timeout)
       guard let certificate = SSL_get1_peer_certificate(ssl) else {
@@ -57,10 +58,14 @@ public enum TLSClient {
     }
   }
 
-  private static func makeContext(_ options: TLSClientOptions, verifyChain: Bool) throws(TransportError) -> OpaquePointer {
+  private static func makeContext(_ options: TLSClientOptions, verifyChain: Bool) throws(TransportError)
+    -> OpaquePointer
+  {
     let context = try SSLContextSetup.make(server: false, allowTLS12: options.allowTLS12)
     do throws(TransportError) {
-      if let (certificate, key) = try SSLContextSetup.pair(options.certificatePath, options.keyPath, what: "client identity") {
+      if let (certificate, key) = try SSLContextSetup.pair(
+        options.certificatePath, options.keyPath, what: "client identity")
+      {
         try SSLContextSetup.useIdentity(context, certificate: certificate, key: key)
       }
       if let caPath = options.caPath {
@@ -101,11 +106,13 @@ public enum TLSClient {
       switch SSLOutcome.after(ssl, result: result, call: "SSL_connect", during: what) {
       case .wantRead: ready = try Socket.wait(fd, for: Int16(POLLIN), until: deadline)
       case .wantWrite: ready = try Socket.wait(fd, for: Int16(POLLOUT), until: deadline)
-      case .closedByPeer: throw TransportError(.connectionLost, "\(what): peer closed the connection", call: "SSL_connect")
+      case .closedByPeer:
+        throw TransportError(.connectionLost, "\(what): peer closed the connection", call: "SSL_connect")
       case .failed(let error): throw error
       }
       guard ready else {
-        throw TransportError(.timeout, "TLS handshake with \(peer) not completed within \(timeout.secondsText)", call: "SSL_connect")
+        throw TransportError(
+          .timeout, "TLS handshake with \(peer) not completed within \(timeout.secondsText)", call: "SSL_connect")
       }
     }
   }

@@ -49,7 +49,8 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
 
   /// `call` failed with the current `errno`.
   static func system(_ call: String, _ what: String, errno err: Int32 = Glibc.errno) -> TransportError {
-    TransportError(.system, "\(what): \(call): \(String(cString: strerror(err))) (errno \(err))", call: call, errno: err)
+    TransportError(
+      .system, "\(what): \(call): \(String(cString: strerror(err))) (errno \(err))", call: call, errno: err)
   }
 
   public var description: String {

@@ -63,7 +63,9 @@ import Testing
     guard let line = child.line(containing: "listening on") else {
       throw TestFailure("no 'listening on' line; stderr: \(child.stderr)")
     }
-    let port = line.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }.flatMap { UInt16($0.split(separator: ":")[1]) }
+    let port = line.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }.flatMap {
+      UInt16($0.split(separator: ":")[1])
+    }
     let fingerprint = line.split(separator: " ").first { $0.hasPrefix("fingerprint=") }.map { String($0.dropFirst(12)) }
     guard let port, let fingerprint else { throw TestFailure("cannot parse: \(line)") }
     return (child, port, fingerprint)
@@ -84,7 +86,8 @@ import Testing
     child.process.terminate()  // SIGTERM
     #expect(child.waitExit() == 0)
     for _ in 0..<200 where client.closedReason == nil { usleep(10_000) }
-    #expect(client.closedReason?.contains("shutting down") == true, "clients are told: \(client.closedReason ?? "nothing")")
+    #expect(
+      client.closedReason?.contains("shutting down") == true, "clients are told: \(client.closedReason ?? "nothing")")
   }
 
   @Test func sighupReloadsCertificatesWithoutDroppingSessions() throws {
@@ -93,7 +96,9 @@ import Testing
     kill(child.process.processIdentifier, SIGHUP)
     #expect(child.line(containing: "SIGHUP: certificates reloaded") != nil)
     #expect(try client.request(.getVersion(GetVersion())).status == .success)
-    let second = try attach(port: port, fingerprint: fingerprint)
+    var options = RemoteConnection.Options(tls: TLSClientOptions(fingerprint: fingerprint))
+    options.wantController = false
+    let second = try RemoteConnection(host: "127.0.0.1", port: port, options: options)
     #expect(second.hello.role == .observer)
     child.process.terminate()
     #expect(child.waitExit() == 0)

@@ -106,7 +106,8 @@ func builtExecutable(_ name: String) -> String {
 
 /// Runs a tool to completion with `input` on stdin.
 @discardableResult
-func run(_ path: String, _ arguments: [String], input: Data = Data()) -> (status: Int32, stdout: String, stderr: String) {
+func run(_ path: String, _ arguments: [String], input: Data = Data()) -> (status: Int32, stdout: String, stderr: String)
+{
   let process = Process()
   process.executableURL = URL(fileURLWithPath: path)
   process.arguments = arguments

@@ -60,7 +60,8 @@ import Testing
     let observer = try server.connect(controller: false)
     #expect(observer.hello.role == .observer)
     let address = UInt64(try symbol("PoolHitTag", in: controller))
-    let write = try controller.request(.writeVirtualMemory(WriteVirtualMemory(address: address, data: [0x41, 0x62, 0x63, 0x20])))
+    let write = try controller.request(
+      .writeVirtualMemory(WriteVirtualMemory(address: address, data: [0x41, 0x62, 0x63, 0x20])))
     #expect(write.status == .success)
     let denied = try observer.request(.writeVirtualMemory(WriteVirtualMemory(address: address, data: [0, 0, 0, 0])))
     #expect(denied.status == .privilegeNotHeld)
@@ -137,8 +138,10 @@ import Testing
     let peer = try RawPeer(port: server.port, fingerprint: server.daemon.fingerprint)
     peer.send(Message.hello(Hello(clientName: "raw")).encoded(packetId: 1))
     peer.send(
-      Message.manipulate(ManipulateState(.unknown(api: ApiNumber(rawValue: 0x31AA), union: Array(repeating: 0, count: 40), data: [])))
-        .encoded(packetId: 2))
+      Message.manipulate(
+        ManipulateState(.unknown(api: ApiNumber(rawValue: 0x31AA), union: Array(repeating: 0, count: 40), data: []))
+      )
+      .encoded(packetId: 2))
     peer.send(Message.unknown(type: PacketType(rawValue: 0x99), payload: [1, 2, 3]).encoded(packetId: 3))
     peer.send(Message.manipulate(ManipulateState(.getVersion(GetVersion()))).encoded(packetId: 4))
     let messages = peer.messages(atLeast: 4)
@@ -208,7 +211,9 @@ import Testing
       address.sin_port = server.port.bigEndian
       address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
       let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
       }
       #expect(connected == 0)
       _ = payload.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }

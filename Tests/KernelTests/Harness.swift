@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KDKernel
 
 /// Boots a scenario as fast as possible and drives it from the test thread the way a server would.
@@ -11,7 +12,8 @@ final class Harness: @unchecked Sendable {
   private(set) var prints: [String] = []
 
   init(_ scenario: String = "default", era: KernelEra? = nil, ntGlobalFlag: UInt32 = 0, pace: Double = 0) throws {
-    kernel = try Kernel(configuration: KernelConfiguration(scenario: scenario, pace: pace, era: era, ntGlobalFlag: ntGlobalFlag))
+    kernel = try Kernel(
+      configuration: KernelConfiguration(scenario: scenario, pace: pace, era: era, ntGlobalFlag: ntGlobalFlag))
     kernel.setEventHandler { [weak self] event in
       guard let self else { return }
       self.condition.lock()
@@ -34,7 +36,11 @@ final class Harness: @unchecked Sendable {
     let before = halts.count
     condition.unlock()
     try kernel.sync { c throws(KernelError) in
-      if let seconds { c.haltAt(virtualTime: c.virtualTime + UInt64(seconds * 10_000_000)) } else { c.haltAt(virtualTime: nil) }
+      if let seconds {
+        c.haltAt(virtualTime: c.virtualTime + UInt64(seconds * 10_000_000))
+      } else {
+        c.haltAt(virtualTime: nil)
+      }
       try c.resume(singleStep: singleStep)
     }
     return try waitForHalt(after: before)

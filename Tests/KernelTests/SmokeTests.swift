@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KDKernel
 
 @Test func defaultScenarioBootsAndRuns() throws {

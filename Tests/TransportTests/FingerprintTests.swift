@@ -12,7 +12,9 @@ import Testing
     let hex = try #require(cli.stdout.split(separator: "=").last).trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(server.context.fingerprint == "SHA256:" + hex)
     #expect(server.context.fingerprint.count == 7 + 32 * 3 - 1)
-    #expect(CertificateFingerprint.normalized(hex.replacingOccurrences(of: ":", with: "").lowercased()) == server.context.fingerprint)
+    #expect(
+      CertificateFingerprint.normalized(hex.replacingOccurrences(of: ":", with: "").lowercased())
+        == server.context.fingerprint)
     #expect(CertificateFingerprint.normalized("SHA256:AB") == nil)
   }
 

@@ -8,7 +8,8 @@ import Testing
     let server = try TestServer.withPKI(clientCA: true)
     defer { server.stop() }
     let probe = try Probe.connect(
-      server, options: TLSClientOptions(caPath: pki.caPath, certificatePath: pki.aliceCertificate, keyPath: pki.aliceKey))
+      server,
+      options: TLSClientOptions(caPath: pki.caPath, certificatePath: pki.aliceCertificate, keyPath: pki.aliceKey))
     #expect(probe.roundTrip("alice") == "alice")
     #expect(try #require(server.connections.take()).peerCertificateSubject == "CN=alice")
     #expect(server.refusals.count == 0)
@@ -35,7 +36,8 @@ import Testing
     let server = try TestServer.withPKI(clientCA: true)
     defer { server.stop() }
     let probe = try Probe.connect(
-      server, options: TLSClientOptions(caPath: pki.caPath, certificatePath: pki.malloryCertificate, keyPath: pki.malloryKey))
+      server,
+      options: TLSClientOptions(caPath: pki.caPath, certificatePath: pki.malloryCertificate, keyPath: pki.malloryKey))
     let refusal = try #require(server.refusals.take())
     #expect(refusal.reason.contains("certificate verify failed"))
     let closeError = try #require(probe.closed.take())

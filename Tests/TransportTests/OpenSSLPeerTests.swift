@@ -29,8 +29,10 @@ import Testing
     defer { listener.stop() }
     let result = runTool(
       "/usr/bin/openssl",
-      ["s_client", "-connect", "127.0.0.1:\(listener.localPort)", "-CAfile", pki.caPath, "-verify_return_error",
-       "-verify_hostname", "localhost", "-cert", pki.aliceCertificate, "-key", pki.aliceKey, "-quiet"],
+      [
+        "s_client", "-connect", "127.0.0.1:\(listener.localPort)", "-CAfile", pki.caPath, "-verify_return_error",
+        "-verify_hostname", "localhost", "-cert", pki.aliceCertificate, "-key", pki.aliceKey, "-quiet",
+      ],
       input: Data("hi there\n".utf8))
     #expect(result.stdout.contains("HELLO FROM KDSERVER: hi there"), "stderr: \(result.stderr)")
     #expect(subjects.take() == "CN=alice")
@@ -51,11 +53,13 @@ import Testing
     try process.run()
     defer { process.terminate() }
     let fingerprint = try TLSServerContext(
-      options: TLSServerOptions(certificatePath: pki.serverCertificate, keyPath: pki.serverKey, stateDirectory: temporaryDirectory("s"))
+      options: TLSServerOptions(
+        certificatePath: pki.serverCertificate, keyPath: pki.serverKey, stateDirectory: temporaryDirectory("s"))
     ).fingerprint
     var connection: TLSConnection?
     for _ in 0..<100 where connection == nil {  // s_server needs a moment to listen
-      connection = try? TLSClient.connect(host: "127.0.0.1", port: port, options: TLSClientOptions(fingerprint: fingerprint))
+      connection = try? TLSClient.connect(
+        host: "127.0.0.1", port: port, options: TLSClientOptions(fingerprint: fingerprint))
       if connection == nil { usleep(50_000) }
     }
     let probe = Probe(try #require(connection))

@@ -63,7 +63,8 @@ import Testing
     let server = try TestServer.withPKI()
     defer { server.stop() }
     let refused = runTool(
-      "/usr/bin/openssl", ["s_client", "-tls1_2", "-connect", "127.0.0.1:\(server.port)", "-CAfile", try TestPKI.get().caPath])
+      "/usr/bin/openssl",
+      ["s_client", "-tls1_2", "-connect", "127.0.0.1:\(server.port)", "-CAfile", try TestPKI.get().caPath])
     #expect(refused.status != 0)
     #expect(refused.stdout.contains("alert") || refused.stderr.contains("alert"))
     let refusal = try #require(server.refusals.take())
@@ -73,8 +74,10 @@ import Testing
     defer { lenient.stop() }
     let admitted = runTool(
       "/usr/bin/openssl",
-      ["s_client", "-tls1_2", "-connect", "127.0.0.1:\(lenient.port)", "-CAfile", try TestPKI.get().caPath,
-       "-verify_return_error"])
+      [
+        "s_client", "-tls1_2", "-connect", "127.0.0.1:\(lenient.port)", "-CAfile", try TestPKI.get().caPath,
+        "-verify_return_error",
+      ])
     #expect(admitted.stdout.contains("Protocol  : TLSv1.2"))
     #expect(try #require(lenient.connections.take()).protocolVersion == "TLSv1.2")
   }

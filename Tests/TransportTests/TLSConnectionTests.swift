@@ -47,7 +47,8 @@ import Testing
     defer { server.stop() }
     do {
       _ = try TLSClient.connect(
-        host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath, serverName: "wrong.example"))
+        host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath, serverName: "wrong.example")
+      )
       Issue.record("connected to a server whose certificate lacks the name")
     } catch {
       #expect(error.code == .verification)
@@ -64,7 +65,8 @@ import Testing
     let server = try TestServer.withPKI()
     defer { server.stop() }
     do {
-      _ = try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.otherCAPath))
+      _ = try TLSClient.connect(
+        host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.otherCAPath))
       Issue.record("connected through a CA that did not issue the certificate")
     } catch {
       #expect(error.code == .verification)

@@ -71,7 +71,9 @@ func temporaryDirectory(_ name: String) -> String {
 }
 
 /// Runs a tool to completion, feeding `input` on stdin.
-func runTool(_ path: String, _ arguments: [String], input: Data = Data()) -> (status: Int32, stdout: String, stderr: String) {
+func runTool(_ path: String, _ arguments: [String], input: Data = Data()) -> (
+  status: Int32, stdout: String, stderr: String
+) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: path)
   process.arguments = arguments
@@ -188,7 +190,9 @@ struct RawTCP {
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
   }
 
-  func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+  func send(_ bytes: [UInt8]) {
+    _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+  }
 
   /// Reads until the server closes (or resets); true when it did close within the safety timeout.
   func readUntilClosed() -> (closed: Bool, bytes: [UInt8]) {

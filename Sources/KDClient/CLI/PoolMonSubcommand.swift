@@ -40,7 +40,9 @@ public struct PoolMonSubcommand: ParsableCommand {
 
   public func validate() throws {
     guard PoolMon.SortKey(rawValue: sort) != nil else { throw ValidationError("--sort takes one of t a f d b m") }
-    guard ["both", "nonpaged", "paged"].contains(pool) else { throw ValidationError("--pool takes both, nonpaged or paged") }
+    guard ["both", "nonpaged", "paged"].contains(pool) else {
+      throw ValidationError("--pool takes both, nonpaged or paged")
+    }
     guard interval > 0 else { throw ValidationError("--interval must be positive") }
   }
 

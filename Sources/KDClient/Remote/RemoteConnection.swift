@@ -106,8 +106,14 @@ public final class RemoteConnection: Sendable {
       throw .connect(reason ?? "no hello reply from \(host):\(port) within \(options.connectTimeout)")
     }
     guard reply.status == .success else {
+      // The server follows a refusal with a goodbye that says why: wait briefly for it.
+      var why = reason
+      if why == nil {
+        _ = helloArrived.wait(timeout: .now() + .seconds(2))
+        why = state.withLock { $0.closedReason }
+      }
       connection.close(flush: false)
-      throw .refused(reply.status, reason ?? "the server refused the session (\(reply.status))")
+      throw .refused(reply.status, why ?? "the server refused the session (\(reply.status))")
     }
     state.withLock { s in
       s.decoder.maxPayload = Int(reply.maxPayload)
@@ -218,7 +224,11 @@ public final class RemoteConnection: Sendable {
       pending?.fulfil(.failure(.refused(refused.status, "the server refused \(refused.refusedType)")))
     case .stateChange(let change):
       state.withLock { s in
-        if case .exception = change.detail { s.halted = change } else if case .running = change.detail { s.halted = nil }
+        if case .exception = change.detail {
+          s.halted = change
+        } else if case .running = change.detail {
+          s.halted = nil
+        }
         s.events.append(change)
       }
       eventArrived.signal()

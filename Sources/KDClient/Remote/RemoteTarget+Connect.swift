@@ -19,12 +19,14 @@ extension RemoteTarget {
     }
     let tls = TLSClientOptions(
       caPath: options.ca, fingerprint: options.fingerprint, certificatePath: options.cert, keyPath: options.key)
-    return try connect(host: host, port: port, tls: tls, token: token, breakOnAttach: breakOnAttach, onDebugPrint: onDebugPrint)
+    return try connect(
+      host: host, port: port, tls: tls, token: token, breakOnAttach: breakOnAttach, onDebugPrint: onDebugPrint)
   }
 
   public static func connect(
     host: String, port: UInt16, tls: TLSClientOptions, token: [UInt8] = [], controller: Bool = true,
-    breakOnAttach: Bool = false, onDebugPrint: @escaping @Sendable (String, UInt32) -> Void = RemoteTarget.printDebugOutput
+    breakOnAttach: Bool = false,
+    onDebugPrint: @escaping @Sendable (String, UInt32) -> Void = RemoteTarget.printDebugOutput
   ) throws -> RemoteTarget {
     var remote = RemoteConnection.Options(tls: tls)
     remote.token = token

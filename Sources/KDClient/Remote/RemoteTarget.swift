@@ -41,7 +41,8 @@ public final class RemoteTarget: DebugTarget, Sendable {
       throw .refused(operation: "GetVersion", status: NTStatus.protocolError.rawValue, message: "mismatched reply")
     }
     let version = TargetVersion(
-      kernelBase: UInt32(truncatingIfNeeded: v.kernBase), psLoadedModuleList: UInt32(truncatingIfNeeded: v.psLoadedModuleList),
+      kernelBase: UInt32(truncatingIfNeeded: v.kernBase),
+      psLoadedModuleList: UInt32(truncatingIfNeeded: v.psLoadedModuleList),
       machine: v.machineType, processors: (v.flags & 1) != 0 ? 2 : 1, build: UInt32(v.minorVersion))
     cachedVersion.withLock { $0 = version }
     return version
@@ -57,7 +58,10 @@ public final class RemoteTarget: DebugTarget, Sendable {
       if start > 0xFFFF_FFFF { break }
       let length = min(chunk, count - offset, Int(0x1_0000_0000 - start))
       requests.append(
-        (start, length, connection.begin(.readVirtualMemory(ReadVirtualMemory(address: start, transferCount: UInt32(length))))))
+        (
+          start, length,
+          connection.begin(.readVirtualMemory(ReadVirtualMemory(address: start, transferCount: UInt32(length))))
+        ))
       offset += length
     }
     var bytes: [UInt8] = []
@@ -80,9 +84,11 @@ public final class RemoteTarget: DebugTarget, Sendable {
     while written < bytes.count {
       let piece = Array(bytes[written..<min(bytes.count, written + chunk)])
       let reply = try call(
-        "WriteVirtualMemory", .writeVirtualMemory(WriteVirtualMemory(address: UInt64(address) + UInt64(written), data: piece)))
+        "WriteVirtualMemory",
+        .writeVirtualMemory(WriteVirtualMemory(address: UInt64(address) + UInt64(written), data: piece)))
       if reply.status == .privilegeNotHeld {
-        throw .refused(operation: "WriteVirtualMemory", status: reply.status.rawValue, message: "this session is an observer")
+        throw .refused(
+          operation: "WriteVirtualMemory", status: reply.status.rawValue, message: "this session is an observer")
       }
       guard case .writeVirtualMemory(let w) = reply.body else { break }
       written += Int(w.actualBytesWritten)
@@ -93,7 +99,8 @@ public final class RemoteTarget: DebugTarget, Sendable {
 
   public func search(from: UInt32, length: UInt32, pattern: [UInt8]) throws(TargetError) -> UInt32? {
     let reply = try call(
-      "SearchMemory", .searchMemory(KDProtocol.SearchMemory(address: UInt64(from), length: UInt64(length), pattern: pattern)))
+      "SearchMemory",
+      .searchMemory(KDProtocol.SearchMemory(address: UInt64(from), length: UInt64(length), pattern: pattern)))
     if reply.status == .noMoreEntries { return nil }
     if reply.status.isError {
       throw .refused(operation: "SearchMemory", status: reply.status.rawValue, message: "\(reply.status)")
@@ -181,7 +188,8 @@ extension TargetError {
     switch error {
     case .disconnected(let reason), .connect(let reason): self = .disconnected(reason: reason)
     case .timeout(let reason): self = .disconnected(reason: reason)
-    case .refused(let status, let message): self = .refused(operation: operation, status: status.rawValue, message: message)
+    case .refused(let status, let message):
+      self = .refused(operation: operation, status: status.rawValue, message: message)
     }
   }
 }
@@ -209,7 +217,8 @@ extension KDProtocol.X86Context {
 
 extension StackFrame {
   init(_ f: KDProtocol.StackFrame) {
-    self.init(childEBP: f.childEBP, returnAddress: f.returnAddress, args: f.args, instructionPointer: f.instructionPointer)
+    self.init(
+      childEBP: f.childEBP, returnAddress: f.returnAddress, args: f.args, instructionPointer: f.instructionPointer)
   }
 }
 
@@ -234,7 +243,8 @@ extension BreakEvent {
     self.init(
       kind: kind, processor: Int(change.processor), processors: Int(change.processors),
       thread: UInt32(truncatingIfNeeded: change.thread), pc: UInt32(truncatingIfNeeded: change.programCounter),
-      exceptionCode: code, exceptionAddress: UInt32(truncatingIfNeeded: record.address), firstChance: record.firstChance,
+      exceptionCode: code, exceptionAddress: UInt32(truncatingIfNeeded: record.address),
+      firstChance: record.firstChance,
       parameters: parameters, context: X86Context(change.context), stack: change.stack.map(StackFrame.init))
   }
 }

@@ -74,7 +74,9 @@ public final class Daemon: @unchecked Sendable {
       "listening on \(shownHost):\(listener.localPort)",
       metadata: ["fingerprint": "\(tls.fingerprint)", "scenario": "\(configuration.scenario)"])
     if tls.generatedSelfSigned {
-      logger.notice("using the self-signed certificate in \(configuration.stateDirectory); clients pin it with --fingerprint \(tls.fingerprint)")
+      logger.notice(
+        "using the self-signed certificate in \(configuration.stateDirectory); clients pin it with --fingerprint \(tls.fingerprint)"
+      )
     }
   }
 

@@ -9,14 +9,18 @@ public final class EmbeddedTarget: Sendable {
   public let fingerprint: String
   public let token: [UInt8]
 
-  public init(scenario: String = "default", era: String? = nil, pace: Double? = nil, logLevel: Logger.Level = .warning) throws {
+  public init(scenario: String = "default", era: String? = nil, pace: Double? = nil, logLevel: Logger.Level = .warning)
+    throws
+  {
     let directory = NSTemporaryDirectory() + "kd-embedded-\(getpid())-\(UUID().uuidString.prefix(8))"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     var bytes = [UInt8](repeating: 0, count: 16)
     for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
     let token = bytes.map { String(format: "%02x", $0) }.joined()
     let tokenPath = directory + "/token"
-    guard FileManager.default.createFile(atPath: tokenPath, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
+    guard
+      FileManager.default.createFile(
+        atPath: tokenPath, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
     else { throw ServerError.startup("cannot write \(tokenPath)") }
     var configuration = ServerConfiguration(stateDirectory: directory)
     configuration.port = 0

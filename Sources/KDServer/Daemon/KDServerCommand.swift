@@ -27,7 +27,9 @@ public struct KDServerCommand: ParsableCommand {
   var clientCA: String?
   @Option(name: .customLong("token-file"), help: "Require this token (>= 128 bits) in each client's hello.")
   var tokenFile: String?
-  @Option(name: .customLong("state-dir"), help: "Where the generated identity is kept. Default: $STATE_DIRECTORY, else ~/.local/state/kdserver.")
+  @Option(
+    name: .customLong("state-dir"),
+    help: "Where the generated identity is kept. Default: $STATE_DIRECTORY, else ~/.local/state/kdserver.")
   var stateDir: String?
   @Option(help: "Scenario: a bundled name or a manifest path.")
   var scenario = "default"
@@ -35,13 +37,16 @@ public struct KDServerCommand: ParsableCommand {
   var seed: UInt64?
   @Option(help: "Virtual seconds per wall second; 0 runs as fast as possible. Default: the scenario's.")
   var pace: Double?
-  @Option(help: "Kernel era: 'xp' (pool tagging off until !gflag +ptg and .reboot) or 'server2003'. Default: the scenario's.")
+  @Option(
+    help: "Kernel era: 'xp' (pool tagging off until !gflag +ptg and .reboot) or 'server2003'. Default: the scenario's.")
   var era: String?
   @Option(name: .customLong("max-connections"), help: "Most simultaneous connections.")
   var maxConnections = 64
   @Flag(name: .customLong("allow-takeover"), help: "A new controller takes over from the current one.")
   var allowTakeover = false
-  @Option(name: .customLong("resume-after"), help: "Resume a halted target after its controller has been gone this many seconds (default: stay halted, as KD).")
+  @Option(
+    name: .customLong("resume-after"),
+    help: "Resume a halted target after its controller has been gone this many seconds (default: stay halted, as KD).")
   var resumeAfter: Int?
   @Flag(name: .customLong("allow-tls12"), help: "Also accept TLS 1.2 (default: TLS 1.3 only).")
   var allowTLS12 = false

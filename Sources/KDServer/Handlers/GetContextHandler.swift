@@ -5,6 +5,7 @@ extension GetContext: RequestHandler {
   static var mutates: Bool { false }
 
   func handle(_ context: RequestContext) throws(KernelError) -> (NTStatus, Manipulate) {
+    guard case .halted = context.control.runState else { throw .notHalted }
     let registers = try context.control.context(thread: thread == 0 ? nil : thread)
     return (.success, .getContext(GetContext(thread: thread, context: KDProtocol.X86Context(registers))))
   }

@@ -6,7 +6,10 @@ extension GetSymbols: RequestHandler {
 
   func handle(_ context: RequestContext) throws(KernelError) -> (NTStatus, Manipulate) {
     guard let base = narrowAddress(moduleBase), let all = context.control.symbols(moduleBase: base) else {
-      return (.invalidParameter, .getSymbols(GetSymbols(moduleBase: moduleBase, startIndex: startIndex, maxEntries: maxEntries)))
+      return (
+        .invalidParameter,
+        .getSymbols(GetSymbols(moduleBase: moduleBase, startIndex: startIndex, maxEntries: maxEntries))
+      )
     }
     var budget = replyDataLimit(context.maxPayload)
     var page: [SymbolEntry] = []

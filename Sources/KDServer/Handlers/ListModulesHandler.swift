@@ -19,7 +19,8 @@ extension ListModules: RequestHandler {
     let more = Int(startIndex) + page.count < all.count
     return (
       page.isEmpty && more == false && startIndex > 0 ? .noMoreEntries : .success,
-      .listModules(ListModules(startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(all.count), modules: page))
+      .listModules(
+        ListModules(startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(all.count), modules: page))
     )
   }
 }

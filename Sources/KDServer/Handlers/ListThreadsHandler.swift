@@ -21,7 +21,9 @@ extension ListThreads: RequestHandler {
     }
     return (
       .success,
-      .listThreads(ListThreads(startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(all.count), threads: Array(page)))
+      .listThreads(
+        ListThreads(startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(all.count), threads: Array(page))
+      )
     )
   }
 }

@@ -62,6 +62,7 @@ final class Session: @unchecked Sendable {
   private func receive(_ bytes: [UInt8]) {
     guard phase != .closing else { return }
     decoder.feed(bytes)
+    var completedFrame = false
     while phase != .closing {
       let frame: Frame
       do {
@@ -71,7 +72,13 @@ final class Session: @unchecked Sendable {
         refuse(.protocolError, "malformed frame: \(error)")
         return
       }
+      completedFrame = true
       handle(frame)
+    }
+    if completedFrame {
+      // The deadline is per frame: a partial frame left now started after the last complete one.
+      frameTimer?.cancel()
+      frameTimer = nil
     }
     updateFrameDeadline()
   }
@@ -145,11 +152,15 @@ final class Session: @unchecked Sendable {
     helloTimer = nil
     logger[metadataKey: "client"] = "\(hello.clientName)"
     guard hello.major == ProtocolVersion.major else {
-      reject(hello, packetId: packetId, .revisionMismatch, "protocol version \(hello.major).\(hello.minor) is not \(ProtocolVersion.major).x")
+      reject(
+        hello, packetId: packetId, .revisionMismatch,
+        "protocol version \(hello.major).\(hello.minor) is not \(ProtocolVersion.major).x")
       return
     }
     if let token, !token.matches(hello.token) {
-      reject(hello, packetId: packetId, .accessDenied, hello.token.isEmpty ? "no token (the server requires one)" : "wrong token")
+      reject(
+        hello, packetId: packetId, .accessDenied,
+        hello.token.isEmpty ? "no token (the server requires one)" : "wrong token")
       return
     }
     switch hub.admit(self, wantsController: hello.flags.contains(.wantController)) {
@@ -160,15 +171,21 @@ final class Session: @unchecked Sendable {
       self.role = role
       logger[metadataKey: "session"] = "\(id)"
       phase = .attached
-      maxPayload = hello.maxPayload == 0 ? Limits.defaultMaxPayload : min(Int(hello.maxPayload), hub.configuration.maxPayload)
-      breakFrames = hello.breakStackFrames == 0 ? Limits.defaultBreakFrames : Int(hello.breakStackFrames)
+      maxPayload = min(
+        hello.maxPayload == 0 ? Limits.defaultMaxPayload : Int(hello.maxPayload), hub.configuration.maxPayload)
+      // Every event (and the hello reply that may carry one) must fit the negotiated payload.
+      let requestedFrames = hello.breakStackFrames == 0 ? Limits.defaultBreakFrames : Int(hello.breakStackFrames)
+      let room = (maxPayload - StateChange.fixedSize - 40 - Daemon.serverName.utf8.count) / KDProtocol.StackFrame.size
+      breakFrames = max(0, min(requestedFrames, room))
       decoder.maxPayload = maxPayload
       acknowledgements = hello.flags.contains(.ackRequested)
       var flags: HelloReply.Flags = []
       if acknowledgements { flags.insert(.acknowledgements) }
       if token != nil { flags.insert(.tokenRequired) }
       if hub.configuration.allowTakeover { flags.insert(.takeoverAllowed) }
-      let event = halted.map { StateChange($0.0, processors: hub.processors, instructionStream: $0.1, maxFrames: breakFrames) }
+      let event = halted.map {
+        StateChange($0.0, processors: hub.processors, instructionStream: $0.1, maxFrames: breakFrames)
+      }
       send(
         .helloReply(
           HelloReply(
@@ -236,7 +253,8 @@ final class Session: @unchecked Sendable {
   }
 
   private func reply(_ request: ManipulateState, status: NTStatus, body: Manipulate, packetId: UInt32) {
-    var reply = ManipulateState(body, status: status, processor: request.processor, processorLevel: request.processorLevel)
+    var reply = ManipulateState(
+      body, status: status, processor: request.processor, processorLevel: request.processorLevel)
     if reply.encoded().count > maxPayload {
       // A handler's bug, never the peer's: refuse rather than exceed the negotiated size.
       reply = ManipulateState(request.body, status: .unsuccessful, processor: request.processor)
@@ -252,7 +270,9 @@ final class Session: @unchecked Sendable {
       guard phase == .attached else { return }
       switch event {
       case .halted(let breakEvent, let stream):
-        sendEvent(.stateChange(StateChange(breakEvent, processors: hub.processors, instructionStream: stream, maxFrames: breakFrames)))
+        sendEvent(
+          .stateChange(
+            StateChange(breakEvent, processors: hub.processors, instructionStream: stream, maxFrames: breakFrames)))
       case .kernel(.running):
         sendEvent(.stateChange(StateChange(detail: .running)))
       case .kernel(.rebooted):
@@ -262,7 +282,9 @@ final class Session: @unchecked Sendable {
           droppedPrints &+= 1
           return
         }
-        sendEvent(.debugIO(DebugIO(text: String(decoding: text.utf8.prefix(maxPayload - 64), as: UTF8.self), dropped: droppedPrints)))
+        sendEvent(
+          .debugIO(
+            DebugIO(text: String(decoding: text.utf8.prefix(maxPayload - 64), as: UTF8.self), dropped: droppedPrints)))
         droppedPrints = 0
       case .kernel(.halted):
         break  // the hub turns halts into .halted with their instruction bytes
@@ -282,7 +304,8 @@ final class Session: @unchecked Sendable {
     let halted = try? hub.kernel.sync { control -> RunState in control.runState }
     if case .halted(let event) = halted {
       let stream = (try? hub.kernel.sync { $0.readVirtual(event.pc, count: 16).bytes }) ?? []
-      sendEvent(.stateChange(StateChange(event, processors: hub.processors, instructionStream: stream, maxFrames: breakFrames)))
+      sendEvent(
+        .stateChange(StateChange(event, processors: hub.processors, instructionStream: stream, maxFrames: breakFrames)))
     } else {
       sendEvent(.stateChange(StateChange(detail: .running)))
     }

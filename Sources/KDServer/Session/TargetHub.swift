@@ -27,7 +27,9 @@ final class TargetHub: Sendable {
   /// Called when a session ends (for --once).
   let onSessionEnded: @Sendable () -> Void
 
-  init(kernel: Kernel, configuration: ServerConfiguration, logger: Logger, onSessionEnded: @escaping @Sendable () -> Void) throws(KernelError) {
+  init(
+    kernel: Kernel, configuration: ServerConfiguration, logger: Logger, onSessionEnded: @escaping @Sendable () -> Void
+  ) throws(KernelError) {
     self.kernel = kernel
     self.configuration = configuration
     self.logger = logger
@@ -86,7 +88,8 @@ final class TargetHub: Sendable {
         if let current = m.controller {
           guard configuration.allowTakeover else {
             let holder = m.sessions[current]?.peer ?? "another session"
-            return .refused(.deviceBusy, "the controller role is held by \(holder); attach as an observer or retry later")
+            return .refused(
+              .deviceBusy, "the controller role is held by \(holder); attach as an observer or retry later")
           }
           displaced = m.sessions[current]
         }
@@ -95,7 +98,8 @@ final class TargetHub: Sendable {
         m.resumeGeneration &+= 1
       }
       m.sessions[id] = session
-      return .admitted(id: id, role: role, halted: m.halted.map { ($0.event, $0.instructionStream) }, displaced: displaced)
+      return .admitted(
+        id: id, role: role, halted: m.halted.map { ($0.event, $0.instructionStream) }, displaced: displaced)
     }
   }
 

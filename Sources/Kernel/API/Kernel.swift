@@ -27,7 +27,8 @@ public final class Kernel: @unchecked Sendable {
   /// Loads the scenario (malformed COFF objects or manifests are refused with the file and the reason).
   public init(configuration: KernelConfiguration) throws(KernelError) {
     self.configuration = configuration
-    let machine = try Machine(configuration: configuration, ntGlobalFlag: configuration.ntGlobalFlag, sliceStart: sliceClock)
+    let machine = try Machine(
+      configuration: configuration, ntGlobalFlag: configuration.ntGlobalFlag, sliceStart: sliceClock)
     self.machine = machine
     stopHandle = Mutex(machine.emulator.stopHandle)
     machine.eventHandler = { [unowned self] in self.deliver($0) }

@@ -19,8 +19,10 @@ public struct KernelConfiguration: Sendable {
   /// NtGlobalFlag at first boot (kept across reboots).
   public var ntGlobalFlag: UInt32
 
-  public init(scenario: String = "default", seed: UInt64? = nil, pace: Double? = nil, era: KernelEra? = nil,
-              ntGlobalFlag: UInt32 = 0) {
+  public init(
+    scenario: String = "default", seed: UInt64? = nil, pace: Double? = nil, era: KernelEra? = nil,
+    ntGlobalFlag: UInt32 = 0
+  ) {
     self.scenario = scenario
     self.seed = seed
     self.pace = pace

@@ -37,7 +37,9 @@ public struct KernelControl {
       let read = readVirtual(UInt32(cursor), count: Int(chunkEnd - cursor))
       if let i = firstIndex(of: pattern, in: read.bytes) { return UInt32(cursor) + UInt32(i) }
       if let fault = read.faultAddress {
-        guard let next = machine.space.regions.first(where: { UInt64($0.base) > UInt64(fault) && $0.size > 0 }) else { return nil }
+        guard let next = machine.space.regions.first(where: { UInt64($0.base) > UInt64(fault) && $0.size > 0 }) else {
+          return nil
+        }
         cursor = UInt64(next.base)
       } else {
         cursor = (cursor & ~0xffff) + 0x10000
@@ -111,8 +113,9 @@ public struct KernelControl {
       case .waiting: state = .waiting
       case .ready: state = running && t === machine.scheduler.current ? .running : .ready
       }
-      return ThreadInfo(id: t.id, kthread: t.kthread, state: state, pc: t.eip, startRoutine: t.startRoutine,
-                        stackBase: t.stackBase, stackLimit: t.stackLimit)
+      return ThreadInfo(
+        id: t.id, kthread: t.kthread, state: state, pc: t.eip, startRoutine: t.startRoutine,
+        stackBase: t.stackBase, stackLimit: t.stackLimit)
     }
   }
 

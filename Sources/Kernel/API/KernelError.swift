@@ -26,7 +26,8 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .emulator(let call, let code): "emulator call \(call) failed with uc_err \(code)"
-    case .malformedObject(let file, let offset, let reason): "\(file): malformed COFF object at offset 0x\(String(offset, radix: 16)): \(reason)"
+    case .malformedObject(let file, let offset, let reason):
+      "\(file): malformed COFF object at offset 0x\(String(offset, radix: 16)): \(reason)"
     case .malformedManifest(let file, let reason): "\(file): malformed scenario manifest: \(reason)"
     case .unresolvedImport(let file, let symbol): "\(file): unresolved import \(symbol) (nt does not export it)"
     case .scenarioNotFound(let name): "no bundled scenario or manifest named \(name)"

@@ -11,8 +11,16 @@ public struct X86Context: Sendable, Equatable {
 
   /// eax ebx ecx edx esi edi ebp esp eip eflags, the order the engine moves them in.
   init(gprs r: [UInt32]) {
-    eax = r[0]; ebx = r[1]; ecx = r[2]; edx = r[3]; esi = r[4]; edi = r[5]
-    ebp = r[6]; esp = r[7]; eip = r[8]; eflags = r[9]
+    eax = r[0]
+    ebx = r[1]
+    ecx = r[2]
+    edx = r[3]
+    esi = r[4]
+    edi = r[5]
+    ebp = r[6]
+    esp = r[7]
+    eip = r[8]
+    eflags = r[9]
   }
 
   var gprs: [UInt32] { [eax, ebx, ecx, edx, esi, edi, ebp, esp, eip, eflags] }

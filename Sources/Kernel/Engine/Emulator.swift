@@ -29,15 +29,20 @@ final class Emulator {
     uc = engine
     let me = Unmanaged.passUnretained(self).toOpaque()
     var h: uc_hook = 0
-    _ = skd_hook_intr(uc, &h, { _, intno, user in
-      Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInterrupt(intno)
-    }, me)
+    _ = skd_hook_intr(
+      uc, &h,
+      { _, intno, user in
+        Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInterrupt(intno)
+      }, me)
     hooks.append(h)
-    _ = skd_hook_mem_invalid(uc, &h, { _, type, address, _, _, user in
-      let write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT
-      Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInvalidMemory(UInt32(truncatingIfNeeded: address), write)
-      return false
-    }, me)
+    _ = skd_hook_mem_invalid(
+      uc, &h,
+      { _, type, address, _, _, user in
+        let write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT
+        Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInvalidMemory(
+          UInt32(truncatingIfNeeded: address), write)
+        return false
+      }, me)
     hooks.append(h)
     _ = skd_hook_mem_sync(uc, &h, UInt64(Emulator.stopSentinel))
     hooks.append(h)
@@ -55,12 +60,16 @@ final class Emulator {
     if writable { perms |= UC_PROT_WRITE.rawValue }
     if executable { perms |= UC_PROT_EXEC.rawValue }
     let err = skd_mem_map(uc, UInt64(address), UInt64(size), perms)
-    guard err == UC_ERR_OK else { throw .emulator(call: "uc_mem_map(\(hex(address)), \(hex(size)))", code: err.rawValue) }
+    guard err == UC_ERR_OK else {
+      throw .emulator(call: "uc_mem_map(\(hex(address)), \(hex(size)))", code: err.rawValue)
+    }
   }
 
   func mapHost(_ address: UInt32, size: UInt32, pointer: UnsafeMutableRawPointer) throws(KernelError) {
     let err = skd_mem_map_ptr(uc, UInt64(address), UInt64(size), UC_PROT_ALL.rawValue, pointer)
-    guard err == UC_ERR_OK else { throw .emulator(call: "uc_mem_map_ptr(\(hex(address)), \(hex(size)))", code: err.rawValue) }
+    guard err == UC_ERR_OK else {
+      throw .emulator(call: "uc_mem_map_ptr(\(hex(address)), \(hex(size)))", code: err.rawValue)
+    }
   }
 
   func unmap(_ address: UInt32, size: UInt32) {
@@ -85,7 +94,8 @@ final class Emulator {
   @discardableResult
   func write(_ address: UInt32, _ bytes: [UInt8]) -> Bool {
     guard !bytes.isEmpty else { return true }
-    return bytes.withUnsafeBytes { skd_mem_write(uc, UInt64(address), $0.baseAddress, UInt64(bytes.count)) } == UC_ERR_OK
+    return bytes.withUnsafeBytes { skd_mem_write(uc, UInt64(address), $0.baseAddress, UInt64(bytes.count)) }
+      == UC_ERR_OK
   }
 
   @discardableResult

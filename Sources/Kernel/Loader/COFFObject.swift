@@ -50,7 +50,9 @@ struct COFFObject {
   var checksum: UInt32
 
   init(bytes: [UInt8], file: String) throws(KernelError) {
-    func fail(_ offset: Int, _ reason: String) -> KernelError { .malformedObject(file: file, offset: offset, reason: reason) }
+    func fail(_ offset: Int, _ reason: String) -> KernelError {
+      .malformedObject(file: file, offset: offset, reason: reason)
+    }
     func u16(_ o: Int) throws(KernelError) -> UInt16 {
       guard o >= 0, o + 2 <= bytes.count else { throw fail(o, "truncated (need 2 bytes, file is \(bytes.count))") }
       return UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8
@@ -83,7 +85,9 @@ struct COFFObject {
       throw fail(stringTable, "string table of \(stringTableSize) bytes past end of file")
     }
     func longName(_ offset: Int, at where_: Int) throws(KernelError) -> String {
-      guard offset >= 4, offset < stringTableSize else { throw fail(where_, "string table offset \(offset) out of range") }
+      guard offset >= 4, offset < stringTableSize else {
+        throw fail(where_, "string table offset \(offset) out of range")
+      }
       return cString(stringTable + offset, max: stringTableSize - offset)
     }
 
@@ -102,7 +106,10 @@ struct COFFObject {
       var data: [UInt8] = []
       if !uninitialized, rawSize > 0 {
         guard Int(rawOffset) + Int(rawSize) <= bytes.count else {
-          throw fail(h + 20, "section \(name) data (0x\(String(rawSize, radix: 16)) bytes at 0x\(String(rawOffset, radix: 16))) past end of file")
+          throw fail(
+            h + 20,
+            "section \(name) data (0x\(String(rawSize, radix: 16)) bytes at 0x\(String(rawOffset, radix: 16))) past end of file"
+          )
         }
         data = Array(bytes[Int(rawOffset)..<Int(rawOffset) + Int(rawSize)])
       }
@@ -110,11 +117,15 @@ struct COFFObject {
       for r in 0..<relocCount {
         let o = relocOffset + r * 10
         let rel = Relocation(offset: try u32(o), symbolIndex: Int(try u32(o + 4)), type: try u16(o + 8))
-        guard rel.symbolIndex < symbolCount else { throw fail(o + 4, "relocation names symbol \(rel.symbolIndex) of \(symbolCount)") }
+        guard rel.symbolIndex < symbolCount else {
+          throw fail(o + 4, "relocation names symbol \(rel.symbolIndex) of \(symbolCount)")
+        }
         relocations.append(rel)
       }
-      sections.append(Section(name: name, virtualSize: try u32(h + 8), rawSize: rawSize, rawOffset: rawOffset,
-                              characteristics: characteristics, relocations: relocations, data: data))
+      sections.append(
+        Section(
+          name: name, virtualSize: try u32(h + 8), rawSize: rawSize, rawOffset: rawOffset,
+          characteristics: characteristics, relocations: relocations, data: data))
     }
 
     var symbols: [Symbol?] = []
@@ -124,10 +135,14 @@ struct COFFObject {
       let name: String
       if try u32(s) == 0 { name = try longName(Int(try u32(s + 4)), at: s) } else { name = cString(s, max: 8) }
       let section = Int16(bitPattern: try u16(s + 12))
-      guard Int(section) <= sectionCount else { throw fail(s + 12, "symbol \(name) in section \(section) of \(sectionCount)") }
+      guard Int(section) <= sectionCount else {
+        throw fail(s + 12, "symbol \(name) in section \(section) of \(sectionCount)")
+      }
       let aux = bytes[s + 17]
-      symbols.append(Symbol(name: name, value: try u32(s + 8), section: section, type: try u16(s + 14),
-                            storageClass: bytes[s + 16], auxCount: aux))
+      symbols.append(
+        Symbol(
+          name: name, value: try u32(s + 8), section: section, type: try u16(s + 14),
+          storageClass: bytes[s + 16], auxCount: aux))
       for _ in 0..<Int(aux) { symbols.append(nil) }
       i += 1 + Int(aux)
     }

@@ -11,8 +11,9 @@ struct LoadedModule {
   var ldrEntry: UInt32 = 0
 
   var info: ModuleInfo {
-    ModuleInfo(name: name, imageName: imageName, base: base, size: size, checksum: checksum, timestamp: timestamp,
-               ldrEntry: ldrEntry)
+    ModuleInfo(
+      name: name, imageName: imageName, base: base, size: size, checksum: checksum, timestamp: timestamp,
+      ldrEntry: ldrEntry)
   }
 
   /// "_Name@12" -> "Name", "_Name" -> "Name", "@Name@8" -> "Name"; C++ names stay as they are.

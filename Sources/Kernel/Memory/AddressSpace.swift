@@ -35,7 +35,8 @@ final class AddressSpace {
   }
 
   func region(containing address: UInt32) -> Region? {
-    var lo = 0, hi = regions.count
+    var lo = 0
+    var hi = regions.count
     while lo < hi {
       let mid = (lo + hi) / 2
       if regions[mid].base <= address { lo = mid + 1 } else { hi = mid }

@@ -35,7 +35,8 @@ struct NtModule {
       a.prologue()
       a.service(service)
       a.emit([0x85, 0xc9, 0x74, 0x09])  // test ecx,ecx; jz done
-      a.emit([0x3b, 0x15]); a.imm32(NtGlobals.poolHitTag)  // cmp edx,[nt!PoolHitTag]
+      a.emit([0x3b, 0x15])
+      a.imm32(NtGlobals.poolHitTag)  // cmp edx,[nt!PoolHitTag]
       a.emit([0x75, 0x01])  // jne done
       let hit = a.here
       a.int3()
@@ -44,16 +45,28 @@ struct NtModule {
     }
     allocateHitBreak = poolRoutine("ExAllocatePoolWithTag", .allocatePool, argBytes: 12)
     freeHitBreak = poolRoutine("ExFreePoolWithTag", .freePool, argBytes: 8)
-    let allocateWithTag = functions[0].1, freeWithTag = functions[1].1
+    let allocateWithTag = functions[0].1
+    let freeWithTag = functions[1].1
 
     begin("ExAllocatePool")  // ExAllocatePoolWithTag(type, size, 'None')
-    a.prologue(); a.pushImm(0x656e_6f4e); a.pushArg(1); a.pushArg(0); a.call(allocateWithTag); a.epilogue(ret: 8)
+    a.prologue()
+    a.pushImm(0x656e_6f4e)
+    a.pushArg(1)
+    a.pushArg(0)
+    a.call(allocateWithTag)
+    a.epilogue(ret: 8)
     begin("ExFreePool")  // ExFreePoolWithTag(p, 0)
-    a.prologue(); a.pushImm(0); a.pushArg(0); a.call(freeWithTag); a.epilogue(ret: 4)
+    a.prologue()
+    a.pushImm(0)
+    a.pushArg(0)
+    a.call(freeWithTag)
+    a.epilogue(ret: 4)
 
     func simple(_ name: String, _ s: NtService, argBytes: UInt16) {
       begin(name)
-      a.prologue(); a.service(s); a.epilogue(ret: argBytes)
+      a.prologue()
+      a.service(s)
+      a.epilogue(ret: argBytes)
     }
     simple("KeDelayExecutionThread", .delayExecution, argBytes: 12)
     simple("PsCreateSystemThread", .createSystemThread, argBytes: 28)
@@ -70,29 +83,48 @@ struct NtModule {
     simple("ZwYieldExecution", .yieldExecution, argBytes: 0)
 
     begin("KeBugCheckEx")  // records KiBugCheckData, then stops at its int 3 for good
-    a.prologue(); a.service(.bugCheck)
+    a.prologue()
+    a.service(.bugCheck)
     bugCheckBreak = a.here
-    a.int3(); a.emit([0xeb, 0xfe])  // jmp $
+    a.int3()
+    a.emit([0xeb, 0xfe])  // jmp $
     begin("KeBugCheck")
-    a.prologue(); a.pushImm(0); a.pushImm(0); a.pushImm(0); a.pushImm(0); a.pushArg(0); a.call(functions.first { $0.0 == "KeBugCheckEx" }!.1)
+    a.prologue()
+    a.pushImm(0)
+    a.pushImm(0)
+    a.pushImm(0)
+    a.pushImm(0)
+    a.pushArg(0)
+    a.call(functions.first { $0.0 == "KeBugCheckEx" }!.1)
 
     begin("DbgBreakPoint")
-    a.int3(); a.emit([0xc3])
+    a.int3()
+    a.emit([0xc3])
     begin("DbgBreakPointWithStatus")
     a.emit([0x8b, 0x44, 0x24, 0x04])  // mov eax,[esp+4]
     functions.append(("RtlpBreakWithStatusInstruction", a.here))
-    a.int3(); a.emit([0xc2, 0x04, 0x00])
+    a.int3()
+    a.emit([0xc2, 0x04, 0x00])
 
     // Internal routines (not exports, but in the symbol table like ntoskrnl's public symbols).
     begin("PspSystemThreadStartup")  // (StartRoutine, StartContext)
     systemThreadStartup = a.here
-    a.prologue(); a.pushArg(1); a.callArg(0); a.pushImm(0); a.call(functions.first { $0.0 == "PsTerminateSystemThread" }!.1)
+    a.prologue()
+    a.pushArg(1)
+    a.callArg(0)
+    a.pushImm(0)
+    a.call(functions.first { $0.0 == "PsTerminateSystemThread" }!.1)
     a.int3()
     begin("IopLoadDriver")  // (DriverEntry, DriverObject, RegistryPath)
     loadDriver = a.here
-    a.prologue(); a.pushArg(2); a.pushArg(1); a.callArg(0)
-    a.emit([0x50]); a.service(.driverLoaded)  // push eax (status)
-    a.pushImm(0); a.call(functions.first { $0.0 == "PsTerminateSystemThread" }!.1)
+    a.prologue()
+    a.pushArg(2)
+    a.pushArg(1)
+    a.callArg(0)
+    a.emit([0x50])
+    a.service(.driverLoaded)  // push eax (status)
+    a.pushImm(0)
+    a.call(functions.first { $0.0 == "PsTerminateSystemThread" }!.1)
     a.int3()
     begin("KiIdleLoop")
     idleLoop = a.here
@@ -100,8 +132,11 @@ struct NtModule {
     a.align(16)
     precondition(a.bytes.count < Int(NtGlobals.dataOffset - Self.textOffset), "nt stubs outgrew .text")
 
-    memory.storeBytes(0, PEHeader.build(base: base, sizeOfImage: Self.imageSize, timestamp: 0x4802_5bdd,
-                                        checksum: 0x001f_4b8a, entry: 0))
+    memory.storeBytes(
+      0,
+      PEHeader.build(
+        base: base, sizeOfImage: Self.imageSize, timestamp: 0x4802_5bdd,
+        checksum: 0x001f_4b8a, entry: 0))
     memory.storeBytes(Self.textOffset, a.bytes)
 
     // Symbol sizes run to the next symbol.

@@ -49,7 +49,8 @@ final class Pool {
     let units = (max(bytes, 1) + PoolHeader.size + 7) / 8
     if let header = freeBlocks[Int(units)].popLast() {
       let old = PoolHeader(ulong0: memory.load(header), tag: 0)
-      writeHeader(header, PoolHeader(previousUnits: old.previousUnits, blockUnits: units, poolType: poolTypeField, tag: tag))
+      writeHeader(
+        header, PoolHeader(previousUnits: old.previousUnits, blockUnits: units, poolType: poolTypeField, tag: tag))
       return .small(address: start + header + PoolHeader.size, blockBytes: units * 8)
     }
     if carvePage == nil || carveUnits + units > PoolHeader.unitsPerPage {
@@ -106,7 +107,11 @@ final class Pool {
   private func takePages(_ pages: UInt32) throws(KernelError) -> UInt32? {
     if let i = freeRuns.firstIndex(where: { $0.pages >= pages }) {
       let run = freeRuns[i]
-      if run.pages == pages { freeRuns.remove(at: i) } else { freeRuns[i] = (run.offset + pages << 12, run.pages - pages) }
+      if run.pages == pages {
+        freeRuns.remove(at: i)
+      } else {
+        freeRuns[i] = (run.offset + pages << 12, run.pages - pages)
+      }
       return run.offset
     }
     let bytes = pages << 12

@@ -28,10 +28,14 @@ final class PoolManager {
   /// Tag accounting and PoolHitTag are active (always from Server 2003 on; XP needs +ptg and a reboot).
   let taggingEnabled: Bool
 
-  init(space: AddressSpace, kernelData: HostMemory, trackOffset: UInt32, bigOffset: UInt32, taggingEnabled: Bool) throws(KernelError) {
-    nonPaged = try Pool(paged: false, start: KernelLayout.nonPagedPoolStart, size: KernelLayout.nonPagedPoolSize, space: space)
+  init(space: AddressSpace, kernelData: HostMemory, trackOffset: UInt32, bigOffset: UInt32, taggingEnabled: Bool)
+    throws(KernelError)
+  {
+    nonPaged = try Pool(
+      paged: false, start: KernelLayout.nonPagedPoolStart, size: KernelLayout.nonPagedPoolSize, space: space)
     paged = try Pool(paged: true, start: KernelLayout.pagedPoolStart, size: KernelLayout.pagedPoolSize, space: space)
-    tracker = PoolTrackTable(memory: kernelData, offset: trackOffset, address: KernelLayout.kernelDataBase + trackOffset)
+    tracker = PoolTrackTable(
+      memory: kernelData, offset: trackOffset, address: KernelLayout.kernelDataBase + trackOffset)
     bigPages = BigPageTable(memory: kernelData, offset: bigOffset, address: KernelLayout.kernelDataBase + bigOffset)
     self.taggingEnabled = taggingEnabled
   }
@@ -58,7 +62,11 @@ final class PoolManager {
   /// Frees the block at `address`; returns the block's tag (the one PoolHitTag is compared with).
   func free(_ address: UInt32, passedTag: UInt32) -> Result<UInt32, FreeFailure> {
     let pool: Pool
-    if nonPaged.contains(address) { pool = nonPaged } else if paged.contains(address) { pool = paged } else {
+    if nonPaged.contains(address) {
+      pool = nonPaged
+    } else if paged.contains(address) {
+      pool = paged
+    } else {
       return .failure(.notPool(address))
     }
     if address & 0xfff == 0, let big = bigPages.lookup(va: address) {
@@ -67,7 +75,9 @@ final class PoolManager {
       }
       bigPages.remove(va: address)
       pool.freePages(address: address, pages: big.pages)
-      if taggingEnabled { tracker.record(tag: big.tag & ~Self.protectedBit, paged: pool.paged, bytes: big.pages << 12, isFree: true) }
+      if taggingEnabled {
+        tracker.record(tag: big.tag & ~Self.protectedBit, paged: pool.paged, bytes: big.pages << 12, isFree: true)
+      }
       return .success(big.tag & ~Self.protectedBit)
     }
     guard let h = pool.inUseHeader(body: address) else {

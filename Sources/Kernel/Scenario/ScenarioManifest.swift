@@ -39,7 +39,9 @@ struct ScenarioManifest: Decodable {
       url = root.appendingPathComponent(nameOrPath).appendingPathComponent("scenario.json")
     }
     guard let data = FileManager.default.contents(atPath: url.path) else {
-      if nameOrPath.hasSuffix(".json") || nameOrPath.contains("/") { throw .fileUnreadable(path: url.path, errno: ENOENT) }
+      if nameOrPath.hasSuffix(".json") || nameOrPath.contains("/") {
+        throw .fileUnreadable(path: url.path, errno: ENOENT)
+      }
       throw .scenarioNotFound(nameOrPath)
     }
     let manifest: ScenarioManifest
@@ -50,7 +52,9 @@ struct ScenarioManifest: Decodable {
     }
     guard !manifest.modules.isEmpty else { throw .malformedManifest(file: url.path, reason: "no modules") }
     let names = manifest.modules.map(\.name)
-    guard Set(names).count == names.count else { throw .malformedManifest(file: url.path, reason: "duplicate module names") }
+    guard Set(names).count == names.count else {
+      throw .malformedManifest(file: url.path, reason: "duplicate module names")
+    }
     for t in manifest.threads ?? [] where !names.contains(t.module) {
       throw .malformedManifest(file: url.path, reason: "thread routine \(t.routine) names unknown module \(t.module)")
     }

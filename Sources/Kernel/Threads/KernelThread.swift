@@ -16,8 +16,10 @@ final class KernelThread {
   var regs: [UInt32]
   var state: State = .ready
 
-  init(id: UInt32, kthread: UInt32, startRoutine: UInt32, stackBase: UInt32, stackLimit: UInt32, isIdle: Bool,
-       regs: [UInt32]) {
+  init(
+    id: UInt32, kthread: UInt32, startRoutine: UInt32, stackBase: UInt32, stackLimit: UInt32, isIdle: Bool,
+    regs: [UInt32]
+  ) {
     self.id = id
     self.kthread = kthread
     self.startRoutine = startRoutine

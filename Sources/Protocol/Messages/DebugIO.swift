@@ -22,7 +22,7 @@ public struct DebugIO: Equatable, Sendable {
     if api != Self.printString {
       throw .invalidValue(field: "DebugIO ApiNumber", found: UInt64(api), offset: apiAt)
     }
-    _ = try r.u16()
+    try r.reserved16()
     processor = try r.u16()
     let length = Int(try r.u32())
     dropped = try r.u32()

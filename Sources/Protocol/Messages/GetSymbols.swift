@@ -49,6 +49,7 @@ public struct GetSymbols: ManipulateBody {
     totalCount = try u.u32()
     let countAt = u.absoluteOffset
     let returned = Int(try u.u32())
+    try u.reserved(u.remaining)
     if returned > Int(maxEntries) {
       throw .lengthMismatch(field: "ReturnedCount", expected: Int(maxEntries), found: returned, offset: countAt)
     }
@@ -62,7 +63,7 @@ public struct GetSymbols: ManipulateBody {
       guard let kind = SymbolEntry.Kind(rawValue: rawKind) else {
         throw .invalidValue(field: "symbol kind", found: UInt64(rawKind), offset: kindAt)
       }
-      _ = try d.u8()
+      try d.reserved(1)
       let nameLength = Int(try d.u16())
       let name = try d.utf8(nameLength, field: "symbol name")
       symbols.append(SymbolEntry(address: address, size: size, kind: kind, name: name))

@@ -23,7 +23,12 @@ public struct Goodbye: Equatable, Sendable {
   }
 
   public func encoded() -> [UInt8] {
-    let text = Array(reason.utf8.prefix(1024))
+    var text: [UInt8] = []
+    for character in reason {
+      let bytes = Array(String(character).utf8)
+      if text.count + bytes.count > 1024 { break }
+      text += bytes
+    }
     var w = ByteWriter()
     w.u32(status.rawValue)
     w.u16(UInt16(text.count))

@@ -1,6 +1,6 @@
 /// DbgKdRebootApi (0x313B): restart the target (`.reboot`). No fields. The simulated kernel reloads its
 /// scenario; settings that survive a reboot on Windows (NtGlobalFlag from the registry) survive here.
-/// Controller only. The server replies, then sends load-symbols state changes and a running state change.
+/// Controller only. The server replies, then sends a running state change.
 public struct Reboot: ManipulateBody {
   public static let api = ApiNumber.reboot
   public init() {}

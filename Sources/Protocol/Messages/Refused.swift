@@ -1,6 +1,6 @@
 /// The answer to a data packet the receiver cannot serve (packet type 0x23), echoing its packet id:
-/// `Status u32 @0` (STATUS_NOT_IMPLEMENTED for an unknown packet type, STATUS_INVALID_PARAMETER for a payload
-/// that does not decode, STATUS_INVALID_DEVICE_STATE for a packet out of turn), `RefusedType u16 @4`,
+/// `Status u32 @0` (STATUS_NOT_IMPLEMENTED for an unknown packet type, STATUS_INVALID_DEVICE_STATE for a packet
+/// out of turn, STATUS_PRIVILEGE_NOT_HELD for a break-in from an observer), `RefusedType u16 @4`,
 /// `reserved u16 @6`. The session goes on. (Unknown ApiNumbers inside KD_STATE_MANIPULATE are answered with a
 /// manipulate reply carrying STATUS_NOT_IMPLEMENTED instead, as KD does.)
 public struct Refused: Equatable, Sendable {

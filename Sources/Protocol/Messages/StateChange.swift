@@ -127,9 +127,13 @@ public struct StateChange: Equatable, Sendable {
     controlReport.dr7 = try r.u32()
     let instructionCount = Int(try r.u16())
     controlReport.reportFlags = try r.u16()
+    let streamAt = r.absoluteOffset
     let stream = try r.bytes(16)
     if instructionCount > 16 {
-      throw .invalidValue(field: "InstructionCount", found: UInt64(instructionCount), offset: r.absoluteOffset - 20)
+      throw .invalidValue(field: "InstructionCount", found: UInt64(instructionCount), offset: streamAt - 4)
+    }
+    if let pad = stream[instructionCount...].firstIndex(where: { $0 != 0 }) {
+      throw .reservedNotZero(found: UInt64(stream[pad]), offset: streamAt + pad)
     }
     controlReport.instructionStream = Array(stream.prefix(instructionCount))
     controlReport.segCs = try r.u16()
@@ -146,7 +150,8 @@ public struct StateChange: Equatable, Sendable {
     case .exception:
       let code = try u.u32()
       let flags = try u.u32()
-      _ = try u.u64()
+      let nestedAt = u.absoluteOffset
+      if try u.u64() != 0 { throw .reservedNotZero(found: 1, offset: nestedAt) }
       let address = try u.u64()
       let countAt = u.absoluteOffset
       let count = Int(try u.u32())
@@ -154,8 +159,13 @@ public struct StateChange: Equatable, Sendable {
       if count > 15 { throw .invalidValue(field: "NumberParameters", found: UInt64(count), offset: countAt) }
       var parameters: [UInt64] = []
       for i in 0..<15 {
+        let at = u.absoluteOffset
         let value = try u.u64()
-        if i < count { parameters.append(value) }
+        if i < count {
+          parameters.append(value)
+        } else if value != 0 {
+          throw .reservedNotZero(found: value, offset: at)
+        }
       }
       let firstChance = try u.u32() != 0
       let handle = try u.u32()
@@ -167,7 +177,7 @@ public struct StateChange: Equatable, Sendable {
       let pathLength = Int(try u.u32())
       try u.reserved32()
       let base = try u.u64()
-      _ = try u.u64()
+      try u.reserved(8)  // ProcessId: always 0 for kernel modules
       let checksum = try u.u32()
       let size = try u.u32()
       let unload = try u.u32() != 0

@@ -4,7 +4,9 @@ extension Machine {
   /// ExAllocatePoolWithTag(PoolType, NumberOfBytes, Tag): eax = block or NULL; ecx = tagging active,
   /// edx = tag for the stub's PoolHitTag compare.
   func allocatePool() {
-    let poolType = arg(0), bytes = arg(1), tag = arg(2)
+    let poolType = arg(0)
+    let bytes = arg(1)
+    let tag = arg(2)
     let address: UInt32
     do {
       address = try pools.allocate(poolType: poolType, bytes: bytes, tag: tag)

@@ -4,7 +4,8 @@ extension Machine {
   /// ExFreePoolWithTag(P, Tag): frees and hands the stub the tag from the block itself (the header, or
   /// the big-page table) for its PoolHitTag compare. Bad frees bug-check BAD_POOL_CALLER.
   func freePool() {
-    let p = arg(0), tag = arg(1)
+    let p = arg(0)
+    let tag = arg(1)
     switch pools.free(p, passedTag: tag) {
     case .success(let blockTag):
       emulator.setReg(UC_X86_REG_ECX, pools.taggingEnabled ? 1 : 0)

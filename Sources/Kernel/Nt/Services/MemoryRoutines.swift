@@ -3,7 +3,9 @@ extension Machine {
 
   /// memset(dst, c, n) (cdecl): returns dst.
   func memset() {
-    let dst = arg(0), value = UInt8(truncatingIfNeeded: arg(1)), n = arg(2)
+    let dst = arg(0)
+    let value = UInt8(truncatingIfNeeded: arg(1))
+    let n = arg(2)
     setResult(dst)
     guard n > 0 else { return }
     guard n <= Self.maxMemoryRoutineBytes, emulator.write(dst, [UInt8](repeating: value, count: Int(n))) else {
@@ -14,7 +16,9 @@ extension Machine {
 
   /// memcpy / memmove(dst, src, n) (cdecl): returns dst; overlapping ranges copy as memmove.
   func memcpy() {
-    let dst = arg(0), src = arg(1), n = arg(2)
+    let dst = arg(0)
+    let src = arg(1)
+    let n = arg(2)
     setResult(dst)
     guard n > 0 else { return }
     guard n <= Self.maxMemoryRoutineBytes, let bytes = emulator.read(src, count: Int(n)) else {

@@ -3,7 +3,10 @@ extension Machine {
   /// StartRoutine, StartContext): a new thread runs StartRoutine(StartContext) under
   /// nt!PspSystemThreadStartup on its own stack.
   func createSystemThread() {
-    let handleOut = arg(0), clientId = arg(4), routine = arg(5), context = arg(6)
+    let handleOut = arg(0)
+    let clientId = arg(4)
+    let routine = arg(5)
+    let context = arg(6)
     do {
       let t = try createThread(pc: nt.systemThreadStartup, stackArgs: [routine, context], startRoutine: routine)
       if handleOut != 0 { emulator.writeU32(handleOut, 0x8000_0000 | t.id) }
