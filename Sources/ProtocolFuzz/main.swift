@@ -38,8 +38,81 @@ func fuzzOne(_ data: [UInt8]) {
   _ = try? DebugIO(decoding: payload)
 }
 
+/// Valid frames of every kind, so the fuzzer starts from deep inside the decoders.
+func seedFrames() -> [[UInt8]] {
+  var event = StateChange(
+    detail: .exception(
+      ExceptionRecord(code: 0x8000_0003, address: 0x804d_8010, parameters: [0]), reason: .hardcodedBreakpoint,
+      breakpointHandle: 0))
+  event.stack = [
+    StackFrame(
+      childEBP: 0xf8a0_0f00, returnAddress: 0xf7a0_0123, args: [1, 0x40, 0x2063_6241, 0],
+      instructionPointer: 0x804d_8010)
+  ]
+  let bodies: [Manipulate] = [
+    .readVirtualMemory(ReadVirtualMemory(address: 0x804d_a000, transferCount: 4)),
+    .readVirtualMemory(
+      ReadVirtualMemory(address: 0x804d_a000, transferCount: 4, actualBytesRead: 4, data: [0x41, 0x62, 0x63, 0x20])),
+    .writeVirtualMemory(WriteVirtualMemory(address: 0x804d_a000, data: [0x41, 0x62, 0x63, 0x20])),
+    .getContext(GetContext(thread: 0, context: X86Context())), .setContext(SetContext(context: X86Context())),
+    .writeBreakPoint(WriteBreakPoint(address: 0xf7a0_0100)), .restoreBreakPoint(RestoreBreakPoint(handle: 1)),
+    .continue(Continue()), .continue2(Continue2(singleStep: true)), .reboot(Reboot()), .getVersion(GetVersion()),
+    .writeBreakPointEx(WriteBreakPointEx(entries: [BreakPointEntry(address: 0xf7a0_0100)])),
+    .restoreBreakPointEx(RestoreBreakPointEx(entries: [BreakPointEntry(handle: 1)])),
+    .searchMemory(SearchMemory(address: 0xf7a0_0000, length: 0x1000, pattern: [0x68, 0x41])),
+    .queryMemory(QueryMemory(address: 0xe100_0000)), .getStackTrace(GetStackTrace(maxFrames: 8, frames: event.stack)),
+    .readMemoryBatch(
+      ReadMemoryBatch(ranges: [.init(address: 1, length: 2)], results: [.init(status: .success, bytes: [1, 2])])),
+    .listModules(
+      ListModules(maxEntries: 2, modules: [ModuleEntry(base: 1, size: 2, checksum: 3, timestamp: 4, name: "nt")])),
+    .listThreads(
+      ListThreads(
+        maxEntries: 1,
+        threads: [
+          ThreadEntry(
+            threadId: 4, kthread: 5, state: 2, programCounter: 6, startAddress: 7, stackBase: 8, stackLimit: 9)
+        ])),
+    .getSymbols(
+      GetSymbols(
+        moduleBase: 1, maxEntries: 1, symbols: [SymbolEntry(address: 1, size: 2, kind: .data, name: "PoolHitTag")])),
+  ]
+  var messages: [Message] = bodies.map { .manipulate(ManipulateState($0)) }
+  messages += [
+    .hello(Hello(clientName: "kd", token: [1, 2, 3])),
+    .helloReply(
+      HelloReply(
+        status: .success, role: .controller, maxPayload: 4096, breakStackFrames: 8, sessionId: 1, targetState: .halted,
+        serverName: "kdserver", breakEvent: event)),
+    .stateChange(event), .stateChange(StateChange(detail: .running)),
+    .stateChange(StateChange(detail: .loadSymbols(.init(path: "Abc.sys", base: 1, checksum: 2, sizeOfImage: 3)))),
+    .debugIO(DebugIO(text: "hello")), .goodbye(Goodbye(status: .success, reason: "bye")),
+    .refused(Refused(status: .notImplemented, refusedType: PacketType(rawValue: 9))), .acknowledge, .breakIn,
+  ]
+  return messages.enumerated().map { i, m in [UInt8(i)] + m.encoded(packetId: UInt32(i)) }
+}
+
 #if FUZZING
   import CFuzzerSupport
+
+  // Seed an empty corpus directory (the first argument that is not a flag).
+  if let directory = CommandLine.arguments.dropFirst().first(where: { !$0.hasPrefix("-") }),
+    let listing = opendir(directory)
+  {
+    var entries = 0
+    while let entry = readdir(listing) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if name != "." && name != ".." { entries += 1 }
+    }
+    closedir(listing)
+    if entries == 0 {
+      for (i, seed) in seedFrames().enumerated() {
+        if let file = fopen("\(directory)/seed-\(i)", "wb") {
+          _ = seed.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+          fclose(file)
+        }
+      }
+    }
+  }
 
   // libFuzzer's archive references this symbol even when the driver is started by hand.
   @_cdecl("LLVMFuzzerTestOneInput")
