@@ -31,8 +31,18 @@ import Testing
     if code == 0xc2 { #expect(params[0] == 7) }
     #expect(throws: KernelError.targetBugChecked(code: code)) { try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) } }
     // A reboot brings it back.
-    try h.kernel.sync { c throws(KernelError) in try c.reboot() }
-    #expect(try h.kernel.sync { c in c.runState } == .running)
+    let halts = h.haltCount
+    let (state, time) = try h.kernel.sync { c throws(KernelError) in
+      try c.reboot()
+      return (c.runState, c.virtualTime)
+    }
+    #expect(state == .running && time == 0)
+    // The fresh boot runs into the same fault again.
+    guard case .bugCheck(let again, _) = try h.waitForHalt(after: halts).reason else {
+      Issue.record("no bug check after the reboot")
+      return
+    }
+    #expect(again == code)
   }
 
   @Test func malformedObjectIsRefusedNamingTheFile() throws {
