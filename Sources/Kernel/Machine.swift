@@ -22,6 +22,9 @@ final class Machine {
     case idle(until: UInt64?)
   }
 
+  /// Virtual time a slice ended by the wall-clock watchdog costs (100 ns units).
+  static let preemptedSliceCost: UInt64 = 100_000
+
   let manifestName: String
   let era: KernelEra
   let emulator: Emulator
@@ -327,7 +330,12 @@ final class Machine {
       return bugCheckFromFault(t, code: 0x7f, parameters: [err, 0, 0, t.eip])
     }
     switch cause {
-    case nil, .yield?: return .ran
+    case nil:
+      // Preempted (watchdog) or stopped for a request: the CPU time counts as one 10 ms quantum, so
+      // code that never calls the kernel cannot freeze virtual time.
+      if budget > 0, t.state == .ready { clock.advance(by: Self.preemptedSliceCost) }
+      return .ran
+    case .yield?: return .ran
     case .softwareBreakpoint(let address, let handle)?:
       t.eip = address
       halt(t, reason: .breakpoint(handle: handle))

@@ -63,7 +63,7 @@ final class Harness: @unchecked Sendable {
   }
 
   func symbol(_ module: String, _ name: String) throws -> KernelSymbol {
-    try kernel.sync { c in
+    try kernel.sync { c throws(KernelError) in
       let base = c.modules().first { $0.name == module }!.base
       return c.symbols(moduleBase: base)!.first { $0.name == name }!
     }

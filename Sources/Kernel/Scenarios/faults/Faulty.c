@@ -17,3 +17,7 @@ VOID NTAPI FaultyDoubleFree(PVOID context) {
 }
 
 NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) { return STATUS_SUCCESS; }
+
+/* Spins without ever calling the kernel: only the watchdog's time slice takes the CPU away. */
+volatile ULONG SpinCount;
+VOID NTAPI FaultySpin(PVOID context) { for (;;) SpinCount++; }
