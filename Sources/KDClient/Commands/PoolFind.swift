@@ -77,7 +77,12 @@ enum PoolFind: Command {
     }
     var scanned = 0
     var a = region.start & ~0xfff
+    var note: String?
     while a < region.end {
+      if session.interruptRequested() {
+        note = "...terminating - searched pool to \(Hex.d8(a))"
+        break
+      }
       let n = Int(min(UInt32(chunk), region.end - a))
       let start = a
       let bytes = try session.targetCall { () throws(TargetError) in try session.target.readVirtual(start, count: n) }
@@ -101,6 +106,6 @@ enum PoolFind: Command {
     }
     return Output(
       tag: matcher.display, pool: kind, bigPageTable: [big.start, big.end], region: [region.start, region.end], hits: hits,
-      bytesScanned: scanned, note: nil)
+      bytesScanned: scanned, note: note)
   }
 }
