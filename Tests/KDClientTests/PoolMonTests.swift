@@ -87,6 +87,9 @@ import Testing
     #expect(throws: (any Error).self) { try KDCommand.parseAsRoot(["--ca", "a", "--fingerprint", "b"]) }
     #expect(throws: (any Error).self) { try KDCommand.parseAsRoot(["--cert", "a"]) }
     #expect(throws: (any Error).self) { try KDCommand.parseAsRoot(["poolmon", "--sort", "z"]) }
-    #expect((try? KDCommand.parseAsRoot(["poolmon", "--count", "1", "--json"])) is PoolMonSubcommand)
+    let mon = try? KDCommand.parseAsRoot(["poolmon", "--count", "1", "--json", "--connect", "h:1"]) as? PoolMonSubcommand
+    #expect(mon?.root.json == true)
+    #expect(mon?.root.connection.connect == "h:1")
+    #expect(mon?.count == 1)
   }
 }

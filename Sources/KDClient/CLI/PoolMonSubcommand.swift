@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 
 /// `kd poolmon`: PoolMon over the wire. Full-screen on a terminal; plain snapshots every `--interval`
-/// seconds otherwise, or one JSON object per snapshot with `--json`.
+/// seconds otherwise, or one JSON object per snapshot with `kd`'s `--json`.
 public struct PoolMonSubcommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "poolmon", abstract: "Live pool-tag view (PoolMon's columns, keys and sorting).")
 
-  @OptionGroup public var connection: ConnectionOptions
+  /// `kd`'s own options (connection, `--json`) apply to `kd poolmon` too, before or after `poolmon`.
+  @ParentCommand var root: KDCommand
 
   @Option(name: .long, help: "Seconds between refreshes (PoolMon: 5).")
   public var interval: Double = 5
@@ -30,9 +31,6 @@ public struct PoolMonSubcommand: ParsableCommand {
   @Option(name: .long, help: "Pool: both, nonpaged or paged.")
   public var pool: String = "both"
 
-  @Flag(name: .long, help: "One JSON object per snapshot.")
-  public var json = false
-
   @Flag(name: .long, help: "No highlighting of changed rows.")
   public var noHighlight = false
 
@@ -40,10 +38,9 @@ public struct PoolMonSubcommand: ParsableCommand {
 
   public func validate() throws {
     guard PoolMon.SortKey(rawValue: sort) != nil else { throw ValidationError("--sort takes one of t a f d b m") }
-    guard ["both", "nonpaged", "paged"].contains(pool) else {
-      throw ValidationError("--pool takes both, nonpaged or paged")
-    }
-    guard interval > 0 else { throw ValidationError("--interval must be positive") }
+    guard ["both", "nonpaged", "paged"].contains(pool) else { throw ValidationError("--pool takes both, nonpaged or paged") }
+    guard interval > 0, interval <= 86400 else { throw ValidationError("--interval takes more than 0 and at most 86400 seconds") }
+    if let count, count < 1 { throw ValidationError("--count must be at least 1") }
   }
 
   public func run() throws {
@@ -51,7 +48,7 @@ public struct PoolMonSubcommand: ParsableCommand {
   }
 
   public func execute(connect: TargetConnector) -> Int32 {
-    guard let target = connection.open(connect) else { return 2 }
+    guard let target = root.connection.open(connect) else { return 2 }
     Interrupt.install()
     var screen = PoolMonScreen()
     screen.mon.sort = PoolMon.SortKey(rawValue: sort) ?? .tag
@@ -62,7 +59,7 @@ public struct PoolMonSubcommand: ParsableCommand {
     screen.mon.highlight = !noHighlight
     screen.interval = .milliseconds(Int(interval * 1000))
     screen.count = count
-    screen.json = json
+    screen.json = root.json
     return screen.run(Debugger(target: target)) ? 0 : 2
   }
 }

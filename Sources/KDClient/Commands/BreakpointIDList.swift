@@ -7,7 +7,7 @@ enum BreakpointIDList {
     var ids: [Int] = []
     func number() -> Int? {
       let start = i
-      while i < chars.count, chars[i].isNumber { i += 1 }
+      while i < chars.count, chars[i].isASCII, chars[i].isNumber { i += 1 }
       return i > start ? Int(String(chars[start..<i])) : nil
     }
     while i < chars.count {
@@ -20,7 +20,7 @@ enum BreakpointIDList {
       } else if let a = number() {
         if i < chars.count, chars[i] == "-" {
           i += 1
-          guard let b = number(), b >= a else { throw .syntax(position: i) }
+          guard let b = number(), b >= a, b - a < 1024 else { throw .syntax(position: i) }
           ids.append(contentsOf: a...b)
         } else {
           ids.append(a)

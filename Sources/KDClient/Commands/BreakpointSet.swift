@@ -11,7 +11,9 @@ enum BreakpointSet: Command {
   }
 
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
-    var requestedID = Int(inv.name.dropFirst(2))
+    let idText = inv.name.dropFirst(2)
+    var requestedID = Int(idText)
+    if !idText.isEmpty && requestedID == nil { throw .syntax(position: 2) }
     var p = inv.parser(session)
     p.skipSpaces()
     let exprStart = p.position

@@ -4,6 +4,8 @@ enum DisplayMemory: Command {
   static let names = ["d", "db", "dw", "dd", "dq", "dc", "da", "du"]
   static let summary = "d[b|w|d|q|c|a|u] [Range]   display memory"
   static let repeatsOnEnter = true
+  /// Largest range one display prints (16 MiB: a million lines).
+  static let maxBytes = 16 << 20
 
   struct Output: CommandOutput {
     var format: String
@@ -84,6 +86,9 @@ enum DisplayMemory: Command {
     }
     let range = try RangeArgument.parse(&p, unitSize: unit, defaultCount: defaultCount, defaultStart: defaultStart)
     try p.expectEnd()
+    guard range.count * unit <= maxBytes else {
+      throw .message("Range of \(range.count * unit) bytes is too large to display (at most \(maxBytes))")
+    }
     if format == "da" || format == "du" {
       return try strings(format: format, range: range, unit: unit, session: session)
     }

@@ -30,6 +30,7 @@ enum Unassemble: Command {
         } else {
           let end = try p.parseAddress()
           guard end >= start, end - start < 0x10000 else { throw .syntax(position: at) }
+          try p.expectEnd()
           // Instructions until the range is covered (at most one per byte).
           let probe = try session.unassemble(start, count: Int(end - start) + 1)
           var covered = probe.lines.filter { $0.address <= end }

@@ -5,6 +5,9 @@ public final class Debugger {
   let session: Session
   private var lastRepeatable: String?
 
+  /// KD's longest command line.
+  public static let maxLineLength = 4096
+
   /// Stop running the rest of a line (and a script) at the first failed command.
   public var stopOnError = false
 
@@ -36,6 +39,10 @@ public final class Debugger {
   /// Runs one command line: `;`-separated commands in order. An empty line repeats the last command
   /// that KD repeats (`d*`, `u`, `p`, `t`), continuing where it stopped.
   public func run(_ line: String) -> [CommandResult] {
+    guard line.count <= Self.maxLineLength else {
+      let message = "Command line too long (\(line.count) characters; KD takes at most \(Self.maxLineLength))"
+      return [CommandResult(command: String(line.prefix(64)), output: nil, error: message, failure: .message(message))]
+    }
     var commands = Self.splitCommands(line)
     if line.trimmingSpaces.isEmpty {
       guard let last = lastRepeatable else { return [] }

@@ -29,8 +29,11 @@ struct RangeArgument {
         backwards = true
         p.position += 1
       }
-      let n = try p.parse()
-      let limit: UInt64 = lift ? 0x1000_0000 * 16 : 0x1000_0000 / UInt64(unitSize)
+      var n = try p.parse()
+      // A count is a 32-bit quantity: undo the kernel-mode sign extension of `L?ffffffff`.
+      if n >> 32 == 0xffff_ffff && n & 0x8000_0000 != 0 { n &= 0xffff_ffff }
+      // KD refuses more than 256 MB unless `L?`; we cap `L?` at 4 GB of address space.
+      let limit: UInt64 = (lift ? 0x1_0000_0000 : 0x1000_0000) / UInt64(unitSize)
       guard n > 0, n <= limit else { throw .syntax(position: at) }
       if backwards { start = start &- UInt32(truncatingIfNeeded: n) &* UInt32(unitSize) }
       return RangeArgument(start: start, count: Int(n))

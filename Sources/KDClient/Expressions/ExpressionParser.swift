@@ -8,6 +8,9 @@ struct ExpressionParser {
   let chars: [Character]
   var position: Int
   let context: ExpressionContext
+  /// Nesting of parentheses and unary operators so far; deep nesting is refused, not recursed into.
+  private var depth = 0
+  static let maxDepth = 200
 
   init(_ line: String, from position: Int = 0, context: ExpressionContext) {
     self.chars = Array(line)
@@ -123,12 +126,14 @@ struct ExpressionParser {
         v = v &* (try parseUnary())
       } else if take("/") {
         let d = try parseUnary()
-        guard d != 0 else { throw .operand(position: at) }
-        v = UInt64(bitPattern: Int64(bitPattern: v) / Int64(bitPattern: d))
+        let r = Int64(bitPattern: v).dividedReportingOverflow(by: Int64(bitPattern: d))
+        guard d != 0, !r.overflow else { throw .operand(position: at) }
+        v = UInt64(bitPattern: r.partialValue)
       } else if take("%") || takeWord("mod") {
         let d = try parseUnary()
-        guard d != 0 else { throw .operand(position: at) }
-        v = UInt64(bitPattern: Int64(bitPattern: v) % Int64(bitPattern: d))
+        let r = Int64(bitPattern: v).remainderReportingOverflow(dividingBy: Int64(bitPattern: d))
+        guard d != 0, !r.overflow else { throw .operand(position: at) }
+        v = UInt64(bitPattern: r.partialValue)
       } else {
         return v
       }
@@ -138,6 +143,9 @@ struct ExpressionParser {
   private mutating func parseUnary() throws(CommandError) -> UInt64 {
     skipSpaces()
     let at = position
+    depth += 1
+    defer { depth -= 1 }
+    guard depth <= Self.maxDepth else { throw .syntax(position: at) }
     if take("-") { return 0 &- (try parseUnary()) }
     if take("+") { return try parseUnary() }
     if takeWord("not") { return (try parseUnary()) == 0 ? 1 : 0 }

@@ -39,7 +39,7 @@ enum PoolData {
   static func bigPageTable(_ s: Session) throws(CommandError) -> (start: UInt32, end: UInt32, entries: [BigPage]) {
     let table = try global(s, "PoolBigPageTable")
     let count = Int(try global(s, "PoolBigPageTableSize"))
-    guard table != 0, count > 0, count <= 1 << 22 else { return (table, table, []) }
+    guard table != 0, count > 0, count <= 1 << 20 else { return (table, table, []) }
     let bytes = try s.readBytes(table, count: count * 12)
     var entries: [BigPage] = []
     for i in 0..<count {
