@@ -9,7 +9,9 @@ public struct KernelControl {
   public var virtualTime: UInt64 { machine.clock.now }
 
   public func version() -> KernelVersion {
-    KernelVersion(kernelBase: KernelLayout.ntBase, psLoadedModuleList: NtGlobals.psLoadedModuleList)
+    var version = KernelVersion(kernelBase: KernelLayout.ntBase, psLoadedModuleList: NtGlobals.psLoadedModuleList)
+    version.build = machine.era.buildNumber
+    return version
   }
 
   /// Bytes up to the first unmapped one; our breakpoints' 0xCC bytes read as the original bytes.
