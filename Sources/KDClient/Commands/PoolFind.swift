@@ -98,9 +98,15 @@ enum PoolFind: Command {
         }
         page += 0x1000
       }
-      // A short read stops at an unmapped page: go on after it.
-      let advance = bytes.count < n ? (bytes.count & ~0xfff) + 0x1000 : n
-      let next = a &+ UInt32(advance)
+      // A short read stops at an unmapped page: skip the whole unmapped gap when the target can say how long it is.
+      var advance = n
+      if bytes.count < n {
+        let gapStart = a &+ UInt32(bytes.count & ~0xfff)
+        let gap = try session.targetCall { () throws(TargetError) in try session.target.unmappedExtent(at: gapStart) }
+        advance = (bytes.count & ~0xfff) + Int(min(gap ?? 0x1000, UInt64(UInt32.max)) & ~0xfff)
+        if advance <= bytes.count & ~0xfff { advance = (bytes.count & ~0xfff) + 0x1000 }
+      }
+      let next = a &+ UInt32(min(advance, 0xFFFF_F000))
       if next <= a { break }
       a = next
     }

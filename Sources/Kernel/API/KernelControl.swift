@@ -61,6 +61,13 @@ public struct KernelControl {
     return nil
   }
 
+  /// The first mapped address at or after `address`, or nil when nothing is mapped above it: lets a debugger
+  /// step over an unmapped gap in one request instead of probing it page by page.
+  public func nextMappedAddress(from address: UInt32) -> UInt32? {
+    if machine.space.region(containing: address) != nil { return address }
+    return machine.space.regions.first { $0.base > address }?.base
+  }
+
   public func queryRegion(_ address: UInt32) -> MemoryRegion? {
     guard let r = machine.space.region(containing: address) else { return nil }
     return MemoryRegion(base: r.base, size: r.size, writable: r.writable, executable: r.executable, kind: r.kind)
