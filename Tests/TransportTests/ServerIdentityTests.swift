@@ -30,29 +30,23 @@ import Testing
   @Test func configuredIdentity_errorsNameTheProblem() throws {
     let pki = try TestPKI.get()
     let state = temporaryDirectory("state")
-    do {
-      _ = try TLSServerContext(options: TLSServerOptions(certificatePath: pki.serverCertificate, stateDirectory: state))
-      Issue.record("accepted a certificate without a key")
-    } catch {
-      #expect(error.code == .configuration)
+    let halfPair = #expect(throws: TransportError.self) {
+      try TLSServerContext(options: TLSServerOptions(certificatePath: pki.serverCertificate, stateDirectory: state))
     }
-    do {
-      _ = try TLSServerContext(
+    #expect(halfPair?.code == .configuration)
+    let missingFile = #expect(throws: TransportError.self) {
+      try TLSServerContext(
         options: TLSServerOptions(certificatePath: state + "/missing.pem", keyPath: pki.serverKey, stateDirectory: state))
-      Issue.record("accepted a missing certificate file")
-    } catch {
-      #expect(error.code == .configuration)
-      #expect(error.reason.contains("missing.pem"))
-      #expect(!error.openSSLErrors.isEmpty)
     }
-    do {
-      _ = try TLSServerContext(
+    #expect(missingFile?.code == .configuration)
+    #expect(missingFile?.reason.contains("missing.pem") == true)
+    #expect(missingFile?.openSSLErrors.isEmpty == false)
+    let wrongKey = #expect(throws: TransportError.self) {
+      try TLSServerContext(
         options: TLSServerOptions(certificatePath: pki.serverCertificate, keyPath: pki.otherServerKey, stateDirectory: state))
-      Issue.record("accepted a key that does not match")
-    } catch {
-      #expect(error.code == .configuration)
-      #expect(error.reason.contains("mismatch"))
     }
+    #expect(wrongKey?.code == .configuration)
+    #expect(wrongKey?.reason.contains("mismatch") == true)
   }
 
   /// reload() serves new connections with the new certificate; a session already open keeps working.
