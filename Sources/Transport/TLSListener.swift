@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -9,7 +8,7 @@ import Synchronization
 /// (plaintext, garbage, an old protocol, a stalled handshake, a bad or missing client certificate) and
 /// connections over `maxConnections` go to `onRefusal` with the peer and a one-line reason, and are closed;
 /// OpenSSL sends a TLS alert where the protocol has one. Other connections are never disturbed.
-public final class TLSListener: @unchecked Sendable {  // safe: `source` is touched only on `queue`; counters in a Mutex
+public final class TLSListener: @unchecked Sendable {  // safe: `source` is touched only on `queue`; the count is `Locked`
   /// The port actually bound (useful when asked for port 0).
   public let localPort: UInt16
   /// `127.0.0.1:7725` or `[::1]:7725`, with the bound port.
@@ -23,7 +22,7 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
   private let queue = DispatchQueue(label: "kd.transport.listener")
   private var source: (any DispatchSourceRead)?
   private var stopped = false
-  private let active = Mutex(0)
+  private let active = Locked(0)
 
   /// Binds and listens on `host` (name, IPv4, IPv6 or `[v6]`; empty or `*` for any) and `port` (0: any free
   /// port). Accepting begins with ``start()``.
@@ -116,6 +115,6 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
         case .failure(let error): onRefusal(peer, error.reason)
         }
       },
-      onFinished: { [self] in active.withLock { $0 -= 1 } })
+      onFinished: { [active] in active.withLock { $0 -= 1 } })
   }
 }

@@ -5,21 +5,22 @@ import Synchronization
 
 /// Items handed from Dispatch callbacks to a test, taken in order. `take` waits at most `seconds` as a
 /// safety net against hangs (not a timing assertion) and returns nil when nothing came.
-final class Mailbox<T: Sendable>: Sendable {
-  private let items = Mutex<[T]>([])
+final class Mailbox<T: Sendable>: @unchecked Sendable {  // safe: `items` is touched only under `lock`
+  private let lock = NSLock()
+  private var items: [T] = []
   private let arrivals = DispatchSemaphore(value: 0)
 
   func put(_ item: T) {
-    items.withLock { $0.append(item) }
+    lock.withLock { items.append(item) }
     arrivals.signal()
   }
 
   func take(within seconds: Double = 20) -> T? {
     guard arrivals.wait(timeout: .now() + seconds) == .success else { return nil }
-    return items.withLock { $0.removeFirst() }
+    return lock.withLock { items.removeFirst() }
   }
 
-  var count: Int { items.withLock { $0.count } }
+  var count: Int { lock.withLock { items.count } }
 }
 
 /// A refusal as the listener reported it.
