@@ -117,7 +117,8 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   // MARK: Set-up (internal: the listener and the client)
 
   /// Server side: runs `SSL_accept` on the queue until it succeeds, fails or passes `deadline`.
-  /// `completion` runs on the queue; `onFinished` runs once the socket is closed.
+  /// `completion` runs on the queue; `onFinished` runs once when the connection closes (before a failed
+  /// handshake's `completion`).
   func acceptHandshake(
     deadline: Duration, completion: @escaping @Sendable (Result<Void, TransportError>) -> Void,
     onFinished: @escaping @Sendable () -> Void
@@ -292,8 +293,8 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   private func fail(_ error: TransportError) {
     if state == .handshaking, let done = handshakeDone {
       handshakeDone = nil
-      done(.failure(error))
       teardown(nil, closeNotify: false)
+      done(.failure(error))
     } else {
       teardown(error, closeNotify: false)
     }
@@ -310,6 +311,9 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     closeError = error
     output.removeAll()
     pendingOutput = 0
+    let finished = onFinished  // the listener's slot is free from now on
+    onFinished = nil
+    finished?()
     guard let readSource, let writeSource else {
       finalize()
       return
@@ -336,10 +340,7 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     let closed = onClose
     onClose = nil
     onReceive = nil
-    let finished = onFinished
-    onFinished = nil
     if started { closed?(closeError) }
-    finished?()
   }
 }
 

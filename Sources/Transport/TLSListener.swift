@@ -22,6 +22,7 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
   private let queue = DispatchQueue(label: "kd.transport.listener")
   private var source: (any DispatchSourceRead)?
   private var stopped = false
+  private var paused = false
   private let active = Locked(0)
 
   /// Binds and listens on `host` (name, IPv4, IPv6 or `[v6]`; empty or `*` for any) and `port` (0: any free
@@ -65,6 +66,8 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
       stopped = true
       if let source {
         source.cancel()
+        if paused { source.resume() }  // a suspended source never runs its cancel handler
+        paused = false
         self.source = nil
       } else {
         Glibc.close(fd)
@@ -76,10 +79,27 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
     while true {
       let (client, address) = SocketAddress.filled { accept(fd, $0, $1) }
       if client < 0 {
-        if errno == EINTR || errno == ECONNABORTED { continue }
-        return  // EAGAIN, or EMFILE and friends: the source fires again when possible
+        switch errno {
+        case EINTR, ECONNABORTED: continue
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM: pauseAccepting()
+        default: break  // EAGAIN: all accepted
+        }
+        return
       }
       admit(client, peer: address.description)
+    }
+  }
+
+  /// Out of descriptors or memory: the pending connection stays queued and the source would fire again at
+  /// once, so stop accepting for a moment instead of spinning.
+  private func pauseAccepting() {
+    guard let source, !paused else { return }
+    paused = true
+    source.suspend()
+    queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
+      guard paused, let source = self.source else { return }
+      paused = false
+      source.resume()
     }
   }
 
