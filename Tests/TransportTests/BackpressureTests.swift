@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import KDTransport
 import Testing
 
@@ -45,5 +46,43 @@ import Testing
     #expect(probe.read(total)?.count == total)
     #expect(connection.queue.sync { connection.pendingOutputBytes } == 0)
     probe.connection.close(flush: false)
+  }
+}
+
+@Suite struct PeerLossTests {
+  /// A peer that vanishes while the server is writing (reset, unread data) closes that connection with a
+  /// reason; the process survives (SIGPIPE ignored) and the listener serves the next client.
+  @Test func peerVanishesWhileServerWrites_closedWithReason() throws {
+    let pki = try TestPKI.get()
+    let server = try TestServer.withPKI(echo: false)
+    defer { server.stop() }
+    // openssl s_client, killed with SIGKILL: no close_notify, unread data, so the kernel resets.
+    let doomed = Process()
+    doomed.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+    doomed.arguments = ["s_client", "-connect", "127.0.0.1:\(server.port)", "-CAfile", pki.caPath, "-quiet"]
+    let keepOpen = Pipe()
+    doomed.standardInput = keepOpen
+    doomed.standardOutput = FileHandle.nullDevice
+    doomed.standardError = FileHandle.nullDevice
+    try doomed.run()
+    let connection = try #require(server.connections.take())
+    let closed = Mailbox<TransportError?>()
+    connection.start(onReceive: { _ in }, onClose: { closed.put($0) })
+    connection.send([UInt8](repeating: 7, count: 512 * 1024))
+    kill(doomed.processIdentifier, SIGKILL)
+    doomed.waitUntilExit()
+    var offered = 0
+    while closed.count == 0 && offered < 400 {
+      connection.send([UInt8](repeating: 7, count: 64 * 1024))
+      offered += 1
+      usleep(1000)
+    }
+    let result = try #require(closed.take())
+    let error = try #require(result)
+    #expect(error.code == .connectionLost || error.code == .system, "\(error)")
+
+    let next = try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath))
+    #expect(server.connections.take() != nil)
+    next.close(flush: false)
   }
 }

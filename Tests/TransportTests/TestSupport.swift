@@ -208,3 +208,18 @@ struct RawTCP {
 
   func close() { Glibc.close(fd) }
 }
+
+/// A loopback port that was free a moment ago (for tools that cannot listen on port 0 and report it).
+func freeLoopbackPort() throws -> UInt16 {
+  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  defer { Glibc.close(fd) }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  let ok = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+  }
+  guard ok else { throw TestFailure("no free port: errno \(errno)") }
+  return UInt16(bigEndian: address.sin_port)
+}
