@@ -79,3 +79,26 @@ import Testing
     #expect(try #require(lenient.connections.take()).protocolVersion == "TLSv1.2")
   }
 }
+
+@Suite struct ListenerLifecycleTests {
+  /// stop() closes the listening socket (new connects fail) while established sessions go on.
+  @Test func stop_refusesNewConnectionsKeepsSessions() throws {
+    let pki = try TestPKI.get()
+    let server = try TestServer.withPKI()
+    let session = try Probe.connect(server, options: TLSClientOptions(caPath: pki.caPath))
+    #expect(session.roundTrip("before stop") == "before stop")
+    server.stop()
+    var refused = false
+    for _ in 0..<200 where !refused {  // stop() is asynchronous: wait until the port is closed
+      do {
+        let late = try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath))
+        late.close(flush: false)
+      } catch {
+        refused = error.code == .system && error.errno == ECONNREFUSED
+      }
+    }
+    #expect(refused)
+    #expect(session.roundTrip("after stop") == "after stop")
+    session.connection.close(flush: false)
+  }
+}
