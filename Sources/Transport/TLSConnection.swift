@@ -16,6 +16,9 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   /// Default cap on queued, unsent output per connection.
   public static let defaultMaxPendingOutputBytes = 8 << 20
 
+  /// How long ``close(flush:)`` waits for queued output to drain before closing anyway.
+  public static let closeFlushTimeout: Duration = .seconds(5)
+
   /// Serial queue on which all of this connection's work and callbacks run.
   public let queue: DispatchQueue
   /// The peer's numeric address: `127.0.0.1:54321` or `[::1]:54321`.
@@ -97,7 +100,8 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   }
 
   /// Closes the connection: with `flush`, after the queued output is written; then close_notify is sent.
-  /// `onClose` receives nil.
+  /// `onClose` receives nil, or a ``TransportError/Code/timeout`` error when a peer that does not read keeps the
+  /// output from draining for ``closeFlushTimeout``.
   public func close(flush: Bool) {
     queue.async { [self] in
       switch state {
@@ -106,6 +110,14 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
       case .open:
         if flush && pendingOutput > 0 {
           state = .closing
+          queue.asyncAfter(deadline: .now() + .milliseconds(Int(Self.closeFlushTimeout.milliseconds))) { [weak self] in
+            guard let self, self.state == .closing else { return }
+            self.teardown(
+              TransportError(
+                .timeout, "peer \(self.peer) did not take the last \(self.pendingOutput) bytes within "
+                  + Self.closeFlushTimeout.secondsText + " of close"),
+              closeNotify: false)
+          }
           progress()
         } else {
           teardown(nil, closeNotify: true)

@@ -10,12 +10,7 @@ import Testing
     let limit = 1 << 20
     let server = try TestServer.withPKI(maxPendingOutputBytes: limit, echo: false)
     defer { server.stop() }
-    // The client never calls start(): it never reads from its socket.
-    let silent = try TLSClient.connect(
-      host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: try TestPKI.get().caPath))
-    let connection = try #require(server.connections.take())
-    let closed = Mailbox<TransportError?>()
-    connection.start(onReceive: { _ in }, onClose: { closed.put($0) })
+    let (silent, connection, closed) = try server.acceptSilentClient()
 
     let chunk = [UInt8](repeating: 0x5A, count: 256 * 1024)
     var highest = 0
@@ -84,5 +79,35 @@ import Testing
     let next = try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath))
     #expect(server.connections.take() != nil)
     next.close(flush: false)
+  }
+}
+
+@Suite struct CloseFlushTests {
+  /// close(flush: true) toward a peer that never reads does not hang: it ends after closeFlushTimeout with a
+  /// timeout error naming the bytes left.
+  @Test func closeWithFlush_peerNeverReads_endsAfterTimeout() throws {
+    let server = try TestServer.withPKI(maxPendingOutputBytes: 64 << 20, echo: false)
+    defer { server.stop() }
+    let (silent, connection, closed) = try server.acceptSilentClient()
+    for _ in 0..<64 { connection.send([UInt8](repeating: 3, count: 256 * 1024)) }  // 16 MiB: more than socket buffers hold
+    connection.close(flush: true)
+    let result = try #require(closed.take())
+    let error = try #require(result)
+    #expect(error.code == .timeout)
+    #expect(error.reason.contains("did not take the last"))
+    silent.close(flush: false)
+  }
+}
+
+extension TestServer {
+  /// A client that never calls start() (so it never reads its socket) and the server's side of it, started,
+  /// with a mailbox for its close.
+  func acceptSilentClient() throws -> (client: TLSConnection, server: TLSConnection, closed: Mailbox<TransportError?>) {
+    let client = try TLSClient.connect(
+      host: "127.0.0.1", port: port, options: TLSClientOptions(caPath: try TestPKI.get().caPath))
+    let connection = try #require(connections.take())
+    let closed = Mailbox<TransportError?>()
+    connection.start(onReceive: { _ in }, onClose: { closed.put($0) })
+    return (client, connection, closed)
   }
 }
