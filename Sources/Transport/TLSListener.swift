@@ -14,6 +14,10 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
   /// `127.0.0.1:7725` or `[::1]:7725`, with the bound port.
   public let localAddress: String
 
+  /// True when the bound address is loopback only (127.0.0.0/8 or ::1): the daemon may then run without an
+  /// authentication mode. A wildcard (`0.0.0.0`, `::`) or any other address is not loopback.
+  public let isLoopback: Bool
+
   private let fd: Int32
   private let context: TLSServerContext
   private let maxConnections: Int
@@ -38,6 +42,7 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
     let bound = Socket.localAddress(fd) ?? address
     localPort = bound.port
     localAddress = bound.description
+    isLoopback = bound.isLoopback
     self.context = context
     self.maxConnections = maxConnections
     self.onConnection = onConnection

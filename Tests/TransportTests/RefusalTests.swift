@@ -102,3 +102,24 @@ import Testing
     session.connection.close(flush: false)
   }
 }
+
+@Suite struct ListenerAddressTests {
+  /// Loopback addresses are told apart from wildcard ones (the daemon requires authentication for the latter).
+  @Test func isLoopback_onlyForLoopbackAddresses() throws {
+    let context = try TLSServerContext(options: TLSServerOptions(stateDirectory: temporaryDirectory("loopback")))
+    for (host, loopback, address) in [
+      ("127.0.0.1", true, "127.0.0.1"), ("localhost", true, nil), ("[::1]", true, "[::1]"), ("0.0.0.0", false, "0.0.0.0"),
+      ("::", false, "[::]"),
+    ] {
+      let listener = try TLSListener(
+        host: host, port: 0, context: context, maxConnections: 1, onConnection: { _ in }, onRefusal: { _, _ in })
+      #expect(listener.isLoopback == loopback, "\(host)")
+      if let address { #expect(listener.localAddress == "\(address):\(listener.localPort)") }
+      listener.stop()
+    }
+    #expect(throws: TransportError.self) {
+      try TLSListener(host: "no-such-host.invalid", port: 0, context: context, maxConnections: 1, onConnection: { _ in },
+        onRefusal: { _, _ in })
+    }
+  }
+}
