@@ -51,6 +51,7 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   private var closeError: TransportError?
   private var handshakeDone: ((Result<Void, TransportError>) -> Void)?
   private var onFinished: (() -> Void)?
+  private var handshakeTimer: (any DispatchSourceTimer)?
 
   init(ssl: OpaquePointer, fd: Int32, peer: String, handshaking: Bool, maxPendingOutput: Int) {
     self.ssl = ssl
@@ -138,13 +139,23 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     queue.async { [self] in
       handshakeDone = completion
       self.onFinished = onFinished
+      let timer = DispatchSource.makeTimerSource(queue: queue)
+      timer.schedule(deadline: .now() + .milliseconds(Int(deadline.milliseconds)))
+      timer.setEventHandler { [self] in
+        guard state == .handshaking else { return }
+        fail(TransportError(.timeout, "TLS handshake not completed within \(deadline.secondsText)"))
+      }
+      handshakeTimer = timer
+      timer.resume()
       installSources()
       progress()
     }
-    queue.asyncAfter(deadline: .now() + .milliseconds(Int(deadline.milliseconds))) { [weak self] in
-      guard let self, self.state == .handshaking else { return }
-      self.fail(TransportError(.timeout, "TLS handshake not completed within \(deadline.secondsText)"))
-    }
+  }
+
+  /// The handshake ended (either way): the deadline no longer applies.
+  private func cancelHandshakeTimer() {
+    handshakeTimer?.cancel()
+    handshakeTimer = nil
   }
 
   /// Client side: the handshake is done (blocking, by ``TLSClient``); hand the socket to Dispatch.
@@ -204,6 +215,7 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     let result = SSL_accept(ssl)
     if result == 1 {
       state = .open
+      cancelHandshakeTimer()
       protocolVersion = String(cString: SSL_get_version(ssl))
       if let certificate = SSL_get1_peer_certificate(ssl) {
         peerCertificateSubject = X509Name.text(X509_get_subject_name(certificate))
@@ -320,6 +332,7 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
       _ = SSL_shutdown(ssl)  // sends close_notify; not waiting for the peer's
     }
     state = .closed
+    cancelHandshakeTimer()
     closeError = error
     output.removeAll()
     pendingOutput = 0
