@@ -60,7 +60,12 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     self.maxPendingOutput = max(1, maxPendingOutput)
     self.state = handshaking ? .handshaking : .open
     self.queue = DispatchQueue(label: "kd.transport.connection " + peer)
+    queue.setSpecific(key: Self.queueKey, value: queueToken)
   }
+
+  /// Marks this connection's queue, so ``send(_:)`` can tell it is already running there.
+  private static let queueKey = DispatchSpecificKey<UInt>()
+  private var queueToken: UInt { UInt(bitPattern: ObjectIdentifier(self).hashValue) }
 
   deinit {
     // Reached only when sources were never installed or are already cancelled.
@@ -90,8 +95,13 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   }
 
   /// Queues `bytes` for sending, in call order. Never blocks; bytes sent after a close are dropped.
+  /// Called on ``queue`` (from a callback) it writes at once, saving a queue hop per reply.
   public func send(_ bytes: [UInt8]) {
-    queue.async { [self] in enqueue(bytes) }
+    if DispatchQueue.getSpecific(key: Self.queueKey) == queueToken {
+      enqueue(bytes)
+    } else {
+      queue.async { [self] in enqueue(bytes) }
+    }
   }
 
   /// Bytes queued and not yet accepted by TLS. Read it on ``queue``.
