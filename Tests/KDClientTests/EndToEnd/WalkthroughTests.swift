@@ -59,7 +59,10 @@ import Testing
     #expect(Self.outputs(t, of: "!gflag").first?.contains("ptg - Enable pool tagging") == true)
     let ranking = try #require(Self.outputs(t, of: "!poolused 4").first)
     #expect(ranking.contains("Sorting by Paged Pool Consumed"))
-    let firstRow = ranking.split(separator: "\n").first { $0.hasPrefix(" ") && $0.split(separator: " ").count == 5 && !$0.contains("Allocs") }
+    let firstRow = ranking.split(separator: "\n").first { line in
+      let fields = line.split(separator: " ")
+      return fields.count == 5 && fields.dropFirst().allSatisfy { Int($0) != nil }
+    }
     #expect(firstRow?.split(separator: " ").first == "Abc", "Abc ranks first: \(ranking)")
     for tag in ["Tron", "IoN7", "Gla5", "Ggb"] { #expect(ranking.contains(" \(tag) "), "\(tag) listed") }
     #expect(Self.outputs(t, of: "db nt!poolhittag L4").first?.contains("41 62 63 20") == true)
