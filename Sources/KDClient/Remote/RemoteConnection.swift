@@ -105,6 +105,11 @@ public final class RemoteConnection: Sendable {
       connection.close(flush: false)
       throw .connect(reason ?? "no hello reply from \(host):\(port) within \(options.connectTimeout)")
     }
+    guard reply.major == ProtocolVersion.major else {
+      connection.close(flush: false)
+      throw .connect(
+        "\(host):\(port) speaks protocol version \(reply.major).\(reply.minor); this kd speaks \(ProtocolVersion.major).\(ProtocolVersion.minor)")
+    }
     guard reply.status == .success else {
       // The server follows a refusal with a goodbye that says why: wait briefly for it.
       var why = reason
