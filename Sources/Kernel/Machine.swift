@@ -247,7 +247,7 @@ final class Machine {
   func runSlice() -> SliceOutcome {
     if let limit = haltTime, clock.now >= limit {
       haltTime = nil
-      halt(currentThread, reason: .timeLimit)
+      halt(interruptedThread, reason: .timeLimit)
       return .halted
     }
     if stepOver != nil || stepRequested { return stepSlice() }
@@ -371,7 +371,14 @@ final class Machine {
 
   func breakIn() {
     guard case .running = runState else { return }
-    halt(currentThread, reason: .breakIn)
+    halt(interruptedThread, reason: .breakIn)
+  }
+
+  /// The thread a break-in or time limit stops "on": the last one that ran if it can still run,
+  /// else the idle thread (every other thread waits), as KD shows when breaking into an idle target.
+  var interruptedThread: KernelThread {
+    let t = currentThread
+    return t.state == .ready ? t : (scheduler.idle ?? t)
   }
 
   // MARK: services' helpers
