@@ -2,6 +2,8 @@
 /// slots and direct calls to nt's exports, applies DIR32/REL32 relocations and collects its symbols
 /// (statics included).
 enum DriverLoader {
+  static let maxImageSize: UInt32 = 16 << 20
+
   static func load(_ object: COFFObject, file: String, name: String, base: UInt32, nt: NtModule,
                    space: AddressSpace) throws(KernelError) -> LoadedModule {
     func fail(_ reason: String) -> KernelError { .malformedObject(file: file, offset: 0, reason: reason) }
@@ -12,8 +14,14 @@ enum DriverLoader {
       func rank(_ s: COFFObject.Section) -> Int { s.isCode ? 0 : s.isUninitialized ? 2 : 1 }
       return (rank(object.sections[$0]), $0) < (rank(object.sections[$1]), $1)
     }
+    func ensureFits(_ extra: UInt32) throws(KernelError) {
+      guard UInt64(offset) + UInt64(extra) <= UInt64(Self.maxImageSize) else {
+        throw fail("image would exceed \(Self.maxImageSize >> 20) MiB")
+      }
+    }
     for i in order {
       let s = object.sections[i]
+      try ensureFits(s.loadSize + 64)
       offset = offset.roundedUp(to: max(s.alignment, 4))
       sectionBase[i] = offset
       offset += s.loadSize
@@ -27,8 +35,9 @@ enum DriverLoader {
       guard let sym else { continue }
       if sym.section > 0 {
         guard let sb = sectionBase[Int(sym.section) - 1] else { continue }
-        symbolAddress[i] = base + sb + sym.value
+        symbolAddress[i] = base &+ sb &+ sym.value
       } else if sym.section == 0, sym.value > 0, sym.storageClass == 2 {  // common (bss)
+        try ensureFits(sym.value + 16)
         offset = offset.roundedUp(to: min(sym.value.roundedUp(to: 4), 16))
         symbolAddress[i] = base + offset
         offset += sym.value
@@ -39,6 +48,7 @@ enum DriverLoader {
           if let slot = importSlots[sym.name] {
             symbolAddress[i] = slot
           } else {
+            try ensureFits(8)
             offset = offset.roundedUp(to: 4)
             importSlots[sym.name] = base + offset
             symbolAddress[i] = base + offset
@@ -54,6 +64,9 @@ enum DriverLoader {
       }
     }
     let size = max(offset, KernelLayout.pageSize + 1).roundedUp(to: KernelLayout.pageSize)
+    guard UInt64(base) + UInt64(size) <= UInt64(KernelLayout.stackArea) else {
+      throw fail("no room in the driver area (f7a00000-f8a00000) for \(size) bytes at \(hex(base))")
+    }
     var image = [UInt8](repeating: 0, count: Int(size))
     func put32(_ o: Int, _ v: UInt32) { for k in 0..<4 { image[o + k] = UInt8(v >> (8 * UInt32(k)) & 0xff) } }
     func get32(_ o: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(image[o + $1]) << (8 * UInt32($1)) } }
@@ -63,7 +76,7 @@ enum DriverLoader {
       let sb = Int(sectionBase[i]!)
       if !s.data.isEmpty { image.replaceSubrange(sb..<sb + s.data.count, with: s.data) }
       for r in s.relocations {
-        guard r.offset + 4 <= s.loadSize else {
+        guard UInt64(r.offset) + 4 <= UInt64(s.loadSize) else {
           throw .malformedObject(file: file, offset: Int(s.rawOffset + r.offset),
                                  reason: "relocation at 0x\(hex(r.offset)) past end of section \(s.name)")
         }
@@ -87,7 +100,7 @@ enum DriverLoader {
     // Symbols: functions and data with an address in the image; section and file records left out.
     var symbols: [KernelSymbol] = []
     for (i, sym) in object.symbols.enumerated() {
-      guard let sym, let address = symbolAddress[i], address >= base, address < base + size else { continue }
+      guard let sym, let address = symbolAddress[i], address >= base, address - base < size else { continue }
       guard sym.storageClass == 2 || (sym.storageClass == 3 && sym.auxCount == 0) else { continue }
       guard !sym.name.hasPrefix("."), !sym.name.hasPrefix("$"), !sym.name.hasPrefix("@feat"),
         !sym.name.hasPrefix("__imp_")
