@@ -200,6 +200,11 @@ final class Machine {
       perform(service)
       budget -= 1
       servicesThisSlice += 1
+      if budget <= 0, stopCause == nil, currentThread.state == .ready, !sliceStart.attention,
+        haltTime.map({ clock.now < $0 }) ?? true, !scheduler.hasOtherRunnable(now: clock.now)
+      {
+        budget = scheduler.sliceBudget()  // nobody else could run: a new slice without stopping
+      }
       if stopCause != nil || budget <= 0 || currentThread.state != .ready || sliceStart.attention { emulator.stop() }
     case 3:
       let at = emulator.reg(UC_X86_REG_EIP) &- 1
