@@ -19,9 +19,16 @@ enum DriverLoader {
         throw fail("image would exceed \(Self.maxImageSize >> 20) MiB")
       }
     }
+    var inCode = true
     for i in order {
       let s = object.sections[i]
-      try ensureFits(s.loadSize + 64)
+      try ensureFits(s.loadSize + KernelLayout.pageSize)
+      if inCode, !s.isCode {
+        // Data starts on its own page, as in a linked image: a store next to code would make the
+        // emulator throw away and retranslate that code on every write.
+        offset = offset.roundedUp(to: KernelLayout.pageSize)
+        inCode = false
+      }
       offset = offset.roundedUp(to: max(s.alignment, 4))
       sectionBase[i] = offset
       offset += s.loadSize
