@@ -22,9 +22,6 @@ final class Machine {
     case idle(until: UInt64?)
   }
 
-  /// Virtual time a slice ended by the wall-clock watchdog costs (100 ns units).
-  static let preemptedSliceCost: UInt64 = 100_000
-
   let manifestName: String
   let era: KernelEra
   let emulator: Emulator
@@ -46,6 +43,12 @@ final class Machine {
   // Per-slice state, touched by hooks.
   var stopCause: StopCause?
   var budget = 0
+  var servicesThisSlice = 0
+  /// A slice stopped from outside (watchdog, debugger request) before it was done: the same thread
+  /// continues with the rest of its budget, so such stops do not change what the target does.
+  private var interruptedSlice: (thread: KernelThread, budget: Int)?
+  /// Wall time a slice without service calls runs before the watchdog takes the CPU away.
+  static let spinAllowanceNanos: UInt64 = 90_000_000
   var faultAddress: (UInt32, Bool)?
   var pendingBugCheck: (UInt32, [UInt32])?
   private var stepOver: UInt32?
@@ -218,7 +221,13 @@ final class Machine {
       clock.advance(by: NtService.callCost)
       perform(service)
       budget -= 1
-      if stopCause != nil || budget <= 0 || currentThread.state != .ready { emulator.stop() }
+      servicesThisSlice += 1
+      if budget <= 0, stopCause == nil, currentThread.state == .ready, !sliceStart.attention,
+        haltTime.map({ clock.now < $0 }) ?? true, !scheduler.hasOtherRunnable(now: clock.now)
+      {
+        budget = scheduler.sliceBudget()  // nobody else could run: a new slice without stopping
+      }
+      if stopCause != nil || budget <= 0 || currentThread.state != .ready || sliceStart.attention { emulator.stop() }
     case 3:
       let at = emulator.reg(UC_X86_REG_EIP) &- 1
       if let handle = breakpoints.handle(at: at) {
@@ -267,9 +276,13 @@ final class Machine {
 
   /// One scheduling slice. Called by the kernel thread while the state is `.running`.
   func runSlice() -> SliceOutcome {
+    if let (t, rest) = interruptedSlice {
+      interruptedSlice = nil
+      if t.state == .ready, stepOver == nil, !stepRequested { return execute(t, budget: rest) }
+    }
     if let limit = haltTime, clock.now >= limit {
       haltTime = nil
-      halt(currentThread, reason: .timeLimit)
+      halt(interruptedThread, reason: .timeLimit)
       return .halted
     }
     if stepOver != nil || stepRequested { return stepSlice() }
@@ -311,8 +324,10 @@ final class Machine {
     kpcr.store(KernelLayout.kpcrCurrentThread, t.kthread)  // KPRCB.CurrentThread
     emulator.writeGPRs(t.regs)
     self.budget = budget
+    servicesThisSlice = 0
     stopCause = nil
     faultAddress = nil
+    let began = VirtualClock.wallNanos()
     sliceStart.begin()
     let outcome = emulator.run(from: t.eip)
     sliceStart.end()
@@ -331,9 +346,16 @@ final class Machine {
     }
     switch cause {
     case nil:
-      // Preempted (watchdog) or stopped for a request: the CPU time counts as one 10 ms quantum, so
-      // code that never calls the kernel cannot freeze virtual time.
-      if budget > 0, t.state == .ready { clock.advance(by: Self.preemptedSliceCost) }
+      guard self.budget > 0, t.state == .ready else { return .ran }
+      if servicesThisSlice > 0 || VirtualClock.wallNanos() &- began < Self.spinAllowanceNanos {
+        // Stopped at a service call for the host: the same thread goes on with the rest of its
+        // budget, so debugger requests do not change what the target does.
+        interruptedSlice = (t, self.budget)
+      } else {
+        // Preempted by the watchdog after running long without a service call: the thread loses
+        // the CPU and the wall time it ran counts as virtual time, so it cannot freeze the clock.
+        clock.advance(by: (VirtualClock.wallNanos() &- began) / 100)
+      }
       return .ran
     case .yield?: return .ran
     case .softwareBreakpoint(let address, let handle)?:
@@ -394,7 +416,14 @@ final class Machine {
 
   func breakIn() {
     guard case .running = runState else { return }
-    halt(currentThread, reason: .breakIn)
+    halt(interruptedThread, reason: .breakIn)
+  }
+
+  /// The thread a break-in or time limit stops "on": the last one that ran if it can still run,
+  /// else the idle thread (every other thread waits), as KD shows when breaking into an idle target.
+  var interruptedThread: KernelThread {
+    let t = currentThread
+    return t.state == .ready ? t : (scheduler.idle ?? t)
   }
 
   // MARK: services' helpers
@@ -420,6 +449,13 @@ final class Machine {
 /// read by the watchdog.
 final class SliceClock: Sendable {
   private let started = Atomic<UInt64>(0)
+  private let pending = Atomic<Bool>(false)
+  /// The host wants the kernel thread (a request or a break-in): the next service call ends the slice,
+  /// an exact stop between two instructions.
+  var attention: Bool {
+    get { pending.load(ordering: .relaxed) }
+    set { pending.store(newValue, ordering: .relaxed) }
+  }
   func begin() { started.store(VirtualClock.wallNanos(), ordering: .relaxed) }
   func end() { started.store(0, ordering: .relaxed) }
   var value: UInt64 { started.load(ordering: .relaxed) }

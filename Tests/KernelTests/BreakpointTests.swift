@@ -39,6 +39,21 @@ import Testing
     #expect(later.reason == .timeLimit)
   }
 
+  /// A breakpoint on an nt export stops on its first instruction with its caller's return address at esp.
+  @Test func breakpointInNtStub() throws {
+    let h = try Harness()
+    let free = try h.symbol("nt", "ExFreePoolWithTag")
+    let handle = try h.kernel.sync { c throws(KernelError) in try c.setBreakpoint(at: free.address) }
+    let e = try h.run()
+    #expect(e.reason == .breakpoint(handle: handle) && e.pc == free.address)
+    let ret = try h.readU32(e.context.esp)
+    let modules = try h.kernel.sync { c in c.modules() }
+    let wrapper = try h.symbol("nt", "ExFreePool")  // ExFreePool calls ExFreePoolWithTag(p, 0)
+    let fromDriver = modules.contains { $0.name != "nt" && ret >= $0.base && ret < $0.base + $0.size }
+    #expect(fromDriver || (ret > wrapper.address && ret < wrapper.address + wrapper.size))
+    #expect(try h.read(free.address, 1) == [0x55])
+  }
+
   @Test func breakpointsAreRefusedWhereNoMemoryIs() throws {
     let h = try Harness()
     #expect(throws: KernelError.breakpointUnwritable(address: 0x1000)) {

@@ -11,6 +11,7 @@ import Testing
     ("faultDivide", UInt32(0x8e), "FaultyDivide"),
     ("faultInvalidOpcode", UInt32(0x8e), "FaultyInvalidOpcode"),
     ("faultDoubleFree", UInt32(0xc2), "FaultyDoubleFree"),
+    ("faultBugCheck", UInt32(0xe2), "FaultyBugCheck"),
   ])
   func faultingDriverBugChecks(scenario: String, code: UInt32, routine: String) throws {
     let h = try Harness(scenario)
@@ -29,6 +30,7 @@ import Testing
     #expect(e.stack.contains { $0.instructionPointer >= fn.address && $0.instructionPointer < fn.address + fn.size })
     if code == 0x50 { #expect(params[0] == 0x10 && params[1] == 1) }
     if code == 0xc2 { #expect(params[0] == 7) }
+    if code == 0xe2 { #expect(params == [1, 2, 3, 4]) }
     #expect(throws: KernelError.targetBugChecked(code: code)) { try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) } }
     // A reboot brings it back.
     let halts = h.haltCount

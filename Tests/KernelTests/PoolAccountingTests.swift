@@ -22,13 +22,23 @@ import Testing
     #expect(gla5[0] - gla5[1] == 1 && gla5[2] == 128)  // one nonpaged block of 120 bytes + header
     #expect(gla5[3] - gla5[4] > 100)
 
-    // Walk the paged pool's pages header by header and count allocated 'Abc ' blocks.
+    // Walk the paged pool's pages header by header, skipping big allocations' pages, and count
+    // allocated 'Abc ' blocks.
+    let bigTable = try h.readU32(try h.nt("PoolBigPageTable"))
+    let bigRaw = try h.read(bigTable, Int(try h.readU32(try h.nt("PoolBigPageTableSize"))) * 12)
+    var bigPages = Set<UInt32>()
+    for i in stride(from: 0, to: bigRaw.count, by: 12) {
+      let e = (0..<3).map { k in (0..<4).reduce(UInt32(0)) { $0 | UInt32(bigRaw[i + k * 4 + $1]) << (8 * UInt32($1)) } }
+      if e[0] != 0, e[0] & 1 == 0 { for p in 0..<e[2] { bigPages.insert(e[0] + p << 12) } }
+    }
     let start = try h.readU32(try h.nt("MmPagedPoolStart"))
     var blocks: UInt32 = 0, bytes: UInt32 = 0
     var page = start
     while true {
       let data = try h.read(page, 0x1000)
       guard data.count == 0x1000 else { break }
+      defer { page += 0x1000 }
+      if bigPages.contains(page) { continue }
       var o = 0
       while o < 0x1000 {
         let u = UInt32(data[o]) | UInt32(data[o + 1]) << 8 | UInt32(data[o + 2]) << 16 | UInt32(data[o + 3]) << 24
@@ -40,7 +50,6 @@ import Testing
         }
         o += Int(header.blockUnits) * 8
       }
-      page += 0x1000
     }
     #expect(blocks == abc[3] - abc[4])
     #expect(bytes == abc[5])

@@ -27,7 +27,7 @@ import Testing
       #expect(try h.read(e.pc, 1) == [0xcc])
       let frame0 = try #require(e.stack.first)
       if e.pc >= alloc.address && e.pc < alloc.address + alloc.size {
-        #expect(frame0.args.count == 3 && frame0.args[0] == 1 && frame0.args[2] == Self.abc)
+        #expect(frame0.args.count == 4 && frame0.args[0] == 1 && frame0.args[2] == Self.abc)
         let caller = frame0.returnAddress
         let site = try #require(sites.first { caller >= $0.address && caller < $0.address + $0.size })
         seenSites.insert(site.name)

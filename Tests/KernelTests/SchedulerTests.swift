@@ -36,3 +36,15 @@ import Testing
     #expect(leak[4] > 0)
   }
 }
+
+@Suite struct BenchScenarioTests {
+  /// The benchmark loop runs through the real pool routines and leaves nothing behind.
+  @Test func poolPairLoopBalances() throws {
+    let h = try Harness("benchPool")
+    try h.run(seconds: 1)
+    let pairs = try h.readU32(try h.symbol("Bench", "BenchPairs").address)
+    #expect(pairs > 1000)
+    let row = try #require(try h.trackTable()["Bnch"])
+    #expect(row[3] >= pairs && row[3] - row[4] <= 1)
+  }
+}

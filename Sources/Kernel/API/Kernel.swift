@@ -19,10 +19,9 @@ public final class Kernel: @unchecked Sendable {
   private var kernelThread: pthread_t?
   private let stopHandle: Mutex<Emulator.StopHandle>
   private let sliceClock = SliceClock()
-  private let attention = Atomic<Bool>(false)
   private let finished = Atomic<Bool>(false)
-  /// Slices longer than this (code making no service calls) are preempted by the watchdog.
-  private static let maxSliceNanos: UInt64 = 10_000_000
+  /// A slice that has run this long (code making no service call) is stopped from outside.
+  private static let maxSliceNanos: UInt64 = 100_000_000
 
   /// Loads the scenario (malformed COFF objects or manifests are refused with the file and the reason).
   public init(configuration: KernelConfiguration) throws(KernelError) {
@@ -57,19 +56,18 @@ public final class Kernel: @unchecked Sendable {
   public func shutdown() {
     condition.lock()
     shutdownRequested = true
+    sliceClock.attention = true
     condition.broadcast()
     condition.unlock()
-    stopHandle.withLock { $0.requestStop() }
   }
 
   /// Halts every thread at its current instruction; a `.halted` event with reason `.breakIn` follows.
   public func breakIn() {
     condition.lock()
     breakRequested = true
-    attention.store(true, ordering: .relaxed)
+    sliceClock.attention = true
     condition.broadcast()
     condition.unlock()
-    stopHandle.withLock { $0.requestStop() }
   }
 
   /// Runs `body` on the kernel thread between slices (while running too: reads do not halt the target).
@@ -105,7 +103,7 @@ public final class Kernel: @unchecked Sendable {
     defer { condition.unlock() }
     guard !shutdownRequested else { return false }
     requests.append(request)
-    attention.store(true, ordering: .relaxed)
+    sliceClock.attention = true
     condition.broadcast()
     return true
   }
@@ -143,7 +141,7 @@ public final class Kernel: @unchecked Sendable {
         if !requests.isEmpty {
           let batch = requests
           requests = []
-          attention.store(breakRequested, ordering: .relaxed)
+          sliceClock.attention = breakRequested
           condition.unlock()
           for r in batch { r() }
           condition.lock()
@@ -151,7 +149,7 @@ public final class Kernel: @unchecked Sendable {
         }
         if breakRequested {
           breakRequested = false
-          attention.store(false, ordering: .relaxed)
+          sliceClock.attention = false
           condition.unlock()
           machine.breakIn()
           condition.lock()
@@ -183,7 +181,10 @@ public final class Kernel: @unchecked Sendable {
       usleep(2000)
       let started = sliceClock.value
       guard started != 0 else { continue }
-      if attention.load(ordering: .relaxed) || VirtualClock.wallNanos() &- started > Self.maxSliceNanos {
+      // Unicorn 2.0.1 honours an outside uc_emu_stop in the middle of a translated block and rewinds
+      // EIP to the block's start while keeping what the block already did: only code that has made
+      // no service call for this long (a spinning driver) is stopped this way.
+      if VirtualClock.wallNanos() &- started > Self.maxSliceNanos {
         stopHandle.withLock { $0.requestStop() }
       }
     }

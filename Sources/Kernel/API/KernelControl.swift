@@ -14,9 +14,12 @@ public struct KernelControl {
     return version
   }
 
+  /// Largest single read (larger requests come back short, with no fault address).
+  public static let maxRead = 16 << 20
+
   /// Bytes up to the first unmapped one; our breakpoints' 0xCC bytes read as the original bytes.
   public func readVirtual(_ address: UInt32, count: Int) -> MemoryRead {
-    var r = machine.space.readAvailable(address, count: max(0, count))
+    var r = machine.space.readAvailable(address, count: min(max(0, count), Self.maxRead))
     machine.breakpoints.hide(in: &r.bytes, at: address)
     return r
   }

@@ -4,7 +4,7 @@ public struct StackFrame: Sendable, Equatable {
   public var childEBP: UInt32
   /// The dword at childEBP+4.
   public var returnAddress: UInt32
-  /// The dwords at childEBP+8 ... +0x14 (fewer if unreadable).
+  /// The four dwords at childEBP+8 ... +0x14 (fewer if unreadable); KD's `kb` shows the first three.
   public var args: [UInt32]
   /// Where this frame is executing (eip for frame 0, the previous frame's return address after).
   public var instructionPointer: UInt32

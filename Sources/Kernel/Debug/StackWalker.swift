@@ -7,7 +7,7 @@ enum StackWalker {
     while frames.count < maxFrames, ebp != 0, ebp & 3 == 0 {
       guard let saved = emulator.readU32(ebp), let ret = emulator.readU32(ebp &+ 4) else { break }
       var args: [UInt32] = []
-      for i in 0..<3 {
+      for i in 0..<4 {
         guard let a = emulator.readU32(ebp &+ 8 &+ UInt32(4 * i)) else { break }
         args.append(a)
       }

@@ -2,10 +2,10 @@
 /// slots and direct calls to nt's exports, applies DIR32/REL32 relocations and collects its symbols
 /// (statics included).
 enum DriverLoader {
-  static func load(
-    _ object: COFFObject, file: String, name: String, base: UInt32, nt: NtModule,
-    space: AddressSpace
-  ) throws(KernelError) -> LoadedModule {
+  static let maxImageSize: UInt32 = 16 << 20
+
+  static func load(_ object: COFFObject, file: String, name: String, base: UInt32, nt: NtModule,
+                   space: AddressSpace) throws(KernelError) -> LoadedModule {
     func fail(_ reason: String) -> KernelError { .malformedObject(file: file, offset: 0, reason: reason) }
     var offset: UInt32 = KernelLayout.pageSize
     var sectionBase = [UInt32?](repeating: nil, count: object.sections.count)
@@ -14,8 +14,21 @@ enum DriverLoader {
       func rank(_ s: COFFObject.Section) -> Int { s.isCode ? 0 : s.isUninitialized ? 2 : 1 }
       return (rank(object.sections[$0]), $0) < (rank(object.sections[$1]), $1)
     }
+    func ensureFits(_ extra: UInt32) throws(KernelError) {
+      guard UInt64(offset) + UInt64(extra) <= UInt64(Self.maxImageSize) else {
+        throw fail("image would exceed \(Self.maxImageSize >> 20) MiB")
+      }
+    }
+    var inCode = true
     for i in order {
       let s = object.sections[i]
+      try ensureFits(s.loadSize + KernelLayout.pageSize)
+      if inCode, !s.isCode {
+        // Data starts on its own page, as in a linked image: a store next to code would make the
+        // emulator throw away and retranslate that code on every write.
+        offset = offset.roundedUp(to: KernelLayout.pageSize)
+        inCode = false
+      }
       offset = offset.roundedUp(to: max(s.alignment, 4))
       sectionBase[i] = offset
       offset += s.loadSize
@@ -29,8 +42,9 @@ enum DriverLoader {
       guard let sym else { continue }
       if sym.section > 0 {
         guard let sb = sectionBase[Int(sym.section) - 1] else { continue }
-        symbolAddress[i] = base + sb + sym.value
+        symbolAddress[i] = base &+ sb &+ sym.value
       } else if sym.section == 0, sym.value > 0, sym.storageClass == 2 {  // common (bss)
+        try ensureFits(sym.value + 16)
         offset = offset.roundedUp(to: min(sym.value.roundedUp(to: 4), 16))
         symbolAddress[i] = base + offset
         offset += sym.value
@@ -41,6 +55,7 @@ enum DriverLoader {
           if let slot = importSlots[sym.name] {
             symbolAddress[i] = slot
           } else {
+            try ensureFits(8)
             offset = offset.roundedUp(to: 4)
             importSlots[sym.name] = base + offset
             symbolAddress[i] = base + offset
@@ -56,6 +71,9 @@ enum DriverLoader {
       }
     }
     let size = max(offset, KernelLayout.pageSize + 1).roundedUp(to: KernelLayout.pageSize)
+    guard UInt64(base) + UInt64(size) <= UInt64(KernelLayout.stackArea) else {
+      throw fail("no room in the driver area (f7a00000-f8a00000) for \(size) bytes at \(hex(base))")
+    }
     var image = [UInt8](repeating: 0, count: Int(size))
     func put32(_ o: Int, _ v: UInt32) { for k in 0..<4 { image[o + k] = UInt8(v >> (8 * UInt32(k)) & 0xff) } }
     func get32(_ o: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(image[o + $1]) << (8 * UInt32($1)) } }
@@ -65,10 +83,9 @@ enum DriverLoader {
       let sb = Int(sectionBase[i]!)
       if !s.data.isEmpty { image.replaceSubrange(sb..<sb + s.data.count, with: s.data) }
       for r in s.relocations {
-        guard r.offset + 4 <= s.loadSize else {
-          throw .malformedObject(
-            file: file, offset: Int(s.rawOffset + r.offset),
-            reason: "relocation at 0x\(hex(r.offset)) past end of section \(s.name)")
+        guard UInt64(r.offset) + 4 <= UInt64(s.loadSize) else {
+          throw .malformedObject(file: file, offset: Int(s.rawOffset + r.offset),
+                                 reason: "relocation at 0x\(hex(r.offset)) past end of section \(s.name)")
         }
         guard let target = symbolAddress[r.symbolIndex] else {
           let symName = object.symbols[r.symbolIndex]?.name ?? "#\(r.symbolIndex)"
@@ -80,9 +97,8 @@ enum DriverLoader {
         case COFFObject.relRel32: put32(at, get32(at) &+ target &- (base + UInt32(at) + 4))
         case COFFObject.relDir32NB: put32(at, get32(at) &+ target &- base)
         default:
-          throw .malformedObject(
-            file: file, offset: Int(s.rawOffset + r.offset),
-            reason: "relocation type 0x\(String(r.type, radix: 16)) in \(s.name) is not supported (DIR32/REL32 only)")
+          throw .malformedObject(file: file, offset: Int(s.rawOffset + r.offset),
+                                 reason: "relocation type 0x\(String(r.type, radix: 16)) in \(s.name) is not supported (DIR32/REL32 only)")
         }
       }
     }
@@ -91,16 +107,14 @@ enum DriverLoader {
     // Symbols: functions and data with an address in the image; section and file records left out.
     var symbols: [KernelSymbol] = []
     for (i, sym) in object.symbols.enumerated() {
-      guard let sym, let address = symbolAddress[i], address >= base, address < base + size else { continue }
+      guard let sym, let address = symbolAddress[i], address >= base, address - base < size else { continue }
       guard sym.storageClass == 2 || (sym.storageClass == 3 && sym.auxCount == 0) else { continue }
       guard !sym.name.hasPrefix("."), !sym.name.hasPrefix("$"), !sym.name.hasPrefix("@feat"),
         !sym.name.hasPrefix("__imp_")
       else { continue }
       let isCode = sym.section > 0 && object.sections[Int(sym.section) - 1].isCode
-      symbols.append(
-        KernelSymbol(
-          name: LoadedModule.undecorate(sym.name), address: address, size: 0,
-          kind: isCode || sym.isFunction ? .function : .data, isStatic: sym.storageClass == 3))
+      symbols.append(KernelSymbol(name: LoadedModule.undecorate(sym.name), address: address, size: 0,
+                                  kind: isCode || sym.isFunction ? .function : .data, isStatic: sym.storageClass == 3))
     }
     symbols.sort { $0.address < $1.address }
     for i in symbols.indices {
@@ -109,15 +123,11 @@ enum DriverLoader {
     }
     let entry = symbols.first { $0.name == "DriverEntry" }?.address ?? 0
     let timestamp = object.timeDateStamp != 0 ? object.timeDateStamp : 0x4000_0000 | (object.checksum & 0x0fff_ffff)
-    image.replaceSubrange(
-      0..<0x200,
-      with: PEHeader.build(
-        base: base, sizeOfImage: size, timestamp: timestamp,
-        checksum: object.checksum, entry: entry))
+    image.replaceSubrange(0..<0x200, with: PEHeader.build(base: base, sizeOfImage: size, timestamp: timestamp,
+                                                           checksum: object.checksum, entry: entry))
     try space.map(.init(base: base, size: size, writable: true, executable: true, kind: .image(module: name)))
     space.writeCode(base, image)
-    return LoadedModule(
-      name: name, imageName: name + ".sys", base: base, size: size, checksum: object.checksum,
-      timestamp: timestamp, entryPoint: entry, symbols: symbols)
+    return LoadedModule(name: name, imageName: name + ".sys", base: base, size: size, checksum: object.checksum,
+                        timestamp: timestamp, entryPoint: entry, symbols: symbols)
   }
 }

@@ -25,6 +25,8 @@ final class HostMemory {
   }
 
   func storeBytes(_ offset: UInt32, _ bytes: [UInt8]) {
+    precondition(Int(offset) + bytes.count <= size, "host store past the region")
+    guard !bytes.isEmpty else { return }
     bytes.withUnsafeBytes { (pointer + Int(offset)).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
   }
 }

@@ -85,7 +85,10 @@ final class Pool {
     return h.blockUnits * 8
   }
 
+  /// Returns whole pages; each gets a zero first dword (BlockSize 0: "no block chain here"), so a
+  /// pool scan does not read a freed big allocation's old data as headers.
   func freePages(address: UInt32, pages: UInt32) {
+    for p in 0..<pages { memory.store(address - start + p << 12, 0) }
     freeRuns.append((address - start, pages))
   }
 

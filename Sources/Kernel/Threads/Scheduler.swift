@@ -32,6 +32,18 @@ struct Scheduler {
 
   mutating func makeCurrent(_ t: KernelThread) { current = t }
 
+  /// Whether a thread other than the current one could run at `now`.
+  func hasOtherRunnable(now: UInt64) -> Bool {
+    threads.contains { t in
+      guard t !== current, !t.isIdle else { return false }
+      switch t.state {
+      case .ready: return true
+      case .waiting(let until): return until <= now
+      case .terminated: return false
+      }
+    }
+  }
+
   func earliestWake() -> UInt64? {
     threads.compactMap { if case .waiting(let until) = $0.state { until } else { nil } }.min()
   }

@@ -8,7 +8,7 @@ extension Machine {
       return
     }
     let interval = Int64(bitPattern: UInt64(high) << 32 | UInt64(low))
-    let until = interval < 0 ? clock.now &+ UInt64(-interval) : UInt64(interval)
+    let until = interval < 0 ? clock.now &+ interval.magnitude : UInt64(interval)
     currentThread.state = .waiting(until: max(until, clock.now &+ 1))
     setResult(0)
   }

@@ -21,3 +21,6 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
 /* Spins without ever calling the kernel: only the watchdog's time slice takes the CPU away. */
 volatile ULONG SpinCount;
 VOID NTAPI FaultySpin(PVOID context) { for (;;) SpinCount++; }
+
+/* Gives up on purpose, the way drivers do: KeBugCheckEx(0xE2 MANUALLY_INITIATED_CRASH, ...). */
+VOID NTAPI FaultyBugCheck(PVOID context) { SleepMs(100); KeBugCheckEx(0xE2, 1, 2, 3, 4); }
