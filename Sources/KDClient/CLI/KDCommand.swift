@@ -95,8 +95,7 @@ public struct KDCommand: ParsableCommand {
     Interrupt.install()
     debugger.interruptRequested = { Interrupt.take() }
     for line in lines where !line.trimmingSpaces.isEmpty && !line.trimmingSpaces.hasPrefix("$$") {
-      let results = debugger.run(line)
-      printer.print(results, echo: line, prompt: debugger.prompt)
+      let results = debugger.run(line) { printer.print([$0], echo: line, prompt: debugger.prompt) }
       if let failed = results.first(where: { !$0.succeeded }) {
         if case .target(.disconnected) = failed.failure { return 2 }
         if case .timedOut = failed.failure { return 3 }

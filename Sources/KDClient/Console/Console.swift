@@ -39,8 +39,7 @@ public final class Console {
         _ = screen.run(debugger)
         continue
       }
-      let results = debugger.run(line)
-      emit(results)
+      let results = debugger.run(line) { self.emit([$0]) }
       if results.contains(where: { if case .target(.disconnected) = $0.failure { true } else { false } }) { return 2 }
       // No prompt while the target runs (after `.reboot`, or a `g` that timed out): wait for its break.
       if !debugger.hasEnded, !debugger.target.state.isHalted {

@@ -37,11 +37,14 @@ public final class Debugger {
   }
 
   /// Runs one command line: `;`-separated commands in order. An empty line repeats the last command
-  /// that KD repeats (`d*`, `u`, `p`, `t`), continuing where it stopped.
-  public func run(_ line: String) -> [CommandResult] {
+  /// that KD repeats (`d*`, `u`, `p`, `t`), continuing where it stopped. `onResult` sees each result as
+  /// soon as its command finishes (a console prints it before `g` of the same line waits).
+  public func run(_ line: String, onResult: ((CommandResult) -> Void)? = nil) -> [CommandResult] {
     guard line.count <= Self.maxLineLength else {
       let message = "Command line too long (\(line.count) characters; KD takes at most \(Self.maxLineLength))"
-      return [CommandResult(command: String(line.prefix(64)), output: nil, error: message, failure: .message(message))]
+      let r = CommandResult(command: String(line.prefix(64)), output: nil, error: message, failure: .message(message))
+      onResult?(r)
+      return [r]
     }
     var commands = Self.splitCommands(line)
     if line.trimmingSpaces.isEmpty {
@@ -52,6 +55,7 @@ public final class Debugger {
     for command in commands {
       let r = runOne(command)
       results.append(r)
+      onResult?(r)
       if session.ended || (!r.succeeded && stopOnError) { break }
     }
     return results
