@@ -20,8 +20,10 @@ let package = Package(
   targets: [
     // C system libraries, each a module map plus a small shim.
     .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
-    .systemLibrary(name: "CUnicorn", path: "Sources/CUnicorn", pkgConfig: "unicorn", providers: [.apt(["libunicorn-dev"])]),
-    .systemLibrary(name: "CCapstone", path: "Sources/CCapstone", pkgConfig: "capstone", providers: [.apt(["libcapstone-dev"])]),
+    .systemLibrary(
+      name: "CUnicorn", path: "Sources/CUnicorn", pkgConfig: "unicorn", providers: [.apt(["libunicorn-dev"])]),
+    .systemLibrary(
+      name: "CCapstone", path: "Sources/CCapstone", pkgConfig: "capstone", providers: [.apt(["libcapstone-dev"])]),
     .systemLibrary(name: "CEdit", path: "Sources/CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
 
     // Sans-IO wire protocol: bytes in, messages out.
@@ -29,7 +31,9 @@ let package = Package(
     // The simulated 32-bit kernel: Unicorn-run driver code, pools, modules, threads, breakpoints.
     .target(name: "KDKernel", dependencies: ["CUnicorn"], path: "Sources/Kernel", resources: [.copy("Scenarios")]),
     // TLS over non-blocking Dispatch sockets, shared by the server and the client.
-    .target(name: "KDTransport", dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")], path: "Sources/Transport"),
+    .target(
+      name: "KDTransport", dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")],
+      path: "Sources/Transport"),
     .target(
       name: "KDServer",
       dependencies: [
@@ -46,18 +50,22 @@ let package = Package(
     .executableTarget(name: "kdserver", dependencies: ["KDServer"]),
     .executableTarget(name: "kd", dependencies: ["KDClient", "KDServer"]),
     // libFuzzer target for the frame and payload decoders (see docs/PROTOCOL.md, "Fuzzing").
-    .executableTarget(name: "KDProtocolFuzz", dependencies: ["KDProtocol"], path: "Sources/ProtocolFuzz"),
+    .target(name: "CFuzzerSupport", path: "Sources/CFuzzerSupport"),
+    .executableTarget(
+      name: "KDProtocolFuzz", dependencies: ["KDProtocol", "CFuzzerSupport"], path: "Sources/ProtocolFuzz"),
 
     .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
     .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),
     .testTarget(name: "KDTransportTests", dependencies: ["KDTransport"], path: "Tests/TransportTests"),
-    .testTarget(name: "KDServerTests", dependencies: ["KDServer"], path: "Tests/KDServerTests"),
+    .testTarget(
+      name: "KDServerTests", dependencies: ["KDServer", "KDClient", "KDProtocol", "KDTransport"],
+      path: "Tests/KDServerTests"),
     .testTarget(name: "KDClientTests", dependencies: ["KDClient", "KDServer"], path: "Tests/KDClientTests"),
   ]
 )
 
 // One settings loop for every Swift target.
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CFuzzerSupport" {
   var settings = target.swiftSettings ?? []
   settings.append(.swiftLanguageMode(.v6))
   settings.append(.treatAllWarnings(as: .error))

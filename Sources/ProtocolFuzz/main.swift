@@ -1,1 +1,150 @@
+// libFuzzer target for the frame decoder and every payload decoder.
+//
+// Built with -DFUZZING and -sanitize=fuzzer (see docs/PROTOCOL.md, "Fuzzing"), SwiftPM links the executable with
+// `main` = `KDProtocolFuzz_main`, which hands control to libFuzzer. Built normally, it replays files given on the
+// command line (a corpus or a crash), so a crash reproduces under a debugger without the fuzzer runtime.
 import KDProtocol
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Feeds `data` to a frame decoder in two pieces (split by the first byte) and decodes every frame it yields;
+/// then decodes the raw bytes as each payload type directly. Any crash, hang or trap is a finding.
+func fuzzOne(_ data: [UInt8]) {
+  guard !data.isEmpty else { return }
+  let split = Int(data[0]) % data.count
+  var decoder = FrameDecoder(maxPayload: Limits.hardMaxPayload)
+  decoder.feed(data[1..<max(1, split)])
+  decoder.feed(data[max(1, split)...])
+  while true {
+    guard let frame = try? decoder.next() else { break }
+    if let message = try? Message(frame: frame) {
+      // What decodes must re-encode to the same frame.
+      let again = message.frame(packetId: frame.packetId)
+      if case .unknown = message {
+      } else if again.payload != frame.payload {
+        // Reserved bits and optional tails are validated, so a decoded payload is canonical.
+        fatalError("re-encoding changed the payload of \(frame.type)")
+      }
+    }
+  }
+  let payload = Array(data.dropFirst())
+  _ = try? ManipulateState(decoding: payload)
+  _ = try? StateChange(decoding: payload)
+  _ = try? Hello(decoding: payload)
+  _ = try? HelloReply(decoding: payload)
+  _ = try? Goodbye(decoding: payload)
+  _ = try? DebugIO(decoding: payload)
+}
+
+/// Valid frames of every kind, so the fuzzer starts from deep inside the decoders.
+func seedFrames() -> [[UInt8]] {
+  var event = StateChange(
+    detail: .exception(
+      ExceptionRecord(code: 0x8000_0003, address: 0x804d_8010, parameters: [0]), reason: .hardcodedBreakpoint,
+      breakpointHandle: 0))
+  event.stack = [
+    StackFrame(
+      childEBP: 0xf8a0_0f00, returnAddress: 0xf7a0_0123, args: [1, 0x40, 0x2063_6241, 0],
+      instructionPointer: 0x804d_8010)
+  ]
+  let bodies: [Manipulate] = [
+    .readVirtualMemory(ReadVirtualMemory(address: 0x804d_a000, transferCount: 4)),
+    .readVirtualMemory(
+      ReadVirtualMemory(address: 0x804d_a000, transferCount: 4, actualBytesRead: 4, data: [0x41, 0x62, 0x63, 0x20])),
+    .writeVirtualMemory(WriteVirtualMemory(address: 0x804d_a000, data: [0x41, 0x62, 0x63, 0x20])),
+    .getContext(GetContext(thread: 0, context: X86Context())), .setContext(SetContext(context: X86Context())),
+    .writeBreakPoint(WriteBreakPoint(address: 0xf7a0_0100)), .restoreBreakPoint(RestoreBreakPoint(handle: 1)),
+    .continue(Continue()), .continue2(Continue2(singleStep: true)), .reboot(Reboot()), .getVersion(GetVersion()),
+    .writeBreakPointEx(WriteBreakPointEx(entries: [BreakPointEntry(address: 0xf7a0_0100)])),
+    .restoreBreakPointEx(RestoreBreakPointEx(entries: [BreakPointEntry(handle: 1)])),
+    .searchMemory(SearchMemory(address: 0xf7a0_0000, length: 0x1000, pattern: [0x68, 0x41])),
+    .queryMemory(QueryMemory(address: 0xe100_0000)), .getStackTrace(GetStackTrace(maxFrames: 8, frames: event.stack)),
+    .readMemoryBatch(
+      ReadMemoryBatch(ranges: [.init(address: 1, length: 2)], results: [.init(status: .success, bytes: [1, 2])])),
+    .listModules(
+      ListModules(maxEntries: 2, modules: [ModuleEntry(base: 1, size: 2, checksum: 3, timestamp: 4, name: "nt")])),
+    .listThreads(
+      ListThreads(
+        maxEntries: 1,
+        threads: [
+          ThreadEntry(
+            threadId: 4, kthread: 5, state: 2, programCounter: 6, startAddress: 7, stackBase: 8, stackLimit: 9)
+        ])),
+    .getSymbols(
+      GetSymbols(
+        moduleBase: 1, maxEntries: 1, symbols: [SymbolEntry(address: 1, size: 2, kind: .data, name: "PoolHitTag")])),
+  ]
+  var messages: [Message] = bodies.map { .manipulate(ManipulateState($0)) }
+  messages += [
+    .hello(Hello(clientName: "kd", token: [1, 2, 3])),
+    .helloReply(
+      HelloReply(
+        status: .success, role: .controller, maxPayload: 4096, breakStackFrames: 8, sessionId: 1, targetState: .halted,
+        serverName: "kdserver", breakEvent: event)),
+    .stateChange(event), .stateChange(StateChange(detail: .running)),
+    .stateChange(StateChange(detail: .loadSymbols(.init(path: "Abc.sys", base: 1, checksum: 2, sizeOfImage: 3)))),
+    .debugIO(DebugIO(text: "hello")), .goodbye(Goodbye(status: .success, reason: "bye")),
+    .refused(Refused(status: .notImplemented, refusedType: PacketType(rawValue: 9))), .acknowledge, .breakIn,
+  ]
+  return messages.enumerated().map { i, m in [UInt8(i)] + m.encoded(packetId: UInt32(i)) }
+}
+
+#if FUZZING
+  import CFuzzerSupport
+
+  // Seed an empty corpus directory (the first argument that is not a flag).
+  if let directory = CommandLine.arguments.dropFirst().first(where: { !$0.hasPrefix("-") }),
+    let listing = opendir(directory)
+  {
+    var entries = 0
+    while let entry = readdir(listing) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if name != "." && name != ".." { entries += 1 }
+    }
+    closedir(listing)
+    if entries == 0 {
+      for (i, seed) in seedFrames().enumerated() {
+        if let file = fopen("\(directory)/seed-\(i)", "wb") {
+          _ = seed.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+          fclose(file)
+        }
+      }
+    }
+  }
+
+  // libFuzzer's archive references this symbol even when the driver is started by hand.
+  @_cdecl("LLVMFuzzerTestOneInput")
+  public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
+    fuzzOne(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+  }
+
+  var argc = CommandLine.argc
+  var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+  exit(
+    LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzerTestOneInput(data, size) })
+#else
+  let arguments = CommandLine.arguments.dropFirst()
+  if arguments.isEmpty {
+    print("usage: KDProtocolFuzz FILE... (replays inputs; build with -DFUZZING -sanitize=fuzzer to fuzz)")
+  }
+  for path in arguments {
+    guard let file = fopen(path, "rb") else {
+      print("KDProtocolFuzz: cannot open \(path)")
+      exit(2)
+    }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = fread(&buffer, 1, buffer.count, file)
+      if n <= 0 { break }
+      bytes.append(contentsOf: buffer[0..<n])
+    }
+    fclose(file)
+    fuzzOne(bytes)
+    print("replayed \(path) (\(bytes.count) bytes)")
+  }
+#endif

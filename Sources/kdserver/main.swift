@@ -1,2 +1,3 @@
 import KDServer
-print("kdserver: not yet implemented")
+
+KDServerCommand.main()

@@ -20,9 +20,11 @@ import Testing
     let results = d.run("g")
     #expect(results.count == 1)
     #expect(results[0].event?.pc == XPImage.alloc + 0x881)
-    #expect(results[0].lines == [
-      "Break instruction exception - code 80000003 (first chance)", "nt!ExAllocatePoolWithTag+0x881:", "8054b881 cc              int     3",
-    ])
+    #expect(
+      results[0].lines == [
+        "Break instruction exception - code 80000003 (first chance)", "nt!ExAllocatePoolWithTag+0x881:",
+        "8054b881 cc              int     3",
+      ])
     #expect(t.resumes == [false])
   }
 
@@ -30,9 +32,10 @@ import Testing
     let d = Debugger(target: t)
     #expect(kd(d, "bp leaky!LeakyAllocate") == [])
     #expect(kd(d, "bp1 nt!ExFreePoolWithTag") == [])
-    #expect(kd(d, "bl") == [
-      " 0 e f8a112c0     0001 (0001) leaky!LeakyAllocate", " 1 e 8054c000     0001 (0001) nt!ExFreePoolWithTag",
-    ])
+    #expect(
+      kd(d, "bl") == [
+        " 0 e f8a112c0     0001 (0001) leaky!LeakyAllocate", " 1 e 8054c000     0001 (0001) nt!ExFreePoolWithTag",
+      ])
     t.pendingEvents = [event(.breakpoint, pc: XPImage.callSite)]
     #expect(kd(d, "g") == ["Breakpoint 0 hit", "leaky!LeakyAllocate:", "f8a112c0 6841626320      push    20636241h"])
     #expect(kd(d, "bd 0; bl").first == " 0 d f8a112c0     0001 (0001) leaky!LeakyAllocate")
@@ -65,10 +68,13 @@ import Testing
     let d = Debugger(target: t)
     var e = event(.bugCheck, pc: XPImage.breakWithStatus)
     e.exceptionCode = 0xc4
-    e.parameters = [0x20005, 0xf8e16f50, 0, 0]
+    e.parameters = [0x20005, 0xf8e1_6f50, 0, 0]
     t.pendingEvents = [e]
     let lines = kd(d, "g")
-    #expect(lines.prefix(2) == ["*** Fatal System Error: 0x000000c4", "                       (0x00020005,0xF8E16F50,0x00000000,0x00000000)"])
+    #expect(
+      lines.prefix(2) == [
+        "*** Fatal System Error: 0x000000c4", "                       (0x00020005,0xF8E16F50,0x00000000,0x00000000)",
+      ])
     #expect(lines.suffix(2) == ["nt!RtlpBreakWithStatusInstruction:", "80527000 cc              int     3"])
   }
 

@@ -59,7 +59,10 @@ import Testing
   }
 
   @Test func unresolvableSymbolQuotesTheRestOfTheLine() {
-    #expect(kd(d, "dd KiGlobalTimerResolutionRequests L1") == ["Couldn't resolve error at 'KiGlobalTimerResolutionRequests L1'"])
+    #expect(
+      kd(d, "dd KiGlobalTimerResolutionRequests L1") == [
+        "Couldn't resolve error at 'KiGlobalTimerResolutionRequests L1'"
+      ])
     #expect(eval("nt!NoSuchThing+4") == ["Couldn't resolve error at 'nt!NoSuchThing+4'"])
   }
 

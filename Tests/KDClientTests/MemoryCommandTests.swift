@@ -20,14 +20,16 @@ import Testing
 
   @Test func dbFullLinesHaveTheHyphenAndAscii() {
     let lines = kd(d, "db f8a11800 L20")
-    #expect(lines == [
-      "f8a11800  4c 65 61 6b 20 6f 66 20-74 61 67 20 41 62 63 20  Leak of tag Abc ",
-      "f8a11810  00 00 00 00 00 00 00 00-00 00 00 00 00 00 00 00  ................",
-    ])
+    #expect(
+      lines == [
+        "f8a11800  4c 65 61 6b 20 6f 66 20-74 61 67 20 41 62 63 20  Leak of tag Abc ",
+        "f8a11810  00 00 00 00 00 00 00 00-00 00 00 00 00 00 00 00  ................",
+      ])
   }
 
   @Test func dbExactlyEightBytesHasNoHyphen() {
-    #expect(kd(d, "db f8a11800 L8") == ["f8a11800  4c 65 61 6b 20 6f 66 20" + String(repeating: " ", count: 26) + "Leak of "])
+    #expect(
+      kd(d, "db f8a11800 L8") == ["f8a11800  4c 65 61 6b 20 6f 66 20" + String(repeating: " ", count: 26) + "Leak of "])
   }
 
   @Test func unreadableMemoryShowsQuestionMarks() {
@@ -71,9 +73,10 @@ import Testing
     #expect(lines.count == 2)
     #expect(lines[0] == "f8a112c1  41 62 63 20 6a 40 6a 01-e8 32 9d b3 87 c3 00 00  Abc j@j..2......")
     #expect(lines[1].hasPrefix("f8a1180c  41 62 63 20 00"))
-    #expect(kd(d, "s -d f8a10000 L800 20636241") == [
-      "f8a112c1  20636241 016a406a b39d32e8 0000c387  Abc j@j..2......",
-      "f8a1180c  20636241 00000000 00000000 00000000  Abc ............",
-    ])
+    #expect(
+      kd(d, "s -d f8a10000 L800 20636241") == [
+        "f8a112c1  20636241 016a406a b39d32e8 0000c387  Abc j@j..2......",
+        "f8a1180c  20636241 00000000 00000000 00000000  Abc ............",
+      ])
   }
 }

@@ -46,7 +46,8 @@ import Testing
   @Test func scriptFileRunsEachLine() throws {
     let path = NSTemporaryDirectory() + "kd-script-\(getpid()).txt"
     defer { try? FileManager.default.removeItem(atPath: path) }
-    try "$$ arm the tag\ned nt!poolhittag ' cbA'\ndd nt!poolhittag L1\n".write(toFile: path, atomically: true, encoding: .utf8)
+    try "$$ arm the tag\ned nt!poolhittag ' cbA'\ndd nt!poolhittag L1\n".write(
+      toFile: path, atomically: true, encoding: .utf8)
     let d = Debugger(target: t)
     #expect(kd(d, "$<\(path)") == ["kd> ed nt!poolhittag ' cbA'", "kd> dd nt!poolhittag L1", "80550000  20636241"])
     #expect(kd(d, "$</no/such/file") == ["Unable to open script file '/no/such/file'"])

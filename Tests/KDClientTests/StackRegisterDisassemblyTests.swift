@@ -6,31 +6,39 @@ import Testing
   let d = Debugger(target: XPImage.make())
 
   @Test func kbShowsTheTagAmongTheAllocatorsArguments() {
-    #expect(kd(d, "kb") == [
-      "ChildEBP RetAddr  Args to Child",
-      "f714ee68 f8a112ce 00000001 00000040 20636241 nt!ExAllocatePoolWithTag+0x881",
-      "f714ee90 8057a123 86a220d0 86a40000 00000000 leaky!LeakyAllocate+0xe",
-    ])
+    #expect(
+      kd(d, "kb") == [
+        "ChildEBP RetAddr  Args to Child",
+        "f714ee68 f8a112ce 00000001 00000040 20636241 nt!ExAllocatePoolWithTag+0x881",
+        "f714ee90 8057a123 86a220d0 86a40000 00000000 leaky!LeakyAllocate+0xe",
+      ])
   }
 
   @Test func kAndKnAndFrameCount() {
-    #expect(kd(d, "k") == [
-      "ChildEBP RetAddr", "f714ee68 f8a112ce nt!ExAllocatePoolWithTag+0x881", "f714ee90 8057a123 leaky!LeakyAllocate+0xe",
-    ])
-    #expect(kd(d, "kbn 1") == [
-      " # ChildEBP RetAddr  Args to Child", "00 f714ee68 f8a112ce 00000001 00000040 20636241 nt!ExAllocatePoolWithTag+0x881",
-    ])
-    #expect(kd(d, "kv 1").last == "f714ee68 f8a112ce 00000001 00000040 20636241 nt!ExAllocatePoolWithTag+0x881 (FPO: [Non-Fpo])")
+    #expect(
+      kd(d, "k") == [
+        "ChildEBP RetAddr", "f714ee68 f8a112ce nt!ExAllocatePoolWithTag+0x881",
+        "f714ee90 8057a123 leaky!LeakyAllocate+0xe",
+      ])
+    #expect(
+      kd(d, "kbn 1") == [
+        " # ChildEBP RetAddr  Args to Child",
+        "00 f714ee68 f8a112ce 00000001 00000040 20636241 nt!ExAllocatePoolWithTag+0x881",
+      ])
+    #expect(
+      kd(d, "kv 1").last
+        == "f714ee68 f8a112ce 00000001 00000040 20636241 nt!ExAllocatePoolWithTag+0x881 (FPO: [Non-Fpo])")
   }
 
   @Test func registerDump() {
-    #expect(kd(d, "r") == [
-      "eax=00000000 ebx=813f4ff0 ecx=00000010 edx=ffdff848 esi=8145d168 edi=813f4fc8",
-      "eip=8054b881 esp=f714eec4 ebp=f714eee0 iopl=0         nv up ei pl zr na pe nc",
-      "cs=0008  ss=0010  ds=0023  es=0023  fs=0030  gs=0000             efl=00000246",
-      "nt!ExAllocatePoolWithTag+0x881:",
-      "8054b881 cc              int     3",
-    ])
+    #expect(
+      kd(d, "r") == [
+        "eax=00000000 ebx=813f4ff0 ecx=00000010 edx=ffdff848 esi=8145d168 edi=813f4fc8",
+        "eip=8054b881 esp=f714eec4 ebp=f714eee0 iopl=0         nv up ei pl zr na pe nc",
+        "cs=0008  ss=0010  ds=0023  es=0023  fs=0030  gs=0000             efl=00000246",
+        "nt!ExAllocatePoolWithTag+0x881:",
+        "8054b881 cc              int     3",
+      ])
   }
 
   @Test func registerReadAndWrite() {
@@ -40,18 +48,20 @@ import Testing
   }
 
   @Test func unassembleInWinDbgLayoutWithSymbolizedCall() {
-    #expect(kd(d, "u leaky!LeakyAllocate L5") == [
-      "leaky!LeakyAllocate:",
-      "f8a112c0 6841626320      push    20636241h",
-      "f8a112c5 6a40            push    40h",
-      "f8a112c7 6a01            push    1",
-      "f8a112c9 e8329db387      call    nt!ExAllocatePoolWithTag (8054b000)",
-      "f8a112ce c3              ret",
-    ])
+    #expect(
+      kd(d, "u leaky!LeakyAllocate L5") == [
+        "leaky!LeakyAllocate:",
+        "f8a112c0 6841626320      push    20636241h",
+        "f8a112c5 6a40            push    40h",
+        "f8a112c7 6a01            push    1",
+        "f8a112c9 e8329db387      call    nt!ExAllocatePoolWithTag (8054b000)",
+        "f8a112ce c3              ret",
+      ])
   }
 
   @Test func unassembleUnreadableMemory() {
-    #expect(kd(d, "u e1001000 L1") == ["e1001000 ??              ???", "      ^ Memory access error in 'u e1001000 L1'"])
+    #expect(
+      kd(d, "u e1001000 L1") == ["e1001000 ??              ???", "      ^ Memory access error in 'u e1001000 L1'"])
   }
 
   @Test func unassembleContinuesOnEnter() {
@@ -64,9 +74,11 @@ import Testing
   let d = Debugger(target: XPImage.make())
 
   @Test func lmListsModulesFromTheLoadedModuleList() {
-    #expect(kd(d, "lm") == [
-      "start    end        module name", "804d7000 806c7000   nt           (deferred)", "f8a10000 f8a12000   leaky        (deferred)",
-    ])
+    #expect(
+      kd(d, "lm") == [
+        "start    end        module name", "804d7000 806c7000   nt           (deferred)",
+        "f8a10000 f8a12000   leaky        (deferred)",
+      ])
     #expect(kd(d, "lm m lea*") == ["start    end        module name", "f8a10000 f8a12000   leaky        (deferred)"])
   }
 
@@ -77,21 +89,27 @@ import Testing
 
   @Test func xMatchesWildcardsCaseInsensitively() {
     #expect(kd(d, "x nt!poolhit*") == ["80550000   nt!PoolHitTag = <no type information>"])
-    #expect(kd(d, "x leaky!*") == [
-      "f8a11000   leaky!DriverEntry = <no type information>", "f8a112c0   leaky!LeakyAllocate = <no type information>",
-    ])
+    #expect(
+      kd(d, "x leaky!*") == [
+        "f8a11000   leaky!DriverEntry = <no type information>",
+        "f8a112c0   leaky!LeakyAllocate = <no type information>",
+      ])
   }
 
   @Test func lnNamesTheNearestSymbols() {
-    #expect(kd(d, "ln 8054b885") == ["(8054b885)   nt!ExAllocatePoolWithTag+0x885  |  (8054b885)   nt!ExFreePoolWithTag-0x77b"])
+    #expect(
+      kd(d, "ln 8054b885") == [
+        "(8054b885)   nt!ExAllocatePoolWithTag+0x885  |  (8054b885)   nt!ExFreePoolWithTag-0x77b"
+      ])
   }
 
   @Test func formatsShowsCharsMostSignificantFirst() {
     let lines = kd(d, ".formats 20636241")
-    #expect(Array(lines.prefix(6)) == [
-      "Evaluate expression:", "  Hex:     20636241", "  Decimal: 543384129", "  Octal:   04030661101",
-      "  Binary:  00100000 01100011 01100010 01000001", "  Chars:    cbA",
-    ])
+    #expect(
+      Array(lines.prefix(6)) == [
+        "Evaluate expression:", "  Hex:     20636241", "  Decimal: 543384129", "  Octal:   04030661101",
+        "  Binary:  00100000 01100011 01100010 01000001", "  Chars:    cbA",
+      ])
     #expect(lines.count == 9)
   }
 }

@@ -3,7 +3,8 @@ import Foundation
 
 /// How `kd` reaches a target. Without `--connect`, the embedded default target is used.
 public struct ConnectionOptions: ParsableArguments, Sendable {
-  @Option(name: .long, help: "Debug server to attach to (HOST:PORT). Without it, kd starts the embedded default target.")
+  @Option(
+    name: .long, help: "Debug server to attach to (HOST:PORT). Without it, kd starts the embedded default target.")
   public var connect: String?
 
   @Option(name: .long, help: "CA certificate (PEM) that signed the server's certificate.")

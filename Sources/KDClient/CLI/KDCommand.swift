@@ -17,7 +17,8 @@ public struct KDCommand: ParsableCommand {
   @Flag(name: .customShort("b"), help: "Break in as soon as attached (KD's -b).")
   public var breakAtAttach = false
 
-  @Option(name: .customShort("c"), help: "Commands to run (';'-separated), then exit unless they leave the session open.")
+  @Option(
+    name: .customShort("c"), help: "Commands to run (';'-separated), then exit unless they leave the session open.")
   public var commands: String?
 
   @Option(name: .long, help: "Script file: one command line per line.")

@@ -6,7 +6,9 @@ enum BreakpointClear: Command {
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
     for id in try BreakpointIDList.parse(inv, existing: Array(session.breakpoints.keys)) {
       guard let bp = session.breakpoints[id] else { continue }
-      if let h = bp.handle { try session.targetCall { () throws(TargetError) in try session.target.removeBreakpoint(h) } }
+      if let h = bp.handle {
+        try session.targetCall { () throws(TargetError) in try session.target.removeBreakpoint(h) }
+      }
       session.breakpoints[id] = nil
     }
     return TextOutput()

@@ -33,7 +33,9 @@ enum BreakpointSet: Command {
     }
     if let id = requestedID, let old = session.breakpoints[id] {
       notes.append("breakpoint \(id) redefined")
-      if let h = old.handle { try session.targetCall { () throws(TargetError) in try session.target.removeBreakpoint(h) } }
+      if let h = old.handle {
+        try session.targetCall { () throws(TargetError) in try session.target.removeBreakpoint(h) }
+      }
       session.breakpoints[id] = nil
     }
     let id = requestedID ?? (0..<limit).first { session.breakpoints[$0] == nil } ?? limit
@@ -42,7 +44,8 @@ enum BreakpointSet: Command {
     }
     let handle = try session.targetCall { () throws(TargetError) in try session.target.setBreakpoint(address) }
     session.breakpoints[id] = Breakpoint(
-      id: id, address: address, expression: expression, enabled: true, passes: passes, initialPasses: passes, handle: handle)
+      id: id, address: address, expression: expression, enabled: true, passes: passes, initialPasses: passes,
+      handle: handle)
     return TextOutput(notes)
   }
 }

@@ -79,7 +79,11 @@ enum DisplayMemory: Command {
       default: 32
       }
     let defaultStart: UInt32?
-    if let next = session.lastDisplay?.next { defaultStart = next } else { defaultStart = try? session.currentContext().eip }
+    if let next = session.lastDisplay?.next {
+      defaultStart = next
+    } else {
+      defaultStart = try? session.currentContext().eip
+    }
     let range = try RangeArgument.parse(&p, unitSize: unit, defaultCount: defaultCount, defaultStart: defaultStart)
     try p.expectEnd()
     guard range.count * unit <= maxBytes else {

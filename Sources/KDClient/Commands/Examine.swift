@@ -14,7 +14,10 @@ enum Examine: Command {
     var verbose: Bool
     var lines: [String] {
       rows.map {
-        let prefix = verbose ? "pub global \(Hex.d8($0.address)) \(String($0.size, radix: 16).leftPadded(to: 4)) " : "\(Hex.d8($0.address)) "
+        let prefix =
+          verbose
+          ? "pub global \(Hex.d8($0.address)) \(String($0.size, radix: 16).leftPadded(to: 4)) "
+          : "\(Hex.d8($0.address)) "
         return prefix + "\(verbose ? "" : "  ")\($0.module)!\($0.name) = <no type information>"
       }
     }

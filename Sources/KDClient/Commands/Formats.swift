@@ -22,7 +22,9 @@ enum Formats: Command {
         String(UInt8(truncatingIfNeeded: binaryValue >> UInt64($0)), radix: 2).leftPadded(to: 8, with: "0")
       }.joined(separator: " ")
       let chars = String(
-        stride(from: bits - 8, through: 0, by: -8).map { Ascii.char(UInt8(truncatingIfNeeded: binaryValue >> UInt64($0))) })
+        stride(from: bits - 8, through: 0, by: -8).map {
+          Ascii.char(UInt8(truncatingIfNeeded: binaryValue >> UInt64($0)))
+        })
       let float = Float(bitPattern: low)
       let floatHigh = Float(bitPattern: high)
       let double = Double(bitPattern: value)

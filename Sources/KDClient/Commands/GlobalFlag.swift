@@ -6,11 +6,13 @@ enum GlobalFlag: Command {
 
   static let table: [(UInt32, String, String)] = [
     (0x1, "soe", "Stop On Exception"), (0x2, "sls", "Show Loader Snaps"), (0x4, "dic", "Debug Initial Command"),
-    (0x8, "shg", "Stop on Hung GUI"), (0x10, "htc", "Enable heap tail checking"), (0x20, "hfc", "Enable heap free checking"),
+    (0x8, "shg", "Stop on Hung GUI"), (0x10, "htc", "Enable heap tail checking"),
+    (0x20, "hfc", "Enable heap free checking"),
     (0x40, "hpc", "Enable heap parameter checking"), (0x80, "hvc", "Enable heap validation on call"),
     (0x100, "ptc", "Enable pool tail checking"), (0x200, "pfc", "Enable pool free checking"),
     (0x400, "ptg", "Enable pool tagging"), (0x800, "htg", "Enable heap tagging"),
-    (0x1000, "ust", "Create user mode stack trace database"), (0x2000, "kst", "Create kernel mode stack trace database"),
+    (0x1000, "ust", "Create user mode stack trace database"),
+    (0x2000, "kst", "Create kernel mode stack trace database"),
     (0x4000, "otl", "Maintain a list of objects for each type"), (0x8000, "htd", "Enable heap tagging by DLL"),
     (0x10000, "dse", "Disable stack extension"), (0x20000, "d32", "Enable debugging of Win32 Subsystem"),
     (0x40000, "ksl", "Enable loading of kernel debugger symbols"), (0x80000, "dps", "Disable paging of kernel stacks"),
@@ -18,8 +20,8 @@ enum GlobalFlag: Command {
     (0x400000, "ece", "Enable close exception"), (0x800000, "eel", "Enable exception logging"),
     (0x1000000, "eot", "Enable object handle type tagging"), (0x2000000, "hpa", "Enable page heap"),
     (0x4000000, "dwl", "Debug WINLOGON"), (0x8000000, "ddp", "Disable kernel mode DbgPrint output"),
-    (0x10000000, "cse", "Early critical section event creation"), (0x20000000, "ltd", "Load DLLs top-down"),
-    (0x40000000, "bhd", "Enable bad handles detection"), (0x80000000, "dpd", "Disable protected DLL verification"),
+    (0x1000_0000, "cse", "Early critical section event creation"), (0x2000_0000, "ltd", "Load DLLs top-down"),
+    (0x4000_0000, "bhd", "Enable bad handles detection"), (0x8000_0000, "dpd", "Disable protected DLL verification"),
   ]
 
   struct Output: CommandOutput {

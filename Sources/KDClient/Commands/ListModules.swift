@@ -43,7 +43,8 @@ enum ListModules: Command {
       for r in rows {
         let status = r.symbolsLoaded ? "(export symbols)" : "(deferred)"
         let image = r.symbolsLoaded ? r.image : ""
-        var line = "\(Hex.d8(r.start)) \(Hex.d8(r.end))   \(r.name.rightPadded(to: 12)) \(status.rightPadded(to: 23))\(image)"
+        var line =
+          "\(Hex.d8(r.start)) \(Hex.d8(r.end))   \(r.name.rightPadded(to: 12)) \(status.rightPadded(to: 23))\(image)"
         while line.hasSuffix(" ") { line.removeLast() }
         out.append(line)
         if verbose {

@@ -35,7 +35,8 @@ enum ListNearest: Command {
     let beforeName = SymbolTable.spell(m.name, near.symbol?.name, 0)
     return Output(
       address: a, before: beforeName + (a == beforeAddress ? "" : "+0x" + String(a - beforeAddress, radix: 16)),
-      beforeAddress: a, after: near.next.map { SymbolTable.spell(m.name, $0.name, 0) + "-0x" + String($0.address - a, radix: 16) },
+      beforeAddress: a,
+      after: near.next.map { SymbolTable.spell(m.name, $0.name, 0) + "-0x" + String($0.address - a, radix: 16) },
       afterAddress: near.next.map { _ in a }, exact: a == beforeAddress && near.symbol != nil)
   }
 }

@@ -40,6 +40,7 @@ enum Log: Command {
     var tm = tm()
     gmtime_r(&t, &tm)
     let two = { (v: Int32) in String(v).leftPadded(to: 2, with: "0") }
-    return "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday))_\(two(tm.tm_hour))-\(two(tm.tm_min))-\(two(tm.tm_sec))-000"
+    return
+      "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday))_\(two(tm.tm_hour))-\(two(tm.tm_min))-\(two(tm.tm_sec))-000"
   }
 }

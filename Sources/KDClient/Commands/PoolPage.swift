@@ -15,7 +15,9 @@ enum PoolPage: Command {
     var lines: [String] {
       var out = ["Pool page \(Hex.d8(address)) region is \(region)"]
       if let large {
-        out.append("*\(Hex.d8(large.va & ~1)) : large page allocation, tag is \(Ascii.tag(large.tag & 0x7fff_ffff)), size is 0x\(String(large.pages * 0x1000, radix: 16)) bytes")
+        out.append(
+          "*\(Hex.d8(large.va & ~1)) : large page allocation, tag is \(Ascii.tag(large.tag & 0x7fff_ffff)), size is 0x\(String(large.pages * 0x1000, radix: 16)) bytes"
+        )
         out.append("\t\tOwning component : Unknown (update pooltag.txt)")
         return out
       }
@@ -26,10 +28,13 @@ enum PoolPage: Command {
         let prev = String(b.previousSize, radix: 16).leftPadded(to: 4)
         let state = b.allocated ? "(Allocated)" : "(Free)     "
         out.append(
-          "\(mine ? "*" : " ")\(Hex.d8(b.address)) size: \(size) previous size: \(prev)  \(state) \(mine ? "*" : " ")\(Ascii.tag(b.plainTag))\(b.protected ? " (Protected)" : "")")
+          "\(mine ? "*" : " ")\(Hex.d8(b.address)) size: \(size) previous size: \(prev)  \(state) \(mine ? "*" : " ")\(Ascii.tag(b.plainTag))\(b.protected ? " (Protected)" : "")"
+        )
         if mine { out.append("\t\tOwning component : Unknown (update pooltag.txt)") }
       }
-      if blocks.isEmpty { out.append("\(Hex.d8(address & ~0xfff)) is not a valid small pool allocation, checking large pool...") }
+      if blocks.isEmpty {
+        out.append("\(Hex.d8(address & ~0xfff)) is not a valid small pool allocation, checking large pool...")
+      }
       return out
     }
   }
@@ -43,7 +48,8 @@ enum PoolPage: Command {
     let np = try PoolData.range(session, .nonPaged)
     let pp = try PoolData.range(session, .paged)
     let region =
-      address >= np.start && address < np.end ? "Nonpaged pool" : address >= pp.start && address < pp.end ? "Paged pool" : "Unknown"
+      address >= np.start && address < np.end
+      ? "Nonpaged pool" : address >= pp.start && address < pp.end ? "Paged pool" : "Unknown"
     let big = try PoolData.bigPageTable(session)
     if let e = big.entries.first(where: { !$0.free && address >= $0.va && address - $0.va < $0.pages * 0x1000 }) {
       return Output(address: address, region: region, blocks: [], containing: nil, large: e, onlyContaining: false)
@@ -52,6 +58,8 @@ enum PoolPage: Command {
     let bytes = try session.targetCall { () throws(TargetError) in try session.target.readVirtual(page, count: 0x1000) }
     let blocks = PoolData.blocks(inPage: page, bytes: bytes[...])
     let containing = blocks.first { address >= $0.address && address - $0.address < $0.size }?.address
-    return Output(address: address, region: region, blocks: blocks, containing: containing, large: nil, onlyContaining: flags & 2 != 0)
+    return Output(
+      address: address, region: region, blocks: blocks, containing: containing, large: nil,
+      onlyContaining: flags & 2 != 0)
   }
 }

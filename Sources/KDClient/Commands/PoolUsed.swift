@@ -35,7 +35,9 @@ enum PoolUsed: Command {
         out.append("            NonPaged            Paged")
         out.append(" Tag    Allocs     Used    Allocs     Used")
         for e in entries {
-          out.append(" \(e.tagText) \(n(e.nonPagedOutstanding)) \(n(e.nonPagedBytes))  \(n(e.pagedOutstanding)) \(n(e.pagedBytes))")
+          out.append(
+            " \(e.tagText) \(n(e.nonPagedOutstanding)) \(n(e.nonPagedBytes))  \(n(e.pagedOutstanding)) \(n(e.pagedBytes))"
+          )
         }
       }
       let t = totals

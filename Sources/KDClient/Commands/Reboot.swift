@@ -9,7 +9,9 @@ enum Reboot: Command {
     try session.targetCall { () throws(TargetError) in try session.target.reboot() }
     session.invalidateTargetState()
     session.breakpoints = [:]
-    return TextOutput(["Shutdown occurred at (\(Self.now()))...unloading all symbol tables.", "Waiting to reconnect..."])
+    return TextOutput([
+      "Shutdown occurred at (\(Self.now()))...unloading all symbol tables.", "Waiting to reconnect...",
+    ])
   }
 
   private static func now() -> String {

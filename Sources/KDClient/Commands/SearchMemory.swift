@@ -60,7 +60,8 @@ enum SearchMemory: Command {
     return Output(hits: hits, display: display)
   }
 
-  private static func parsePattern(_ p: inout ExpressionParser, kind: String, unit: Int) throws(CommandError) -> [UInt8] {
+  private static func parsePattern(_ p: inout ExpressionParser, kind: String, unit: Int) throws(CommandError) -> [UInt8]
+  {
     p.skipSpaces()
     let at = p.position
     if kind == "a" || kind == "u" {

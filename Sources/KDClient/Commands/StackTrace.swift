@@ -61,12 +61,17 @@ enum StackTrace: Command {
     // The event carries the top frames (32 by default); a longer explicit count asks the target.
     let truncated = explicitCount && maxFrames > stack.count && stack.count >= 32
     if stack.isEmpty || session.contextOverride != nil || truncated {
-      stack = try session.targetCall { () throws(TargetError) in try session.target.stackTrace(thread: nil, maxFrames: maxFrames) }
+      stack = try session.targetCall { () throws(TargetError) in
+        try session.target.stackTrace(thread: nil, maxFrames: maxFrames)
+      }
     }
     var frames: [Output.Frame] = []
     for f in stack.prefix(maxFrames) {
       let symbol = try session.describe(f.instructionPointer) ?? "0x" + Hex.d8(f.instructionPointer)
-      frames.append(.init(childEBP: f.childEBP, returnAddress: f.returnAddress, args: f.args, instructionPointer: f.instructionPointer, symbol: symbol))
+      frames.append(
+        .init(
+          childEBP: f.childEBP, returnAddress: f.returnAddress, args: f.args, instructionPointer: f.instructionPointer,
+          symbol: symbol))
     }
     return Output(style: style, numbered: flags.contains("n"), frames: frames)
   }

@@ -45,7 +45,9 @@ enum Unassemble: Command {
     session.nextUnassemble = r.next
     let error: String? =
       r.failed
-      ? CommandError.memoryAccess(position: inv.argumentsStart + inv.line.dropFirst(inv.argumentsStart).prefix { $0 == " " }.count).render(line: inv.line, promptWidth: session.promptWidth) : nil
+      ? CommandError.memoryAccess(
+        position: inv.argumentsStart + inv.line.dropFirst(inv.argumentsStart).prefix { $0 == " " }.count
+      ).render(line: inv.line, promptWidth: session.promptWidth) : nil
     return Output(instructions: r.lines, memoryError: error)
   }
 }

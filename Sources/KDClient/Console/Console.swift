@@ -60,7 +60,10 @@ public final class Console {
     var brokeIn = false
     while true {
       if !brokeIn && Interrupt.take() {
-        do { try debugger.target.breakIn() } catch { Terminal.write(error.description + "\n"); return false }
+        do { try debugger.target.breakIn() } catch {
+          Terminal.write(error.description + "\n")
+          return false
+        }
         brokeIn = true
       }
       do {

@@ -36,8 +36,9 @@ public struct PoolMonScreen {
     let clock = ContinuousClock()
     while true {
       guard let view = sample(debugger) else { return false }
-      Terminal.write("\u{1b}[H\u{1b}[2J" + view.render(ansi: true).joined(separator: "\n") + "\n"
-        + " q quit  t a f d b m sort  ( change  p pool  l highlight")
+      Terminal.write(
+        "\u{1b}[H\u{1b}[2J" + view.render(ansi: true).joined(separator: "\n") + "\n"
+          + " q quit  t a f d b m sort  ( change  p pool  l highlight")
       let next = clock.now + interval
       var refresh = false
       while !refresh, clock.now < next {

@@ -18,7 +18,8 @@ public struct CommandResult: Sendable {
   public var succeeded: Bool { error == nil }
 
   public init(
-    command: String, output: (any CommandOutput)?, error: String? = nil, failure: CommandError? = nil, event: BreakEvent? = nil,
+    command: String, output: (any CommandOutput)?, error: String? = nil, failure: CommandError? = nil,
+    event: BreakEvent? = nil,
     eventLines: [String] = []
   ) {
     self.command = command
@@ -32,7 +33,9 @@ public struct CommandResult: Sendable {
   /// The full text KD shows for this command.
   public var lines: [String] {
     var all = output?.lines ?? []
-    if let error { all.append(contentsOf: error.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)) }
+    if let error {
+      all.append(contentsOf: error.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+    }
     all.append(contentsOf: eventLines)
     return all
   }

@@ -81,7 +81,8 @@ public final class Debugger {
       let n = try session.notification(for: event)
       return CommandResult(command: "", output: n, error: nil, event: event, eventLines: [])
     } catch {
-      return CommandResult(command: "", output: nil, error: error.render(line: "", promptWidth: 0), event: event, eventLines: [])
+      return CommandResult(
+        command: "", output: nil, error: error.render(line: "", promptWidth: 0), event: event, eventLines: [])
     }
   }
 
@@ -101,7 +102,8 @@ public final class Debugger {
         result = CommandResult(command: trimmed, output: output, error: nil, event: event, eventLines: [])
       } catch {
         result = CommandResult(
-          command: trimmed, output: nil, error: error.render(line: trimmed, promptWidth: session.promptWidth), failure: error)
+          command: trimmed, output: nil, error: error.render(line: trimmed, promptWidth: session.promptWidth),
+          failure: error)
       }
     } else {
       let chars = Array(trimmed)

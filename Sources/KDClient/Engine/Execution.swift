@@ -10,7 +10,9 @@ extension Session {
       let event = try waitForEvent()
       lastDisplay = nil
       nextUnassemble = nil
-      if event.kind == .breakpoint, let id = breakpointID(at: event.pc), var bp = breakpoints[id], bp.passes > 1, !singleStep {
+      if event.kind == .breakpoint, let id = breakpointID(at: event.pc), var bp = breakpoints[id], bp.passes > 1,
+        !singleStep
+      {
         bp.passes -= 1
         breakpoints[id] = bp
         continue

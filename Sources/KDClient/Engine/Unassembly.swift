@@ -52,7 +52,8 @@ extension Session {
       if let t = insn.branchTarget {
         operands = try (describe(t).map { "\($0) (\(Hex.d8(t)))" }) ?? Hex.d8(t)
       }
-      out.append(UnassembledLine(label: label, address: a, bytes: insn.bytes, mnemonic: insn.mnemonic, operands: operands))
+      out.append(
+        UnassembledLine(label: label, address: a, bytes: insn.bytes, mnemonic: insn.mnemonic, operands: operands))
       a = a &+ UInt32(insn.bytes.count)
     }
     return (out, a, false)

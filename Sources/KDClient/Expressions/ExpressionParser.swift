@@ -107,7 +107,13 @@ struct ExpressionParser {
   private mutating func parseAdditive() throws(CommandError) -> UInt64 {
     var v = try parseMultiplicative()
     while true {
-      if take("+") { v = v &+ (try parseMultiplicative()) } else if take("-") { v = v &- (try parseMultiplicative()) } else { return v }
+      if take("+") {
+        v = v &+ (try parseMultiplicative())
+      } else if take("-") {
+        v = v &- (try parseMultiplicative())
+      } else {
+        return v
+      }
     }
   }
 
@@ -145,7 +151,9 @@ struct ExpressionParser {
     if takeWord("not") { return (try parseUnary()) == 0 ? 1 : 0 }
     if takeWord("hi") { return ((try parseUnary()) >> 16) & 0xffff }
     if takeWord("low") { return (try parseUnary()) & 0xffff }
-    for (word, size, extend) in [("poi", 4, true), ("dwo", 4, false), ("qwo", 8, false), ("wo", 2, false), ("by", 1, false)] {
+    for (word, size, extend) in [
+      ("poi", 4, true), ("dwo", 4, false), ("qwo", 8, false), ("wo", 2, false), ("by", 1, false),
+    ] {
       if takeWord(word) {
         let address = try parseUnary()
         guard let v = try context.readInteger(UInt32(truncatingIfNeeded: address), size: size) else {
@@ -221,7 +229,10 @@ struct ExpressionParser {
 
   private mutating func readWord() -> String {
     let start = position
-    while position < chars.count, Self.isWordChar(chars[position]) || (chars[position] == ":" && position + 1 < chars.count && chars[position + 1] == ":") {
+    while position < chars.count,
+      Self.isWordChar(chars[position])
+        || (chars[position] == ":" && position + 1 < chars.count && chars[position + 1] == ":")
+    {
       if chars[position] == ":" { position += 1 }
       position += 1
     }

@@ -55,7 +55,8 @@ final class Disassembler {
     o = o.replacingAll(", ", with: ",").replacingAll(" + ", with: "+").replacingAll(" - ", with: "-")
     var target: UInt32?
     let branches: Set<String> = [
-      "call", "jmp", "je", "jne", "jz", "jnz", "ja", "jae", "jb", "jbe", "jg", "jge", "jl", "jle", "js", "jns", "jo", "jno",
+      "call", "jmp", "je", "jne", "jz", "jnz", "ja", "jae", "jb", "jbe", "jg", "jge", "jl", "jle", "js", "jns", "jo",
+      "jno",
       "jp", "jnp", "jecxz", "loop", "loope", "loopne",
     ]
     if branches.contains(m), let v = masmNumber(o) {

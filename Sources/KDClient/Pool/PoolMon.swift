@@ -45,8 +45,14 @@ public struct PoolMon: Sendable {
   /// Startup options as PoolMon spells them: `/b /a /f /d /t /m /( /p /p /l /iTag /xTag`.
   public mutating func apply(option: String) -> Bool {
     let o = option.hasPrefix("/") || option.hasPrefix("-") ? String(option.dropFirst()) : option
-    if o.hasPrefix("i"), o.count > 1 { include.append(String(o.dropFirst())); return true }
-    if o.hasPrefix("x"), o.count > 1 { exclude.append(String(o.dropFirst())); return true }
+    if o.hasPrefix("i"), o.count > 1 {
+      include.append(String(o.dropFirst()))
+      return true
+    }
+    if o.hasPrefix("x"), o.count > 1 {
+      exclude.append(String(o.dropFirst()))
+      return true
+    }
     switch o {
     case "p": pools = pools == .nonPaged ? .paged : .nonPaged
     case "(", ")": sortByChange = true
@@ -77,7 +83,9 @@ public struct PoolMon: Sendable {
         seen[key] = c
         if pools == .nonPaged && paged || pools == .paged && !paged { continue }
         let before = previous[key] ?? c
-        rows.append(PoolMonRow(tag: tag, paged: paged, counters: c, previous: before, isNew: previous[key] == nil && !previous.isEmpty))
+        rows.append(
+          PoolMonRow(
+            tag: tag, paged: paged, counters: c, previous: before, isNew: previous[key] == nil && !previous.isEmpty))
       }
     }
     previous = seen

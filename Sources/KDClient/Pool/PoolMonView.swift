@@ -23,7 +23,8 @@ public struct PoolMonView: CommandOutput, Equatable {
     let t = totals
     var out = [
       " Tags: \(String(rows.count).leftPadded(to: 5))  Sort: \(sortName)\(sortByChange ? " (change)" : "")"
-        .rightPadded(to: 58) + "Pool N:\(String(t.nonPaged / 1024).leftPadded(to: 6))K P:\(String(t.paged / 1024).leftPadded(to: 6))K",
+        .rightPadded(to: 58)
+        + "Pool N:\(String(t.nonPaged / 1024).leftPadded(to: 6))K P:\(String(t.paged / 1024).leftPadded(to: 6))K",
       " System pool information",
       Self.columnHeader,
       "",
@@ -50,7 +51,8 @@ public struct PoolMonView: CommandOutput, Equatable {
   static func row(_ r: PoolMonRow) -> String {
     let n = { (v: UInt32, w: Int) in String(v).leftPadded(to: w) }
     let c = { (v: Int64, w: Int) in String(v).leftPadded(to: w) }
-    return " \(r.tag) \((r.paged ? "Paged" : "Nonp").rightPadded(to: 5))\(n(r.counters.allocs, 10)) (\(c(r.allocsChange, 4)))"
+    return
+      " \(r.tag) \((r.paged ? "Paged" : "Nonp").rightPadded(to: 5))\(n(r.counters.allocs, 10)) (\(c(r.allocsChange, 4)))"
       + "\(n(r.counters.frees, 10)) (\(c(r.freesChange, 4)))\(n(r.diff, 9)) \(n(r.counters.bytes, 7)) (\(c(r.bytesChange, 6)))"
       + n(r.perAlloc, 7)
   }

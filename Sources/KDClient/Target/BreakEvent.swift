@@ -28,7 +28,8 @@ public struct BreakEvent: Sendable, Equatable, Codable {
   public var stack: [StackFrame]
 
   public init(
-    kind: Kind, processor: Int = 0, processors: Int = 1, thread: UInt32 = 0, pc: UInt32, exceptionCode: UInt32 = 0x8000_0003,
+    kind: Kind, processor: Int = 0, processors: Int = 1, thread: UInt32 = 0, pc: UInt32,
+    exceptionCode: UInt32 = 0x8000_0003,
     exceptionAddress: UInt32? = nil, firstChance: Bool = true, parameters: [UInt32] = [], context: X86Context,
     stack: [StackFrame] = []
   ) {

@@ -26,16 +26,34 @@ enum XPImage {
 
   static func make(taggingOn: Bool = true, processors: Int = 1) -> MemoryTarget {
     var ctx = X86Context()
-    ctx.eax = 0; ctx.ebx = 0x813f4ff0; ctx.ecx = 0x10; ctx.edx = 0xffdff848; ctx.esi = 0x8145d168; ctx.edi = 0x813f4fc8
-    ctx.eip = alloc + 0x881; ctx.esp = 0xf714eec4; ctx.ebp = 0xf714eee0; ctx.eflags = 0x246
-    ctx.cs = 8; ctx.ss = 0x10; ctx.ds = 0x23; ctx.es = 0x23; ctx.fs = 0x30; ctx.gs = 0
+    ctx.eax = 0
+    ctx.ebx = 0x813f_4ff0
+    ctx.ecx = 0x10
+    ctx.edx = 0xffdf_f848
+    ctx.esi = 0x8145_d168
+    ctx.edi = 0x813f_4fc8
+    ctx.eip = alloc + 0x881
+    ctx.esp = 0xf714_eec4
+    ctx.ebp = 0xf714_eee0
+    ctx.eflags = 0x246
+    ctx.cs = 8
+    ctx.ss = 0x10
+    ctx.ds = 0x23
+    ctx.es = 0x23
+    ctx.fs = 0x30
+    ctx.gs = 0
     let stack = [
-      StackFrame(childEBP: 0xf714ee68, returnAddress: callSite + 0xe, args: [1, 0x40, 0x2063_6241], instructionPointer: alloc + 0x881),
-      StackFrame(childEBP: 0xf714ee90, returnAddress: 0x8057_a123, args: [0x86a2_20d0, 0x86a4_0000, 0], instructionPointer: callSite + 0xe),
+      StackFrame(
+        childEBP: 0xf714_ee68, returnAddress: callSite + 0xe, args: [1, 0x40, 0x2063_6241],
+        instructionPointer: alloc + 0x881),
+      StackFrame(
+        childEBP: 0xf714_ee90, returnAddress: 0x8057_a123, args: [0x86a2_20d0, 0x86a4_0000, 0],
+        instructionPointer: callSite + 0xe),
     ]
     let event = BreakEvent(kind: .exception, processors: processors, pc: alloc + 0x881, context: ctx, stack: stack)
     let t = MemoryTarget(
-      version: TargetVersion(kernelBase: ntBase, psLoadedModuleList: psLoadedModuleList, processors: processors, build: 2600), event: event)
+      version: TargetVersion(
+        kernelBase: ntBase, psLoadedModuleList: psLoadedModuleList, processors: processors, build: 2600), event: event)
 
     // nt code: int 3 at ExAllocatePoolWithTag+0x881 and in RtlpBreakWithStatusInstruction.
     t.mapZeroed(alloc, pages: 2)
@@ -59,8 +77,12 @@ enum XPImage {
     let drvEntry = data + 0x1100
     t.putU32(psLoadedModuleList, ntEntry)
     t.putU32(psLoadedModuleList + 4, drvEntry)
-    ldrEntry(t, at: ntEntry, next: drvEntry, base: ntBase, size: 0x1f_0000, name: "ntoskrnl.exe", path: "\\WINDOWS\\system32\\ntoskrnl.exe", strings: data + 0x1800)
-    ldrEntry(t, at: drvEntry, next: psLoadedModuleList, base: driverBase, size: 0x2000, name: "leaky.sys", path: "\\SystemRoot\\System32\\DRIVERS\\leaky.sys", strings: data + 0x1a00)
+    ldrEntry(
+      t, at: ntEntry, next: drvEntry, base: ntBase, size: 0x1f_0000, name: "ntoskrnl.exe",
+      path: "\\WINDOWS\\system32\\ntoskrnl.exe", strings: data + 0x1800)
+    ldrEntry(
+      t, at: drvEntry, next: psLoadedModuleList, base: driverBase, size: 0x2000, name: "leaky.sys",
+      path: "\\SystemRoot\\System32\\DRIVERS\\leaky.sys", strings: data + 0x1a00)
     t.moduleSymbols[ntBase] = [
       SymbolRecord(name: "RtlpBreakWithStatusInstruction", address: breakWithStatus, size: 2),
       SymbolRecord(name: "ExAllocatePoolWithTag", address: alloc, size: 0x1000),
@@ -121,7 +143,9 @@ enum XPImage {
     return t
   }
 
-  static func bytes(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xff), UInt8((v >> 8) & 0xff), UInt8((v >> 16) & 0xff), UInt8(v >> 24)] }
+  static func bytes(_ v: UInt32) -> [UInt8] {
+    [UInt8(v & 0xff), UInt8((v >> 8) & 0xff), UInt8((v >> 16) & 0xff), UInt8(v >> 24)]
+  }
 
   static func block(_ t: MemoryTarget, at a: UInt32, previous: UInt32, size: UInt32, type: UInt32, tag: UInt32) {
     t.putU32(a, (previous / 8) | (size / 8) << 16 | type << 25)
@@ -129,7 +153,8 @@ enum XPImage {
   }
 
   static func ldrEntry(
-    _ t: MemoryTarget, at a: UInt32, next: UInt32, base: UInt32, size: UInt32, name: String, path: String, strings: UInt32
+    _ t: MemoryTarget, at a: UInt32, next: UInt32, base: UInt32, size: UInt32, name: String, path: String,
+    strings: UInt32
   ) {
     t.putU32(a, next)
     t.putU32(a + 0x18, base)

@@ -1,0 +1,130 @@
+import ArgumentParser
+import KDTransport
+import Logging
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `kdserver`: the target daemon.
+public struct KDServerCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "kdserver",
+    abstract: "Hosts a simulated 32-bit Windows-style kernel and serves KD-style debuggers over TLS.",
+    discussion: """
+      Runs in the foreground (systemd Type=notify ready). SIGTERM stops cleanly (exit 0), SIGHUP reloads the
+      certificates without dropping sessions. The first stderr line says 'listening on HOST:PORT' and the
+      certificate's SHA-256 fingerprint. See docs/DEPLOY.md.
+      """)
+
+  @Option(help: "Address and port to listen on (port 0: any free port).")
+  var listen = "127.0.0.1:\(ServerConfiguration.defaultPort)"
+  @Option(help: "Server certificate (PEM). Default: a self-signed one generated once into --state-dir.")
+  var cert: String?
+  @Option(help: "Private key of --cert (PEM).")
+  var key: String?
+  @Option(name: .customLong("client-ca"), help: "Require client certificates issued by this CA (mutual TLS).")
+  var clientCA: String?
+  @Option(name: .customLong("token-file"), help: "Require this token (>= 128 bits) in each client's hello.")
+  var tokenFile: String?
+  @Option(
+    name: .customLong("state-dir"),
+    help: "Where the generated identity is kept. Default: $STATE_DIRECTORY, else ~/.local/state/kdserver.")
+  var stateDir: String?
+  @Option(help: "Scenario: a bundled name or a manifest path.")
+  var scenario = "default"
+  @Option(help: "Seed of the deterministic scheduler and random numbers. Default: the scenario's.")
+  var seed: UInt64?
+  @Option(help: "Virtual seconds per wall second; 0 runs as fast as possible. Default: the scenario's.")
+  var pace: Double?
+  @Option(
+    help: "Kernel era: 'xp' (pool tagging off until !gflag +ptg and .reboot) or 'server2003'. Default: the scenario's.")
+  var era: String?
+  @Option(name: .customLong("max-connections"), help: "Most simultaneous connections.")
+  var maxConnections = 64
+  @Flag(name: .customLong("allow-takeover"), help: "A new controller takes over from the current one.")
+  var allowTakeover = false
+  @Option(
+    name: .customLong("resume-after"),
+    help: "Resume a halted target after its controller has been gone this many seconds (default: stay halted, as KD).")
+  var resumeAfter: Int?
+  @Flag(name: .customLong("allow-tls12"), help: "Also accept TLS 1.2 (default: TLS 1.3 only).")
+  var allowTLS12 = false
+  @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+  var logLevel = "info"
+  @Flag(help: "Exit after the first session ends.")
+  var once = false
+
+  public init() {}
+
+  public func validate() throws {
+    guard Logger.Level(rawValue: logLevel) != nil else {
+      throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+    }
+    _ = try Self.split(listen)
+    if let era, era != "xp" && era != "server2003" { throw ValidationError("--era must be xp or server2003") }
+  }
+
+  static func split(_ listen: String) throws -> (String, UInt16) {
+    var host = listen
+    var portText = ""
+    if let colon = listen.lastIndex(of: ":") {
+      host = String(listen[..<colon])
+      portText = String(listen[listen.index(after: colon)...])
+    }
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    guard !host.isEmpty, let port = UInt16(portText) else {
+      throw ValidationError("--listen must be HOST:PORT (e.g. 127.0.0.1:7725 or [::1]:0), not '\(listen)'")
+    }
+    return (host, port)
+  }
+
+  public static func defaultStateDirectory() -> String {
+    if let dir = getenv("STATE_DIRECTORY").map({ String(cString: $0) }), !dir.isEmpty {
+      return String(dir.split(separator: ":").first ?? "")
+    }
+    let home = getenv("HOME").map { String(cString: $0) } ?? "/tmp"
+    return home + "/.local/state/kdserver"
+  }
+
+  public func makeConfiguration() throws -> ServerConfiguration {
+    let (host, port) = try Self.split(listen)
+    var c = ServerConfiguration(stateDirectory: stateDir ?? Self.defaultStateDirectory())
+    c.host = host
+    c.port = port
+    c.certificatePath = cert
+    c.keyPath = key
+    c.clientCAPath = clientCA
+    c.tokenPath = tokenFile
+    c.scenario = scenario
+    c.seed = seed
+    c.pace = pace
+    c.era = era
+    c.maxConnections = maxConnections
+    c.allowTakeover = allowTakeover
+    c.resumeAfter = resumeAfter.map { .seconds($0) }
+    c.allowTLS12 = allowTLS12
+    c.once = once
+    return c
+  }
+
+  public func run() throws {
+    Transport.ignoreSIGPIPE()
+    let level = Logger.Level(rawValue: logLevel) ?? .info
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = level
+      return handler
+    }
+    let logger = Logger(label: "kdserver")
+    do {
+      let daemon = try Daemon(configuration: try makeConfiguration(), logger: logger)
+      try daemon.runUntilSignalled()
+    } catch let error as ValidationError {
+      throw error
+    } catch {
+      logger.critical("kdserver: \(error)")
+      throw ExitCode(1)
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import KDProtocol
+
+/// Every tunable of the daemon with its default, in one value. docs/DEPLOY.md lists the same defaults.
+public struct ServerConfiguration: Sendable {
+  public static let defaultPort: UInt16 = 7725
+
+  /// Address to listen on; loopback unless an authentication mode is configured.
+  public var host = "127.0.0.1"
+  /// 0 asks the system for a free port (printed in the "listening on" line).
+  public var port: UInt16 = defaultPort
+  public var certificatePath: String?
+  public var keyPath: String?
+  /// Clients must present a certificate issued by this CA (mutual TLS).
+  public var clientCAPath: String?
+  /// Clients must send this token (at least 128 bits) in their hello.
+  public var tokenPath: String?
+  /// Where a generated self-signed identity is kept and reused.
+  public var stateDirectory: String
+  public var scenario = "default"
+  public var seed: UInt64?
+  /// Virtual seconds per wall second; 0 runs as fast as possible.
+  public var pace: Double?
+  /// "xp" for the Windows 2000/XP target whose pool tagging is off until `!gflag +ptg` and a reboot.
+  public var era: String?
+  public var maxConnections = 64
+  /// A new controller takes the role from the current one (which is told, and disconnected).
+  public var allowTakeover = false
+  /// Resume a halted target after its controller has been gone this long; nil keeps it halted (KD's behaviour).
+  public var resumeAfter: Duration?
+  /// Exit after the first session ends.
+  public var once = false
+  public var allowTLS12 = false
+  public var handshakeTimeout: Duration = .seconds(10)
+  /// The hello must arrive this soon after the TLS handshake.
+  public var helloTimeout: Duration = .seconds(10)
+  /// Once a frame's first byte has arrived, the whole frame must arrive within this time.
+  public var frameTimeout: Duration = .seconds(10)
+  /// Largest payload the server accepts or sends (the hello may negotiate it down).
+  public var maxPayload = Limits.hardMaxPayload
+  /// Output queued for one client beyond which it is disconnected as not reading.
+  public var maxPendingOutputBytes = 16 << 20
+
+  public init(stateDirectory: String) {
+    self.stateDirectory = stateDirectory
+  }
+
+  public var isLoopback: Bool {
+    host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+  }
+
+  /// KD-style refusal to serve the network unauthenticated.
+  public func validate() throws(ServerError) {
+    if !isLoopback && clientCAPath == nil && tokenPath == nil {
+      throw .configuration(
+        "refusing to listen on \(host) without client authentication: add --client-ca CA.pem (mutual TLS) "
+          + "and/or --token-file FILE, or listen on 127.0.0.1")
+    }
+    if (certificatePath == nil) != (keyPath == nil) {
+      throw .configuration("--cert and --key go together")
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import KDKernel
+import KDProtocol
+
+/// What a request handler sees: the kernel (inside its thread, between slices) and the session's limits.
+struct RequestContext {
+  let control: KernelControl
+  /// Negotiated maximum payload of this session: replies must fit.
+  let maxPayload: Int
+}
+
+/// One wire operation served from the kernel. One conformance per file, named `<Message>Handler.swift`;
+/// ``RequestDispatcher`` is the only switch over operations.
+protocol RequestHandler: ManipulateBody {
+  /// Changes target state: controller only, and written to the audit log.
+  static var mutates: Bool { get }
+  func handle(_ context: RequestContext) throws(KernelError) -> (NTStatus, Manipulate)
+}
+
+extension KernelError {
+  /// The NTSTATUS a reply carries for this error.
+  var status: NTStatus {
+    switch self {
+    case .notHalted: .invalidDeviceState
+    case .targetBugChecked: .invalidDeviceState
+    case .unknownThread, .unknownBreakpoint, .breakpointExists: .invalidParameter
+    case .breakpointUnwritable: .accessViolation
+    case .tooManyBreakpoints, .outOfMemory: .quotaExceeded
+    case .shutDown: .systemShutdown
+    default: .unsuccessful
+    }
+  }
+}
+
+/// Largest data a reply may carry within `maxPayload`.
+func replyDataLimit(_ maxPayload: Int) -> Int { maxPayload - ManipulateState.headerSize }
+
+func narrowAddress(_ address: UInt64) -> UInt32? { UInt32(exactly: address) }

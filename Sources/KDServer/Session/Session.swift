@@ -1,0 +1,358 @@
+import Dispatch
+import KDKernel
+import KDProtocol
+import KDTransport
+import Logging
+
+/// One attached debugger: TLS bytes in, frames, hello, requests to the kernel, replies and events out.
+///
+/// `@unchecked Sendable`: every mutable property is touched only on `connection.queue` (the connection's serial
+/// queue); other threads reach a session only through `deliver` and `close`, which hop onto that queue.
+final class Session: @unchecked Sendable {
+  enum Event {
+    case halted(BreakEvent, [UInt8])
+    case kernel(KernelEvent)
+  }
+
+  private enum Phase { case awaitingHello, attached, closing }
+
+  let connection: TLSConnection
+  let hub: TargetHub
+  var peer: String { connection.peer }
+  private var logger: Logger
+  private var phase = Phase.awaitingHello
+  private var id: UInt32 = 0
+  private var role = HelloReply.Role.none
+  private var decoder = FrameDecoder(maxPayload: Limits.hardMaxPayload)
+  private var maxPayload = Limits.defaultMaxPayload
+  private var breakFrames = Limits.defaultBreakFrames
+  private var acknowledgements = false
+  private var lastDataFrame: [UInt8] = []
+  private var eventSequence: UInt32 = 0
+  private var droppedPrints: UInt32 = 0
+  private var helloTimer: DispatchSourceTimer?
+  private var frameTimer: DispatchSourceTimer?
+  private let token: AccessToken?
+
+  /// Beyond this much unsent output, debug prints are coalesced (counted, not sent).
+  static let printBackpressureBytes = 1 << 20
+
+  init(connection: TLSConnection, hub: TargetHub, token: AccessToken?, logger: Logger) {
+    self.connection = connection
+    self.hub = hub
+    self.token = token
+    self.logger = logger
+    self.logger[metadataKey: "peer"] = "\(connection.peer)"
+    if let subject = connection.peerCertificateSubject { self.logger[metadataKey: "client-cert"] = "\(subject)" }
+  }
+
+  func start() {
+    connection.queue.async { [self] in
+      helloTimer = timer(after: hub.configuration.helloTimeout) { [self] in
+        refuse(.timeout, "no hello within \(hub.configuration.helloTimeout)")
+      }
+      connection.start(
+        onReceive: { [self] bytes in receive(bytes) },
+        onClose: { [self] error in closed(error) })
+    }
+  }
+
+  // MARK: input
+
+  private func receive(_ bytes: [UInt8]) {
+    guard phase != .closing else { return }
+    decoder.feed(bytes)
+    var completedFrame = false
+    while phase != .closing {
+      let frame: Frame
+      do {
+        guard let next = try decoder.next() else { break }
+        frame = next
+      } catch {
+        refuse(.protocolError, "malformed frame: \(error)")
+        return
+      }
+      completedFrame = true
+      handle(frame)
+    }
+    if completedFrame {
+      // The deadline is per frame: a partial frame left now started after the last complete one.
+      frameTimer?.cancel()
+      frameTimer = nil
+    }
+    updateFrameDeadline()
+  }
+
+  private func updateFrameDeadline() {
+    if decoder.isInsideFrame && phase != .closing {
+      if frameTimer == nil {
+        frameTimer = timer(after: hub.configuration.frameTimeout) { [self] in
+          refuse(.timeout, "frame not completed within \(hub.configuration.frameTimeout)")
+        }
+      }
+    } else {
+      frameTimer?.cancel()
+      frameTimer = nil
+    }
+  }
+
+  private func handle(_ frame: Frame) {
+    if acknowledgements && frame.leader == .data {
+      send(.acknowledge, packetId: frame.packetId, remember: false)
+    }
+    let message: Message
+    do {
+      message = try Message(frame: frame)
+    } catch {
+      refuse(.protocolError, "malformed \(frame.type) payload: \(error)")
+      return
+    }
+    if phase == .awaitingHello {
+      guard case .hello(let hello) = message else {
+        refuse(.protocolError, "expected a hello as the first frame, got \(frame.type)")
+        return
+      }
+      attach(hello, packetId: frame.packetId)
+      return
+    }
+    switch message {
+    case .manipulate(let request):
+      serve(request, packetId: frame.packetId)
+    case .breakIn:
+      guard role == .controller else {
+        send(.refused(Refused(status: .privilegeNotHeld, refusedType: .unused)), packetId: frame.packetId)
+        return
+      }
+      logger.info("audit: break-in", metadata: ["session": "\(id)"])
+      hub.kernel.breakIn()
+    case .resend:
+      if !lastDataFrame.isEmpty { connection.send(lastDataFrame) }
+    case .reset:
+      send(.reset, packetId: 0, remember: false)
+      sendCurrentState()
+    case .acknowledge:
+      break
+    case .goodbye(let goodbye):
+      logger.info("client detached: \(goodbye.reason)", metadata: ["session": "\(id)"])
+      phase = .closing
+      connection.close(flush: true)
+    case .hello:
+      send(.refused(Refused(status: .invalidDeviceState, refusedType: .hello)), packetId: frame.packetId)
+    case .helloReply, .stateChange, .debugIO, .refused:
+      send(.refused(Refused(status: .invalidDeviceState, refusedType: frame.type)), packetId: frame.packetId)
+    case .unknown(let type, _):
+      send(.refused(Refused(status: .notImplemented, refusedType: type)), packetId: frame.packetId)
+    }
+  }
+
+  // MARK: hello
+
+  private func attach(_ hello: Hello, packetId: UInt32) {
+    helloTimer?.cancel()
+    helloTimer = nil
+    logger[metadataKey: "client"] = "\(hello.clientName)"
+    guard hello.major == ProtocolVersion.major else {
+      reject(
+        hello, packetId: packetId, .revisionMismatch,
+        "protocol version \(hello.major).\(hello.minor) is not \(ProtocolVersion.major).x")
+      return
+    }
+    if let token, !token.matches(hello.token) {
+      reject(
+        hello, packetId: packetId, .accessDenied,
+        hello.token.isEmpty ? "no token (the server requires one)" : "wrong token")
+      return
+    }
+    switch hub.admit(self, wantsController: hello.flags.contains(.wantController)) {
+    case .refused(let status, let reason):
+      reject(hello, packetId: packetId, status, reason)
+    case .admitted(let id, let role, let halted, let displaced):
+      self.id = id
+      self.role = role
+      logger[metadataKey: "session"] = "\(id)"
+      phase = .attached
+      maxPayload = min(
+        hello.maxPayload == 0 ? Limits.defaultMaxPayload : Int(hello.maxPayload), hub.configuration.maxPayload)
+      // Every event (and the hello reply that may carry one) must fit the negotiated payload.
+      let requestedFrames = hello.breakStackFrames == 0 ? Limits.defaultBreakFrames : Int(hello.breakStackFrames)
+      let room = (maxPayload - StateChange.fixedSize - 40 - Daemon.serverName.utf8.count) / KDProtocol.StackFrame.size
+      breakFrames = max(0, min(requestedFrames, room))
+      decoder.maxPayload = maxPayload
+      acknowledgements = hello.flags.contains(.ackRequested)
+      var flags: HelloReply.Flags = []
+      if acknowledgements { flags.insert(.acknowledgements) }
+      if token != nil { flags.insert(.tokenRequired) }
+      if hub.configuration.allowTakeover { flags.insert(.takeoverAllowed) }
+      let event = halted.map {
+        StateChange($0.0, processors: hub.processors, instructionStream: $0.1, maxFrames: breakFrames)
+      }
+      send(
+        .helloReply(
+          HelloReply(
+            status: .success, role: role, maxPayload: UInt32(maxPayload), breakStackFrames: UInt32(breakFrames),
+            sessionId: id, targetState: event == nil ? .running : .halted, flags: flags, serverName: Daemon.serverName,
+            breakEvent: event)), packetId: packetId)
+      logger.info(
+        "audit: session attached as \(role == .controller ? "controller" : "observer")",
+        metadata: ["target": "\(event == nil ? "running" : "halted")"])
+      if let displaced {
+        displaced.close(status: .deviceBusy, reason: "the controller role was taken over by \(peer)")
+      }
+      if role == .controller && hello.flags.contains(.breakOnAttach) && event == nil {
+        logger.info("audit: break-in at attach")
+        hub.kernel.breakIn()
+      }
+    }
+  }
+
+  private func reject(_ hello: Hello, packetId: UInt32, _ status: NTStatus, _ reason: String) {
+    send(
+      .helloReply(
+        HelloReply(
+          status: status, role: .none, maxPayload: UInt32(maxPayload), breakStackFrames: UInt32(breakFrames),
+          sessionId: 0, targetState: .running, serverName: Daemon.serverName)), packetId: packetId)
+    refuse(status, "hello refused: \(reason)")
+  }
+
+  // MARK: requests
+
+  private func serve(_ request: ManipulateState, packetId: UInt32) {
+    guard let handler = RequestDispatcher.handler(for: request.body) else {
+      reply(request, status: .notImplemented, body: request.body, packetId: packetId)
+      return
+    }
+    let mutates = type(of: handler).mutates
+    if mutates && !hub.isController(id) {
+      reply(request, status: .privilegeNotHeld, body: request.body, packetId: packetId)
+      return
+    }
+    if mutates {
+      logger.info("audit: \(request.api)", metadata: ["detail": "\(auditDetail(request.body))"])
+    }
+    let maxPayload = self.maxPayload
+    let outcome: (NTStatus, Manipulate)
+    do {
+      outcome = try hub.kernel.sync { control throws(KernelError) in
+        try handler.handle(RequestContext(control: control, maxPayload: maxPayload))
+      }
+    } catch {
+      outcome = (error.status, request.body)
+      logger.debug("\(request.api) failed: \(error)")
+    }
+    reply(request, status: outcome.0, body: outcome.1, packetId: packetId)
+  }
+
+  private func auditDetail(_ body: Manipulate) -> String {
+    switch body {
+    case .writeVirtualMemory(let w): "\(w.data.count) bytes at 0x\(String(w.address, radix: 16))"
+    case .writeBreakPoint(let b): "at 0x\(String(b.address, radix: 16))"
+    case .restoreBreakPoint(let b): "handle \(b.handle)"
+    case .continue2(let c): c.singleStep ? "single step" : "go"
+    default: ""
+    }
+  }
+
+  private func reply(_ request: ManipulateState, status: NTStatus, body: Manipulate, packetId: UInt32) {
+    var reply = ManipulateState(
+      body, status: status, processor: request.processor, processorLevel: request.processorLevel)
+    if reply.encoded().count > maxPayload {
+      // A handler's bug, never the peer's: refuse rather than exceed the negotiated size.
+      reply = ManipulateState(request.body, status: .unsuccessful, processor: request.processor)
+    }
+    send(.manipulate(reply), packetId: packetId)
+  }
+
+  // MARK: events
+
+  /// Queues an event; any thread.
+  func deliver(_ event: Event) {
+    connection.queue.async { [self] in
+      guard phase == .attached else { return }
+      switch event {
+      case .halted(let breakEvent, let stream):
+        sendEvent(
+          .stateChange(
+            StateChange(breakEvent, processors: hub.processors, instructionStream: stream, maxFrames: breakFrames)))
+      case .kernel(.running):
+        sendEvent(.stateChange(StateChange(detail: .running)))
+      case .kernel(.rebooted):
+        sendEvent(.stateChange(StateChange(detail: .running)))
+      case .kernel(.debugPrint(let text)):
+        if connection.pendingOutputBytes > Self.printBackpressureBytes {
+          droppedPrints &+= 1
+          return
+        }
+        sendEvent(
+          .debugIO(
+            DebugIO(text: String(decoding: text.utf8.prefix(maxPayload - 64), as: UTF8.self), dropped: droppedPrints)))
+        droppedPrints = 0
+      case .kernel(.halted):
+        break  // the hub turns halts into .halted with their instruction bytes
+      }
+      if connection.pendingOutputBytes > hub.configuration.maxPendingOutputBytes {
+        refuse(.quotaExceeded, "client is not reading: \(connection.pendingOutputBytes) bytes of events unsent")
+      }
+    }
+  }
+
+  private func sendEvent(_ message: Message) {
+    eventSequence &+= 1
+    send(message, packetId: eventSequence)
+  }
+
+  private func sendCurrentState() {
+    let halted = try? hub.kernel.sync { control -> RunState in control.runState }
+    if case .halted(let event) = halted {
+      let stream = (try? hub.kernel.sync { $0.readVirtual(event.pc, count: 16).bytes }) ?? []
+      sendEvent(
+        .stateChange(StateChange(event, processors: hub.processors, instructionStream: stream, maxFrames: breakFrames)))
+    } else {
+      sendEvent(.stateChange(StateChange(detail: .running)))
+    }
+  }
+
+  // MARK: output and closing
+
+  private func send(_ message: Message, packetId: UInt32, remember: Bool = true) {
+    let bytes = message.encoded(packetId: packetId)
+    if remember { lastDataFrame = bytes }
+    connection.send(bytes)
+  }
+
+  /// Tells the peer why, then disconnects it. One log line says who and why.
+  private func refuse(_ status: NTStatus, _ reason: String) {
+    guard phase != .closing else { return }
+    logger.notice("disconnecting: \(reason)", metadata: ["status": "\(status)"])
+    send(.goodbye(Goodbye(status: status, reason: reason)), packetId: 0, remember: false)
+    phase = .closing
+    helloTimer?.cancel()
+    frameTimer?.cancel()
+    connection.close(flush: true)
+  }
+
+  /// Closes from another thread (shutdown, takeover).
+  func close(status: NTStatus, reason: String) {
+    connection.queue.async { [self] in refuse(status, reason) }
+  }
+
+  private func closed(_ error: TransportError?) {
+    helloTimer?.cancel()
+    frameTimer?.cancel()
+    let wasAttached = id != 0
+    phase = .closing
+    if let error { logger.info("connection closed: \(error)") }
+    if wasAttached {
+      logger.info("audit: session ended")
+      hub.remove(id)
+    }
+  }
+
+  private func timer(after delay: Duration, _ action: @escaping () -> Void) -> DispatchSourceTimer {
+    let timer = DispatchSource.makeTimerSource(queue: connection.queue)
+    let (seconds, attoseconds) = delay.components
+    timer.schedule(deadline: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
+    timer.setEventHandler(handler: action)
+    timer.resume()
+    return timer
+  }
+}

@@ -1,0 +1,40 @@
+/// Why and where the whole target stopped.
+public struct BreakEvent: Sendable, Equatable {
+  public enum Reason: Sendable, Equatable {
+    /// One of our software breakpoints (0xCC written by `setBreakpoint`).
+    case breakpoint(handle: UInt32)
+    /// `breakIn()` from the debugger.
+    case breakIn
+    case singleStep
+    /// An `int 3` that is part of the code (PoolHitTag in the allocator, DbgBreakPoint).
+    case hardcoded
+    /// KeBugCheckEx, called by a driver or raised for a kernel-mode fault.
+    case bugCheck(code: UInt32, parameters: [UInt32])
+    /// `haltAt(virtualTime:)` reached (a lab facility, not a KD event).
+    case timeLimit
+  }
+
+  public var processor: UInt32 = 0
+  /// KTHREAD address of the thread that was current.
+  public var thread: UInt32
+  public var pc: UInt32
+  /// 0x80000003 int 3 / break-in / bug check, 0x80000004 single step.
+  public var exceptionCode: UInt32
+  public var exceptionFlags: UInt32 = 0
+  public var exceptionAddress: UInt32
+  public var parameters: [UInt32] = []
+  public var firstChance: Bool = true
+  public var reason: Reason
+  public var context: X86Context
+  public var stack: [StackFrame]
+  /// Virtual time of the stop, 100 ns units since boot.
+  public var virtualTime: UInt64
+}
+
+public enum ExceptionCode {
+  public static let breakpoint: UInt32 = 0x8000_0003
+  public static let singleStep: UInt32 = 0x8000_0004
+  public static let accessViolation: UInt32 = 0xC000_0005
+  public static let illegalInstruction: UInt32 = 0xC000_001D
+  public static let integerDivideByZero: UInt32 = 0xC000_0094
+}

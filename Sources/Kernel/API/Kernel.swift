@@ -1,0 +1,209 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The simulated kernel. The engine and everything it owns live on the kernel's own thread; other
+/// threads talk to it through `sync`, `breakIn`, `start` and `shutdown`.
+public final class Kernel: @unchecked Sendable {
+  // Safe: `machine` is only touched on the kernel thread (or before it starts); the mailbox fields
+  // (requests, flags, handler, kernelThread) are only touched with `condition` locked; stop handles sit
+  // behind a Mutex and the slice clock is atomic.
+  private let configuration: KernelConfiguration
+  private var machine: Machine
+  private let condition = NSCondition()
+  private var requests: [() -> Void] = []
+  private var breakRequested = false
+  private var shutdownRequested = false
+  private var startRequested = false
+  private var handler: (@Sendable (KernelEvent) -> Void)?
+  private var kernelThread: pthread_t?
+  private let stopHandle: Mutex<Emulator.StopHandle>
+  private let sliceClock = SliceClock()
+  private let attention = Atomic<Bool>(false)
+  private let finished = Atomic<Bool>(false)
+  /// Slices longer than this (code making no service calls) are preempted by the watchdog.
+  private static let maxSliceNanos: UInt64 = 10_000_000
+
+  /// Loads the scenario (malformed COFF objects or manifests are refused with the file and the reason).
+  public init(configuration: KernelConfiguration) throws(KernelError) {
+    self.configuration = configuration
+    let machine = try Machine(
+      configuration: configuration, ntGlobalFlag: configuration.ntGlobalFlag, sliceStart: sliceClock)
+    self.machine = machine
+    stopHandle = Mutex(machine.emulator.stopHandle)
+    machine.eventHandler = { [unowned self] in self.deliver($0) }
+    let kernelLoop = Thread { [self] in self.kernelLoop() }
+    kernelLoop.name = "kernel"
+    kernelLoop.stackSize = 8 << 20
+    kernelLoop.start()
+    let watchdog = Thread { [self] in self.watchdogLoop() }
+    watchdog.name = "kernel-watchdog"
+    watchdog.start()
+  }
+
+  public func setEventHandler(_ h: @escaping @Sendable (KernelEvent) -> Void) {
+    condition.lock()
+    handler = h
+    condition.unlock()
+  }
+
+  /// The target starts running (once).
+  public func start() {
+    post { [self] in
+      if case .notStarted = machine.runState { try? machine.resume(singleStep: false) }
+    }
+  }
+
+  public func shutdown() {
+    condition.lock()
+    shutdownRequested = true
+    condition.broadcast()
+    condition.unlock()
+    stopHandle.withLock { $0.requestStop() }
+  }
+
+  /// Halts every thread at its current instruction; a `.halted` event with reason `.breakIn` follows.
+  public func breakIn() {
+    condition.lock()
+    breakRequested = true
+    attention.store(true, ordering: .relaxed)
+    condition.broadcast()
+    condition.unlock()
+    stopHandle.withLock { $0.requestStop() }
+  }
+
+  /// Runs `body` on the kernel thread between slices (while running too: reads do not halt the target).
+  public func sync<T: Sendable>(_ body: (KernelControl) throws(KernelError) -> T) throws(KernelError) -> T {
+    if isKernelThread { return try body(KernelControl(kernel: self)) }
+    let result: Result<T, KernelError> = withoutActuallyEscaping(body) { escapable in
+      let box = SyncBox<T>(escapable)
+      let done = DispatchSemaphore(value: 0)
+      let accepted = post { [self] in
+        box.run(KernelControl(kernel: self))  // drops its reference to `body` before signalling
+        done.signal()
+      }
+      if accepted { done.wait() } else { box.drop() }
+      return box.result
+    }
+    return try result.get()
+  }
+
+  // MARK: kernel thread
+
+  var currentMachine: Machine { machine }
+
+  private var isKernelThread: Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    guard let kernelThread else { return false }
+    return pthread_equal(kernelThread, pthread_self()) != 0
+  }
+
+  @discardableResult
+  private func post(_ request: @escaping () -> Void) -> Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    guard !shutdownRequested else { return false }
+    requests.append(request)
+    attention.store(true, ordering: .relaxed)
+    condition.broadcast()
+    return true
+  }
+
+  private func deliver(_ event: KernelEvent) {
+    condition.lock()
+    let h = handler
+    condition.unlock()
+    h?(event)
+  }
+
+  /// Replaces the machine by a freshly booted one (kernel thread only). NtGlobalFlag survives.
+  func reboot() throws(KernelError) {
+    let flag = machine.nt.load(NtGlobals.ntGlobalFlag)
+    let fresh = try Machine(configuration: configuration, ntGlobalFlag: flag, sliceStart: sliceClock)
+    fresh.eventHandler = { [unowned self] in self.deliver($0) }
+    stopHandle.withLock { $0 = fresh.emulator.stopHandle }
+    machine = fresh
+    deliver(.rebooted)
+    try fresh.resume(singleStep: false)
+  }
+
+  private func kernelLoop() {
+    condition.lock()
+    kernelThread = pthread_self()
+    condition.unlock()
+    while true {
+      condition.lock()
+      while true {
+        if shutdownRequested {
+          condition.unlock()
+          finished.store(true, ordering: .relaxed)
+          return
+        }
+        if !requests.isEmpty {
+          let batch = requests
+          requests = []
+          attention.store(breakRequested, ordering: .relaxed)
+          condition.unlock()
+          for r in batch { r() }
+          condition.lock()
+          continue
+        }
+        if breakRequested {
+          breakRequested = false
+          attention.store(false, ordering: .relaxed)
+          condition.unlock()
+          machine.breakIn()
+          condition.lock()
+          continue
+        }
+        if case .running = machine.runState { break }
+        condition.wait()
+      }
+      condition.unlock()
+      switch machine.runSlice() {
+      case .ran, .halted: continue
+      case .idle(let until):
+        condition.lock()
+        if requests.isEmpty, !breakRequested, !shutdownRequested {
+          if let until {
+            let nanos = machine.clock.wallNanos(until: until)
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(nanos) / 1e9))
+          } else {
+            condition.wait()
+          }
+        }
+        condition.unlock()
+      }
+    }
+  }
+
+  private func watchdogLoop() {
+    while !finished.load(ordering: .relaxed) {
+      usleep(2000)
+      let started = sliceClock.value
+      guard started != 0 else { continue }
+      if attention.load(ordering: .relaxed) || VirtualClock.wallNanos() &- started > Self.maxSliceNanos {
+        stopHandle.withLock { $0.requestStop() }
+      }
+    }
+  }
+}
+
+/// Carries a `sync` body to the kernel thread and its result back; the body is released as soon as it
+/// has run, so it never outlives `withoutActuallyEscaping`. Used by one caller and the kernel thread in
+/// strict sequence (post, run, signal, read), which is what makes it safe to share.
+private final class SyncBox<T: Sendable>: @unchecked Sendable {
+  private var work: ((KernelControl) throws(KernelError) -> T)?
+  var result: Result<T, KernelError> = .failure(.shutDown)
+
+  init(_ work: @escaping (KernelControl) throws(KernelError) -> T) { self.work = work }
+
+  func run(_ control: KernelControl) {
+    guard let w = work else { return }
+    work = nil
+    do throws(KernelError) { result = .success(try w(control)) } catch { result = .failure(error) }
+  }
+
+  func drop() { work = nil }
+}

@@ -1,0 +1,32 @@
+/// How pool tagging behaves, per Windows generation.
+public enum KernelEra: String, Sendable, Equatable, Codable {
+  /// Tagging always on (Windows Server 2003 and later). The default.
+  case server2003
+  /// Windows 2000/XP: tagging, the tracking table and PoolHitTag only after NtGlobalFlag gains
+  /// FLG_POOL_ENABLE_TAGGING (0x400) and the target reboots.
+  case xp
+}
+
+public struct KernelConfiguration: Sendable {
+  /// A bundled scenario name ("default") or a path to a manifest (`*.json`).
+  public var scenario: String
+  /// Overrides the manifest's seed.
+  public var seed: UInt64?
+  /// Virtual seconds per wall second; 0 = as fast as possible. Overrides the manifest's pace.
+  public var pace: Double?
+  /// Overrides the manifest's era.
+  public var era: KernelEra?
+  /// NtGlobalFlag at first boot (kept across reboots).
+  public var ntGlobalFlag: UInt32
+
+  public init(
+    scenario: String = "default", seed: UInt64? = nil, pace: Double? = nil, era: KernelEra? = nil,
+    ntGlobalFlag: UInt32 = 0
+  ) {
+    self.scenario = scenario
+    self.seed = seed
+    self.pace = pace
+    self.era = era
+    self.ntGlobalFlag = ntGlobalFlag
+  }
+}

@@ -1,0 +1,127 @@
+/// The kernel as the debugger sees it. Valid only inside `Kernel.sync`, on the kernel thread.
+public struct KernelControl {
+  let kernel: Kernel
+  private var machine: Machine { kernel.currentMachine }
+
+  public var runState: RunState { machine.runState }
+
+  /// Virtual time since boot, 100 ns units.
+  public var virtualTime: UInt64 { machine.clock.now }
+
+  public func version() -> KernelVersion {
+    KernelVersion(kernelBase: KernelLayout.ntBase, psLoadedModuleList: NtGlobals.psLoadedModuleList)
+  }
+
+  /// Bytes up to the first unmapped one; our breakpoints' 0xCC bytes read as the original bytes.
+  public func readVirtual(_ address: UInt32, count: Int) -> MemoryRead {
+    var r = machine.space.readAvailable(address, count: max(0, count))
+    machine.breakpoints.hide(in: &r.bytes, at: address)
+    return r
+  }
+
+  /// Writes through the single code-write path (translation cache invalidated); a write over one of
+  /// our breakpoints changes the byte it restores and leaves the 0xCC in place.
+  public func writeVirtual(_ address: UInt32, _ bytes: [UInt8]) -> MemoryWrite {
+    var b = bytes
+    machine.breakpoints.absorb(&b, at: address)
+    return machine.space.writeCode(address, b)
+  }
+
+  /// First address in [from, from+length) where `pattern` occurs (unmapped stretches skipped).
+  public func searchVirtual(from: UInt32, length: UInt32, pattern: [UInt8]) -> UInt32? {
+    guard !pattern.isEmpty, length >= pattern.count else { return nil }
+    let end = UInt64(from) + UInt64(length)
+    var cursor = UInt64(from)
+    while cursor < end {
+      let chunkEnd = min(end, (cursor & ~0xffff) + 0x10000 + UInt64(pattern.count - 1))
+      let read = readVirtual(UInt32(cursor), count: Int(chunkEnd - cursor))
+      if let i = firstIndex(of: pattern, in: read.bytes) { return UInt32(cursor) + UInt32(i) }
+      if let fault = read.faultAddress {
+        guard let next = machine.space.regions.first(where: { UInt64($0.base) > UInt64(fault) && $0.size > 0 }) else {
+          return nil
+        }
+        cursor = UInt64(next.base)
+      } else {
+        cursor = (cursor & ~0xffff) + 0x10000
+      }
+    }
+    return nil
+  }
+
+  private func firstIndex(of pattern: [UInt8], in bytes: [UInt8]) -> Int? {
+    guard bytes.count >= pattern.count else { return nil }
+    let first = pattern[0]
+    var i = 0
+    while i <= bytes.count - pattern.count {
+      if bytes[i] == first, Array(bytes[i..<i + pattern.count]) == pattern { return i }
+      i += 1
+    }
+    return nil
+  }
+
+  public func queryRegion(_ address: UInt32) -> MemoryRegion? {
+    guard let r = machine.space.region(containing: address) else { return nil }
+    return MemoryRegion(base: r.base, size: r.size, writable: r.writable, executable: r.executable, kind: r.kind)
+  }
+
+  /// Registers of `thread` (KTHREAD address or thread id; the current thread if nil).
+  public func context(thread: UInt32?) throws(KernelError) -> X86Context {
+    try machine.thread(thread).context
+  }
+
+  public func setContext(_ c: X86Context, thread: UInt32?) throws(KernelError) {
+    guard case .halted = machine.runState else { throw .notHalted }
+    try machine.thread(thread).regs = c.gprs
+  }
+
+  public func setBreakpoint(at address: UInt32) throws(KernelError) -> UInt32 {
+    try machine.breakpoints.insert(at: address, space: machine.space)
+  }
+
+  public func removeBreakpoint(handle: UInt32) throws(KernelError) {
+    try machine.breakpoints.remove(handle: handle, space: machine.space)
+  }
+
+  /// Only when halted (or not started); emits `.running`. Steps over a hard-coded `int 3` at the pc.
+  public func resume(singleStep: Bool) throws(KernelError) {
+    try machine.resume(singleStep: singleStep)
+  }
+
+  /// Lab facility for tests and benchmarks: halt (reason `.timeLimit`) once virtual time reaches `t`.
+  public func haltAt(virtualTime t: UInt64?) {
+    machine.haltTime = t
+  }
+
+  public func stackTrace(thread: UInt32?, maxFrames: Int) -> [StackFrame] {
+    guard let t = try? machine.thread(thread) else { return [] }
+    return StackWalker.walk(ebp: t.regs[6], eip: t.eip, emulator: machine.emulator, maxFrames: maxFrames)
+  }
+
+  public func modules() -> [ModuleInfo] { machine.modules.map(\.info) }
+
+  public func symbols(moduleBase: UInt32) -> [KernelSymbol]? {
+    machine.modules.first { $0.base == moduleBase }?.symbols
+  }
+
+  public func threads() -> [ThreadInfo] {
+    let running: Bool = if case .running = machine.runState { true } else { false }
+    return machine.scheduler.threads.map { t in
+      let state: ThreadInfo.State
+      switch t.state {
+      case _ where t.isIdle: state = .idle
+      case .terminated: state = .terminated
+      case .waiting: state = .waiting
+      case .ready: state = running && t === machine.scheduler.current ? .running : .ready
+      }
+      return ThreadInfo(
+        id: t.id, kthread: t.kthread, state: state, pc: t.eip, startRoutine: t.startRoutine,
+        stackBase: t.stackBase, stackLimit: t.stackLimit)
+    }
+  }
+
+  /// Reloads the scenario into a fresh machine that starts running; NtGlobalFlag survives (so an XP
+  /// target picks up +ptg here). Emits `.rebooted` then `.running`.
+  public func reboot() throws(KernelError) {
+    try kernel.reboot()
+  }
+}

@@ -1,0 +1,46 @@
+/// Everything the kernel refuses or fails at, with the evidence to act on.
+public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// A Unicorn call failed (`code` is its uc_err).
+  case emulator(call: String, code: UInt32)
+  /// A COFF object could not be loaded: which file, at which byte offset, what is wrong.
+  case malformedObject(file: String, offset: Int, reason: String)
+  /// A scenario manifest could not be used.
+  case malformedManifest(file: String, reason: String)
+  /// A symbol a driver imports that `nt` does not export.
+  case unresolvedImport(file: String, symbol: String)
+  case scenarioNotFound(String)
+  case fileUnreadable(path: String, errno: Int32)
+  /// The request needs a halted target.
+  case notHalted
+  /// The target stopped on a bug check; only a reboot continues it.
+  case targetBugChecked(code: UInt32)
+  case unknownThread(UInt32)
+  case unknownBreakpoint(UInt32)
+  case breakpointExists(address: UInt32, handle: UInt32)
+  case breakpointUnwritable(address: UInt32)
+  case tooManyBreakpoints(limit: Int)
+  /// Emulated memory ran out (pool or stacks).
+  case outOfMemory(what: String)
+  case shutDown
+
+  public var description: String {
+    switch self {
+    case .emulator(let call, let code): "emulator call \(call) failed with uc_err \(code)"
+    case .malformedObject(let file, let offset, let reason):
+      "\(file): malformed COFF object at offset 0x\(String(offset, radix: 16)): \(reason)"
+    case .malformedManifest(let file, let reason): "\(file): malformed scenario manifest: \(reason)"
+    case .unresolvedImport(let file, let symbol): "\(file): unresolved import \(symbol) (nt does not export it)"
+    case .scenarioNotFound(let name): "no bundled scenario or manifest named \(name)"
+    case .fileUnreadable(let path, let errno): "cannot read \(path) (errno \(errno))"
+    case .notHalted: "the target is running; break in first"
+    case .targetBugChecked(let code): "the target bug-checked (0x\(String(code, radix: 16))); reboot it"
+    case .unknownThread(let id): "no thread \(String(id, radix: 16))"
+    case .unknownBreakpoint(let h): "no breakpoint with handle \(h)"
+    case .breakpointExists(let a, let h): "breakpoint \(h) already set at \(String(a, radix: 16))"
+    case .breakpointUnwritable(let a): "cannot write a breakpoint at \(String(a, radix: 16)) (memory not mapped)"
+    case .tooManyBreakpoints(let limit): "at most \(limit) breakpoints"
+    case .outOfMemory(let what): "out of emulated memory: \(what)"
+    case .shutDown: "the kernel has shut down"
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import CUnicorn
+
+/// One Unicorn IA-32 engine. Not thread-safe: owned by the kernel thread; only `requestStop()` may be
+/// called from another thread (Unicorn's `uc_emu_stop` only sets a flag and kicks the vCPU).
+final class Emulator {
+  /// What a run ended on, besides the hooks' own reports.
+  enum RunOutcome: Equatable {
+    case stopped
+    case unmapped(UInt32)  // uc_err
+    case invalidInstruction
+    case other(UInt32)
+  }
+
+  private let uc: OpaquePointer
+  private var hooks: [uc_hook] = []
+  /// Called for every `int n` and CPU exception that reaches Unicorn's interrupt hook.
+  var onInterrupt: (UInt32) -> Void = { _ in }
+  /// Called when an access touches unmapped or protected memory (address, write?).
+  var onInvalidMemory: (UInt32, Bool) -> Void = { _, _ in }
+
+  static let stopSentinel: UInt32 = 0xffff_fff0
+
+  init() throws(KernelError) {
+    var engine: OpaquePointer?
+    let err = uc_open(UC_ARCH_X86, UC_MODE_32, &engine)
+    guard err == UC_ERR_OK, let engine else {
+      throw .emulator(call: "uc_open", code: err.rawValue)
+    }
+    uc = engine
+    let me = Unmanaged.passUnretained(self).toOpaque()
+    var h: uc_hook = 0
+    _ = skd_hook_intr(
+      uc, &h,
+      { _, intno, user in
+        Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInterrupt(intno)
+      }, me)
+    hooks.append(h)
+    _ = skd_hook_mem_invalid(
+      uc, &h,
+      { _, type, address, _, _, user in
+        let write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT
+        Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInvalidMemory(
+          UInt32(truncatingIfNeeded: address), write)
+        return false
+      }, me)
+    hooks.append(h)
+    _ = skd_hook_mem_sync(uc, &h, UInt64(Emulator.stopSentinel))
+    hooks.append(h)
+  }
+
+  deinit {
+    for h in hooks { uc_hook_del(uc, h) }
+    uc_close(uc)
+  }
+
+  // MARK: memory
+
+  func map(_ address: UInt32, size: UInt32, writable: Bool = true, executable: Bool = true) throws(KernelError) {
+    var perms = UC_PROT_READ.rawValue
+    if writable { perms |= UC_PROT_WRITE.rawValue }
+    if executable { perms |= UC_PROT_EXEC.rawValue }
+    let err = skd_mem_map(uc, UInt64(address), UInt64(size), perms)
+    guard err == UC_ERR_OK else {
+      throw .emulator(call: "uc_mem_map(\(hex(address)), \(hex(size)))", code: err.rawValue)
+    }
+  }
+
+  func mapHost(_ address: UInt32, size: UInt32, pointer: UnsafeMutableRawPointer) throws(KernelError) {
+    let err = skd_mem_map_ptr(uc, UInt64(address), UInt64(size), UC_PROT_ALL.rawValue, pointer)
+    guard err == UC_ERR_OK else {
+      throw .emulator(call: "uc_mem_map_ptr(\(hex(address)), \(hex(size)))", code: err.rawValue)
+    }
+  }
+
+  func unmap(_ address: UInt32, size: UInt32) {
+    _ = uc_mem_unmap(uc, UInt64(address), size_t(size))
+  }
+
+  /// Reads exactly `count` bytes or returns nil if any of them is unmapped.
+  func read(_ address: UInt32, count: Int) -> [UInt8]? {
+    guard count > 0 else { return [] }
+    var out = [UInt8](repeating: 0, count: count)
+    let err = out.withUnsafeMutableBytes { skd_mem_read(uc, UInt64(address), $0.baseAddress, UInt64(count)) }
+    return err == UC_ERR_OK ? out : nil
+  }
+
+  func readU32(_ address: UInt32) -> UInt32? {
+    var v: UInt32 = 0
+    let err = skd_mem_read(uc, UInt64(address), &v, 4)
+    return err == UC_ERR_OK ? UInt32(littleEndian: v) : nil
+  }
+
+  /// Raw write, no cache invalidation: data only. Code writes go through `AddressSpace.writeCode`.
+  @discardableResult
+  func write(_ address: UInt32, _ bytes: [UInt8]) -> Bool {
+    guard !bytes.isEmpty else { return true }
+    return bytes.withUnsafeBytes { skd_mem_write(uc, UInt64(address), $0.baseAddress, UInt64(bytes.count)) }
+      == UC_ERR_OK
+  }
+
+  @discardableResult
+  func writeU32(_ address: UInt32, _ value: UInt32) -> Bool {
+    var v = value.littleEndian
+    return skd_mem_write(uc, UInt64(address), &v, 4) == UC_ERR_OK
+  }
+
+  /// Drops translated blocks covering [begin, end): the next run executes the bytes now in memory.
+  func invalidate(_ begin: UInt32, _ end: UInt32) {
+    _ = skd_remove_cache(uc, UInt64(begin), UInt64(end))
+  }
+
+  // MARK: registers
+
+  /// eax ebx ecx edx esi edi ebp esp eip eflags
+  func readGPRs() -> [UInt32] {
+    var regs = [UInt32](repeating: 0, count: 10)
+    regs.withUnsafeMutableBufferPointer { _ = skd_read_gprs(uc, $0.baseAddress) }
+    return regs
+  }
+
+  func writeGPRs(_ regs: [UInt32]) {
+    precondition(regs.count == 10)
+    regs.withUnsafeBufferPointer { _ = skd_write_gprs(uc, $0.baseAddress) }
+  }
+
+  func reg(_ r: uc_x86_reg) -> UInt32 { skd_reg_read32(uc, Int32(r.rawValue)) }
+  func setReg(_ r: uc_x86_reg, _ v: UInt32) { _ = skd_reg_write32(uc, Int32(r.rawValue), v) }
+
+  // MARK: running
+
+  /// Runs from `eip` until a hook calls `stop()`, `requestStop()` arrives, or an error ends the run.
+  func run(from eip: UInt32) -> RunOutcome {
+    let err = uc_emu_start(uc, UInt64(eip), UInt64(Emulator.stopSentinel), 0, 0)
+    switch err {
+    case UC_ERR_OK: return .stopped
+    case UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
+      UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT,
+      UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED:
+      return .unmapped(err.rawValue)
+    case UC_ERR_INSN_INVALID: return .invalidInstruction
+    default: return .other(err.rawValue)
+    }
+  }
+
+  /// From a hook on the kernel thread.
+  func stop() { _ = uc_emu_stop(uc) }
+
+  /// From any thread (break-in, watchdog).
+  var stopHandle: StopHandle { StopHandle(engine: uc) }
+
+  struct StopHandle: @unchecked Sendable {  // safe: uc_emu_stop only sets a flag and exits the vCPU loop
+    let engine: OpaquePointer
+    func requestStop() { _ = uc_emu_stop(engine) }
+  }
+}
+
+func hex(_ v: UInt32) -> String { String(v, radix: 16) }

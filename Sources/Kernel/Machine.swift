@@ -1,0 +1,426 @@
+import CUnicorn
+import Foundation
+import Synchronization
+
+/// Everything the simulated kernel is, confined to the kernel thread: the engine, memory, nt, pools,
+/// modules, threads, breakpoints and virtual time. `Kernel` drives it; `KernelControl` exposes it.
+final class Machine {
+  /// What a hook asked the run loop to do once Unicorn has stopped.
+  enum StopCause {
+    case yield
+    case softwareBreakpoint(address: UInt32, handle: UInt32)
+    case hardcodedBreak(address: UInt32)
+    case singleStep
+    case bugCheckBreak
+    case fault(code: UInt32, parameters: [UInt32])
+  }
+
+  enum SliceOutcome {
+    case ran
+    case halted
+    /// Every thread waits; paced, until this virtual time (nil: nothing will ever wake).
+    case idle(until: UInt64?)
+  }
+
+  /// Virtual time a slice ended by the wall-clock watchdog costs (100 ns units).
+  static let preemptedSliceCost: UInt64 = 100_000
+
+  let manifestName: String
+  let era: KernelEra
+  let emulator: Emulator
+  let space: AddressSpace
+  let nt: NtModule
+  let kernelData: HostMemory
+  let kpcr: HostMemory
+  let pools: PoolManager
+  private(set) var modules: [LoadedModule] = []
+  var scheduler: Scheduler
+  var breakpoints = SoftwareBreakpoints()
+  var clock: VirtualClock
+  var rng: SplitMix64
+  var runState: RunState = .notStarted
+  var eventHandler: (KernelEvent) -> Void = { _ in }
+  /// Lab facility: halt when virtual time reaches this.
+  var haltTime: UInt64?
+
+  // Per-slice state, touched by hooks.
+  var stopCause: StopCause?
+  var budget = 0
+  var faultAddress: (UInt32, Bool)?
+  var pendingBugCheck: (UInt32, [UInt32])?
+  private var stepOver: UInt32?
+  private var stepRequested = false
+  private var nextThreadIndex: UInt32 = 0
+  /// Set while Unicorn runs (wall nanoseconds at slice start), read by the watchdog.
+  let sliceStart: SliceClock
+
+  init(configuration: KernelConfiguration, ntGlobalFlag: UInt32, sliceStart: SliceClock) throws(KernelError) {
+    let (manifest, directory) = try ScenarioManifest.load(configuration.scenario)
+    manifestName = manifest.name
+    era = configuration.era ?? manifest.era ?? .server2003
+    let seed = configuration.seed ?? manifest.seed ?? 1
+    scheduler = Scheduler(seed: seed)
+    rng = SplitMix64(seed: seed ^ 0x5EED_0000_0000_0000)
+    clock = VirtualClock(pace: configuration.pace ?? manifest.pace ?? 1)
+    self.sliceStart = sliceStart
+    emulator = try Emulator()
+    space = AddressSpace(emulator: emulator)
+
+    // nt: image (header, stubs, globals) host-backed at its XP base.
+    nt = try NtModule()
+    try space.map(
+      .init(
+        base: KernelLayout.ntBase, size: NtModule.imageSize, writable: true, executable: true,
+        kind: .image(module: "nt")), host: nt.memory)
+    emulator.invalidate(KernelLayout.ntBase, KernelLayout.ntBase + NtModule.imageSize)
+    let tagging = era == .server2003 || ntGlobalFlag & NtGlobals.flgPoolEnableTagging != 0
+    let dataSize = (PoolTrackTable.byteSize + BigPageTable.byteSize).roundedUp(to: KernelLayout.pageSize)
+    kernelData = try HostMemory(size: Int(dataSize), what: "pool tables")
+    try space.map(
+      .init(base: KernelLayout.kernelDataBase, size: dataSize, writable: true, executable: false, kind: .kernelData),
+      host: kernelData)
+    kpcr = try HostMemory(size: Int(KernelLayout.pageSize), what: "KPCR")
+    try space.map(
+      .init(
+        base: KernelLayout.kpcr, size: KernelLayout.pageSize, writable: true, executable: false,
+        kind: .processorControlRegion), host: kpcr)
+    kpcr.store(0x1c, KernelLayout.kpcr)  // SelfPcr
+    kpcr.store(0x20, KernelLayout.kpcr + 0x120)  // Prcb
+    pools = try PoolManager(
+      space: space, kernelData: kernelData, trackOffset: 0, bigOffset: PoolTrackTable.byteSize,
+      taggingEnabled: tagging)
+    nt.store(NtGlobals.poolHitTag, NtGlobals.initialPoolHitTag)
+    nt.store(NtGlobals.ntGlobalFlag, ntGlobalFlag)
+    nt.store(NtGlobals.poolTrackTable, tagging ? pools.tracker.address : 0)
+    nt.store(NtGlobals.poolTrackTableSize, tagging ? PoolTrackTable.capacity : 0)
+    nt.store(NtGlobals.poolBigPageTable, pools.bigPages.address)
+    nt.store(NtGlobals.poolBigPageTableSize, BigPageTable.capacity)
+    nt.store(NtGlobals.mmNonPagedPoolStart, KernelLayout.nonPagedPoolStart)
+    nt.store(NtGlobals.mmNonPagedPoolEnd, KernelLayout.nonPagedPoolStart + KernelLayout.nonPagedPoolSize)
+    nt.store(NtGlobals.mmPagedPoolStart, KernelLayout.pagedPoolStart)
+    nt.store(NtGlobals.mmPagedPoolEnd, KernelLayout.pagedPoolStart + KernelLayout.pagedPoolSize)
+    nt.store(NtGlobals.keNumberProcessors, 1)
+    nt.store(NtGlobals.ntBuildNumber, 0xF000_0A28)
+    LoadedModuleList.initialize(nt: nt)
+
+    installHooks()
+    let idle = try createThread(pc: nt.idleLoop, stackArgs: [], startRoutine: nt.idleLoop, isIdle: true)
+    scheduler.makeCurrent(idle)
+
+    var ntModule = LoadedModule(
+      name: "nt", imageName: "ntoskrnl.exe", base: KernelLayout.ntBase, size: NtModule.imageSize,
+      checksum: 0x001f_4b8a, timestamp: 0x4802_5bdd, entryPoint: 0, symbols: nt.symbols)
+    ntModule.ldrEntry = try LoadedModuleList.append(
+      ntModule, fullName: "\\WINDOWS\\system32\\ntoskrnl.exe", pools: pools,
+      nt: nt, emulator: emulator)
+    modules.append(ntModule)
+
+    var nextBase = KernelLayout.driverBase
+    for m in manifest.modules {
+      let url = directory.appendingPathComponent(m.object)
+      let object = try COFFObject(bytes: try ScenarioManifest.readObject(url), file: url.path)
+      var loaded = try DriverLoader.load(object, file: url.path, name: m.name, base: nextBase, nt: nt, space: space)
+      nextBase = (nextBase + loaded.size).roundedUp(to: 0x10000)
+      loaded.ldrEntry = try LoadedModuleList.append(
+        loaded, fullName: "\\SystemRoot\\System32\\Drivers\\\(loaded.imageName)",
+        pools: pools, nt: nt, emulator: emulator)
+      modules.append(loaded)
+      guard loaded.entryPoint != 0 else {
+        throw .malformedObject(file: url.path, offset: 0, reason: "no DriverEntry symbol")
+      }
+      let driverObject = try pools.allocate(poolType: 0, bytes: 0xa8, tag: 0x7669_7244)  // 'Driv'
+      try createThread(
+        pc: nt.loadDriver, stackArgs: [loaded.entryPoint, driverObject, 0], startRoutine: loaded.entryPoint)
+    }
+    for t in manifest.threads ?? [] {
+      guard let routine = modules.first(where: { $0.name == t.module })?.symbols.first(where: { $0.name == t.routine })
+      else {
+        throw .malformedManifest(
+          file: directory.path + "/scenario.json", reason: "no routine \(t.routine) in \(t.module)")
+      }
+      try createThread(
+        pc: nt.systemThreadStartup, stackArgs: [routine.address, t.context ?? 0], startRoutine: routine.address)
+    }
+  }
+
+  // MARK: threads
+
+  /// Maps a stack, allocates the KTHREAD and lays out a first frame: `pc` runs as if called with
+  /// `stackArgs` by a caller that returns to 0 (so EBP chains end there).
+  @discardableResult
+  func createThread(pc: UInt32, stackArgs: [UInt32], startRoutine: UInt32, isIdle: Bool = false) throws(KernelError)
+    -> KernelThread
+  {
+    guard nextThreadIndex < KernelLayout.maxThreads else {
+      throw .outOfMemory(what: "thread stacks (\(KernelLayout.maxThreads) threads)")
+    }
+    let index = nextThreadIndex
+    nextThreadIndex += 1
+    let slot = KernelLayout.stackArea + index * KernelLayout.stackSlot
+    let limit = slot + KernelLayout.stackSlot - KernelLayout.stackSize
+    let top = slot + KernelLayout.stackSlot
+    let kthread = try pools.allocate(poolType: 0, bytes: KThreadLayout.size, tag: KThreadLayout.tag)
+    guard kthread != 0 else { throw .outOfMemory(what: "nonpaged pool for a KTHREAD") }
+    try space.map(
+      .init(base: limit, size: KernelLayout.stackSize, writable: true, executable: false, kind: .stack(thread: kthread))
+    )
+    let id: UInt32 = isIdle ? 0 : 4 + 4 * index
+    var frame: [UInt8] = []
+    for v in [0] + stackArgs { withUnsafeBytes(of: v.littleEndian) { frame += $0 } }
+    let esp = top - 16 - UInt32(frame.count)
+    emulator.write(esp, frame)
+    var header = [UInt8](repeating: 0, count: Int(KThreadLayout.size))
+    header[0] = 6
+    header[2] = 0x70  // DISPATCHER_HEADER: ThreadObject
+    emulator.write(kthread, header)
+    emulator.writeU32(kthread + KThreadLayout.initialStack, top)
+    emulator.writeU32(kthread + KThreadLayout.stackLimit, limit)
+    emulator.writeU32(kthread + KThreadLayout.kernelStack, esp)
+    emulator.writeU32(kthread + KThreadLayout.cid, 4)
+    emulator.writeU32(kthread + KThreadLayout.cid + 4, id)
+    var ctx = X86Context()
+    ctx.esp = esp
+    ctx.eip = pc
+    let t = KernelThread(
+      id: id, kthread: kthread, startRoutine: startRoutine, stackBase: top, stackLimit: limit,
+      isIdle: isIdle, regs: ctx.gprs)
+    scheduler.add(t)
+    return t
+  }
+
+  var currentThread: KernelThread { scheduler.current ?? scheduler.idle! }
+
+  func thread(_ kthread: UInt32?) throws(KernelError) -> KernelThread {
+    guard let kthread else { return currentThread }
+    guard let t = scheduler.thread(kthread: kthread) ?? scheduler.threads.first(where: { $0.id == kthread }) else {
+      throw .unknownThread(kthread)
+    }
+    return t
+  }
+
+  // MARK: hooks
+
+  private func installHooks() {
+    emulator.onInterrupt = { [unowned self] intno in self.interrupt(intno) }
+    emulator.onInvalidMemory = { [unowned self] address, write in self.faultAddress = (address, write) }
+  }
+
+  private func interrupt(_ intno: UInt32) {
+    switch intno {
+    case 0x2e:
+      let number = emulator.reg(UC_X86_REG_EAX)
+      guard let service = NtService(rawValue: number) else {
+        stopCause = .fault(
+          code: 0x1e, parameters: [ExceptionCode.illegalInstruction, emulator.reg(UC_X86_REG_EIP) &- 2, 0, number])
+        emulator.stop()
+        return
+      }
+      clock.advance(by: NtService.callCost)
+      perform(service)
+      budget -= 1
+      if stopCause != nil || budget <= 0 || currentThread.state != .ready { emulator.stop() }
+    case 3:
+      let at = emulator.reg(UC_X86_REG_EIP) &- 1
+      if let handle = breakpoints.handle(at: at) {
+        stopCause = .softwareBreakpoint(address: at, handle: handle)
+      } else if at == nt.bugCheckBreak, pendingBugCheck != nil {
+        stopCause = .bugCheckBreak
+      } else {
+        stopCause = .hardcodedBreak(address: at)
+      }
+      emulator.stop()
+    case 1:
+      stopCause = .singleStep
+      emulator.stop()
+    case 0:
+      let eip = emulator.reg(UC_X86_REG_EIP)
+      stopCause = .fault(code: 0x8e, parameters: [ExceptionCode.integerDivideByZero, eip, 0, 0])
+      emulator.stop()
+    default:
+      let eip = emulator.reg(UC_X86_REG_EIP)
+      stopCause = .fault(code: 0x7f, parameters: [intno, 0, 0, eip])
+      emulator.stop()
+    }
+  }
+
+  // MARK: running
+
+  /// Starts or resumes the target. Steps over a hard-coded `int 3` or one of our breakpoints at the pc.
+  func resume(singleStep: Bool) throws(KernelError) {
+    switch runState {
+    case .running: throw .notHalted
+    case .halted(let event):
+      if case .bugCheck(let code, _) = event.reason { throw .targetBugChecked(code: code) }
+    case .notStarted: break
+    }
+    let t = currentThread
+    if breakpoints.handle(at: t.eip) != nil {
+      stepOver = t.eip
+    } else if emulator.read(t.eip, count: 1) == [0xcc] {
+      t.eip &+= 1  // continue after a hard-coded break, as Windows does
+    }
+    stepRequested = singleStep
+    runState = .running
+    clock.anchor()
+    eventHandler(.running)
+  }
+
+  /// One scheduling slice. Called by the kernel thread while the state is `.running`.
+  func runSlice() -> SliceOutcome {
+    if let limit = haltTime, clock.now >= limit {
+      haltTime = nil
+      halt(currentThread, reason: .timeLimit)
+      return .halted
+    }
+    if stepOver != nil || stepRequested { return stepSlice() }
+    clock.followWall()
+    guard let t = scheduler.next(now: clock.now) else {
+      guard let wake = scheduler.earliestWake() else { return .idle(until: nil) }
+      let target = min(wake, haltTime ?? wake)
+      if clock.pace == 0 {
+        clock.jump(to: target)
+        return .ran
+      }
+      return .idle(until: target)
+    }
+    return execute(t, budget: scheduler.sliceBudget())
+  }
+
+  private func stepSlice() -> SliceOutcome {
+    let t = currentThread
+    if let at = stepOver { breakpoints.lift(at, space: space) }
+    t.regs[9] |= 0x100  // TF
+    let outcome = execute(t, budget: Int.max)
+    t.regs[9] &= ~0x100
+    if let at = stepOver { breakpoints.reinsert(at, space: space) }
+    stepOver = nil
+    if case .halted = outcome {
+      stepRequested = false
+      return outcome
+    }
+    if stepRequested {
+      stepRequested = false
+      halt(t, reason: .singleStep)
+      return .halted
+    }
+    return .ran
+  }
+
+  private func execute(_ t: KernelThread, budget: Int) -> SliceOutcome {
+    scheduler.makeCurrent(t)
+    kpcr.store(KernelLayout.kpcrCurrentThread, t.kthread)  // KPRCB.CurrentThread
+    emulator.writeGPRs(t.regs)
+    self.budget = budget
+    stopCause = nil
+    faultAddress = nil
+    sliceStart.begin()
+    let outcome = emulator.run(from: t.eip)
+    sliceStart.end()
+    t.regs = emulator.readGPRs()
+    let cause = stopCause
+    stopCause = nil
+    switch outcome {
+    case .stopped: break
+    case .unmapped:
+      let (address, write) = faultAddress ?? (0, false)
+      return bugCheckFromFault(t, code: 0x50, parameters: [address, write ? 1 : 0, t.eip, 0])
+    case .invalidInstruction:
+      return bugCheckFromFault(t, code: 0x8e, parameters: [ExceptionCode.illegalInstruction, t.eip, 0, 0])
+    case .other(let err):
+      return bugCheckFromFault(t, code: 0x7f, parameters: [err, 0, 0, t.eip])
+    }
+    switch cause {
+    case nil:
+      // Preempted (watchdog) or stopped for a request: the CPU time counts as one 10 ms quantum, so
+      // code that never calls the kernel cannot freeze virtual time.
+      if budget > 0, t.state == .ready { clock.advance(by: Self.preemptedSliceCost) }
+      return .ran
+    case .yield?: return .ran
+    case .softwareBreakpoint(let address, let handle)?:
+      t.eip = address
+      halt(t, reason: .breakpoint(handle: handle))
+    case .hardcodedBreak(let address)?:
+      t.eip = address
+      halt(t, reason: .hardcoded)
+    case .singleStep?:
+      stepRequested = false
+      halt(t, reason: .singleStep)
+    case .bugCheckBreak?:
+      t.eip = nt.bugCheckBreak
+      let (code, params) = pendingBugCheck ?? (0, [])
+      halt(t, reason: .bugCheck(code: code, parameters: params))
+    case .fault(let code, let params)?:
+      return bugCheckFromFault(t, code: code, parameters: params)
+    }
+    return .halted
+  }
+
+  /// A kernel-mode fault: build the frame KeBugCheckEx would have (args, return to the faulting
+  /// instruction, saved EBP) on the thread's stack and stop at KeBugCheckEx's `int 3`.
+  private func bugCheckFromFault(_ t: KernelThread, code: UInt32, parameters: [UInt32]) -> SliceOutcome {
+    recordBugCheck(code: code, parameters: parameters)
+    var ctx = t.context
+    var frame: [UInt8] = []
+    for v in [ctx.ebp, ctx.eip, code] + parameters { withUnsafeBytes(of: v.littleEndian) { frame += $0 } }
+    let esp = ctx.esp &- UInt32(frame.count)
+    if emulator.write(esp, frame) {
+      ctx.esp = esp
+      ctx.ebp = esp
+      ctx.eip = nt.bugCheckBreak
+      t.regs = ctx.gprs
+    }
+    halt(t, reason: .bugCheck(code: code, parameters: parameters))
+    return .halted
+  }
+
+  func recordBugCheck(code: UInt32, parameters: [UInt32]) {
+    pendingBugCheck = (code, parameters)
+    for (i, v) in ([code] + parameters).enumerated() { nt.store(NtGlobals.kiBugCheckData + UInt32(4 * i), v) }
+  }
+
+  /// Stops everything: the state becomes halted and the host hears about it.
+  func halt(_ t: KernelThread, reason: BreakEvent.Reason) {
+    scheduler.makeCurrent(t)
+    let ctx = t.context
+    let code: UInt32 = reason == .singleStep ? ExceptionCode.singleStep : ExceptionCode.breakpoint
+    let event = BreakEvent(
+      thread: t.kthread, pc: ctx.eip, exceptionCode: code, exceptionAddress: ctx.eip,
+      parameters: [], reason: reason, context: ctx,
+      stack: StackWalker.walk(ebp: ctx.ebp, eip: ctx.eip, emulator: emulator, maxFrames: 32),
+      virtualTime: clock.now)
+    runState = .halted(event)
+    eventHandler(.halted(event))
+  }
+
+  func breakIn() {
+    guard case .running = runState else { return }
+    halt(currentThread, reason: .breakIn)
+  }
+
+  // MARK: services' helpers
+
+  /// The n-th stdcall/cdecl argument of the stub whose frame EBP points at.
+  func arg(_ n: Int) -> UInt32 {
+    emulator.readU32(emulator.reg(UC_X86_REG_EBP) &+ 8 &+ UInt32(4 * n)) ?? 0
+  }
+
+  /// EIP/ESP of the running thread, inside a hook.
+  var liveEIP: UInt32 { emulator.reg(UC_X86_REG_EIP) }
+  var liveESP: UInt32 { emulator.reg(UC_X86_REG_ESP) }
+
+  func setResult(_ eax: UInt32) { emulator.setReg(UC_X86_REG_EAX, eax) }
+
+  /// A service found bad input from driver code: stop with this bug check at its int 3 frame.
+  func serviceBugCheck(code: UInt32, parameters: [UInt32]) {
+    stopCause = .fault(code: code, parameters: parameters)
+  }
+}
+
+/// Wall time at which the current slice started (0 = not in a slice); written by the kernel thread,
+/// read by the watchdog.
+final class SliceClock: Sendable {
+  private let started = Atomic<UInt64>(0)
+  func begin() { started.store(VirtualClock.wallNanos(), ordering: .relaxed) }
+  func end() { started.store(0, ordering: .relaxed) }
+  var value: UInt64 { started.load(ordering: .relaxed) }
+}

@@ -1,0 +1,25 @@
+/// Where things live in the emulated 32-bit address space (XP x86 flavour; docs/KERNEL.md).
+enum KernelLayout {
+  static let pageSize: UInt32 = 0x1000
+  static let ntBase: UInt32 = 0x804d_7000
+  /// Pool tracking table and big-page table (Windows allocates them at boot; ours sit here).
+  static let kernelDataBase: UInt32 = 0x8080_0000
+  static let nonPagedPoolStart: UInt32 = 0x8100_0000
+  static let nonPagedPoolSize: UInt32 = 0x0400_0000  // 64 MiB
+  static let pagedPoolStart: UInt32 = 0xe100_0000
+  static let pagedPoolSize: UInt32 = 0x0c00_0000  // 192 MiB
+  /// Drivers are mapped from here up, one 64 KiB-aligned slot each.
+  static let driverBase: UInt32 = 0xf7a0_0000
+  /// Thread stacks: 12 KiB each, below a 4 KiB unmapped guard page.
+  static let stackArea: UInt32 = 0xf8a0_0000
+  static let stackSize: UInt32 = 0x3000
+  static let stackSlot: UInt32 = 0x4000
+  static let maxThreads: UInt32 = 256
+  /// KPCR (fs:[0] on x86 XP); CurrentThread at +0x124.
+  static let kpcr: UInt32 = 0xffdf_f000
+  static let kpcrCurrentThread: UInt32 = 0x124
+}
+
+extension UInt32 {
+  func roundedUp(to alignment: UInt32) -> UInt32 { (self + alignment - 1) & ~(alignment - 1) }
+}

@@ -1,0 +1,35 @@
+/// nt's data section: kernel globals at fixed offsets, all in emulated memory (docs/KERNEL.md).
+enum NtGlobals {
+  static let dataOffset: UInt32 = 0x3000
+  static let base = KernelLayout.ntBase + dataOffset
+
+  static let poolHitTag = base + 0x00
+  static let ntGlobalFlag = base + 0x04
+  static let poolTrackTable = base + 0x08
+  static let poolTrackTableSize = base + 0x0c
+  static let poolBigPageTable = base + 0x10
+  static let poolBigPageTableSize = base + 0x14
+  static let mmNonPagedPoolStart = base + 0x18
+  static let mmNonPagedPoolEnd = base + 0x1c
+  static let mmPagedPoolStart = base + 0x20
+  static let mmPagedPoolEnd = base + 0x24
+  static let psLoadedModuleList = base + 0x28
+  static let keNumberProcessors = base + 0x30
+  static let ntBuildNumber = base + 0x34
+  static let kiBugCheckData = base + 0x38
+  static let keTickCount = base + 0x50
+
+  static let initialPoolHitTag: UInt32 = 0xffff_ff0f
+  static let flgPoolEnableTagging: UInt32 = 0x400
+
+  /// (name, address, size) for the symbol table.
+  static let all: [(String, UInt32, UInt32)] = [
+    ("PoolHitTag", poolHitTag, 4), ("NtGlobalFlag", ntGlobalFlag, 4), ("PoolTrackTable", poolTrackTable, 4),
+    ("PoolTrackTableSize", poolTrackTableSize, 4), ("PoolBigPageTable", poolBigPageTable, 4),
+    ("PoolBigPageTableSize", poolBigPageTableSize, 4), ("MmNonPagedPoolStart", mmNonPagedPoolStart, 4),
+    ("MmNonPagedPoolEnd", mmNonPagedPoolEnd, 4), ("MmPagedPoolStart", mmPagedPoolStart, 4),
+    ("MmPagedPoolEnd", mmPagedPoolEnd, 4), ("PsLoadedModuleList", psLoadedModuleList, 8),
+    ("KeNumberProcessors", keNumberProcessors, 1), ("NtBuildNumber", ntBuildNumber, 4),
+    ("KiBugCheckData", kiBugCheckData, 0x14), ("KeTickCount", keTickCount, 0xc),
+  ]
+}

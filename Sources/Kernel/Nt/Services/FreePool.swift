@@ -1,0 +1,19 @@
+import CUnicorn
+
+extension Machine {
+  /// ExFreePoolWithTag(P, Tag): frees and hands the stub the tag from the block itself (the header, or
+  /// the big-page table) for its PoolHitTag compare. Bad frees bug-check BAD_POOL_CALLER.
+  func freePool() {
+    let p = arg(0)
+    let tag = arg(1)
+    switch pools.free(p, passedTag: tag) {
+    case .success(let blockTag):
+      emulator.setReg(UC_X86_REG_ECX, pools.taggingEnabled ? 1 : 0)
+      emulator.setReg(UC_X86_REG_EDX, blockTag)
+    case .failure(let failure):
+      let (code, params) = failure.bugCheck
+      emulator.setReg(UC_X86_REG_ECX, 0)
+      serviceBugCheck(code: code, parameters: params)
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/* Abc.sys: allocates tag 'Abc ' at three call sites in three functions on three threads.
+   Requests and the cache give their blocks back; the event log never does: that is the leak. */
+#include "../include/ntkd.h"
+
+#define ABC_TAG ' cbA'
+
+typedef struct _LOG_RECORD { struct _LOG_RECORD *Next; ULONG Sequence; ULONG Length; } LOG_RECORD;
+
+static PVOID Requests[16];
+static ULONG RequestCursor;
+static PVOID Cache[64];
+static LOG_RECORD *LogHead;
+static ULONG LogSequence;
+
+/* Call site 1: a request buffer, freed when the ring wraps around. */
+NOINLINE PVOID AbcBuildRequest(ULONG length) {
+  PVOID buffer = ExAllocatePoolWithTag(PagedPool, length, ABC_TAG);
+  return buffer;
+}
+
+/* Call site 2: a cache entry, evicted at random. */
+NOINLINE PVOID AbcCacheInsert(ULONG length) {
+  PVOID entry = ExAllocatePoolWithTag(PagedPool, length, ABC_TAG);
+  return entry;
+}
+
+/* Call site 3: an event record appended to a log nobody trims. */
+NOINLINE LOG_RECORD *AbcLogEvent(ULONG length) {
+  LOG_RECORD *record = (LOG_RECORD *)ExAllocatePoolWithTag(PagedPool, length, ABC_TAG);
+  if (record) {
+    record->Sequence = ++LogSequence;
+    record->Length = length;
+    record->Next = LogHead;
+    LogHead = record;
+  }
+  return record;
+}
+
+VOID NTAPI AbcRequestWorker(PVOID context) {
+  for (;;) {
+    ULONG slot = RequestCursor++ % 16;
+    if (Requests[slot]) ExFreePool(Requests[slot]);
+    Requests[slot] = AbcBuildRequest(RandomBetween(200, 2000));
+    SleepMs(10);
+  }
+}
+
+VOID NTAPI AbcCacheWorker(PVOID context) {
+  for (;;) {
+    ULONG slot = RandomBetween(0, 63);
+    if (Cache[slot]) ExFreePool(Cache[slot]);
+    Cache[slot] = AbcCacheInsert(RandomBetween(64, 512));
+    SleepMs(25);
+  }
+}
+
+VOID NTAPI AbcLogWorker(PVOID context) {
+  for (;;) {
+    AbcLogEvent(RandomBetween(600, 1300));
+    SleepMs(40);
+  }
+}
+
+NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
+  DbgPrint("Abc: loaded\n");
+  StartThread(AbcRequestWorker, NULL);
+  StartThread(AbcCacheWorker, NULL);
+  StartThread(AbcLogWorker, NULL);
+  return STATUS_SUCCESS;
+}

@@ -1,0 +1,24 @@
+/* Tron.sys: large paged buffers (whole pages, big-page table), filled up to a cap, then replaced. */
+#include "../include/ntkd.h"
+
+#define TRON_TAG 'norT'
+static PVOID Buffers[70];
+static ULONG Count;
+
+NOINLINE VOID TronRefresh(VOID) {
+  ULONG slot = Count < 70 ? Count++ : RandomBetween(0, 69);
+  if (Buffers[slot]) ExFreePoolWithTag(Buffers[slot], TRON_TAG);
+  Buffers[slot] = ExAllocatePoolWithTag(PagedPool, RandomBetween(8192, 20480), TRON_TAG);
+}
+
+VOID NTAPI TronWorker(PVOID context) {
+  for (;;) {
+    TronRefresh();
+    SleepMs(Count < 70 ? 2000 : 500);
+  }
+}
+
+NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
+  StartThread(TronWorker, NULL);
+  return STATUS_SUCCESS;
+}

@@ -1,0 +1,22 @@
+/// Sizes and deadlines both sides rely on. docs/PROTOCOL.md ("Limits") states the same numbers.
+public enum Limits {
+  /// Largest payload any frame may carry; a header declaring more is refused before anything is allocated.
+  public static let hardMaxPayload = 0xF000  // 61440
+  /// Maximum payload when the hello asks for none (0).
+  public static let defaultMaxPayload = 0x8000  // 32768
+  /// Smallest maximum a hello may ask for (it must hold a whole manipulate header plus some data).
+  public static let minMaxPayload = 0x400
+  /// Stack frames a break notification carries when the hello asks for none.
+  public static let defaultBreakFrames = 32
+  /// Most stack frames a break notification or GetStackTrace reply carries.
+  public static let maxStackFrames = 256
+  /// Longest client name, server name and token in a hello.
+  public static let maxNameLength = 256
+  public static let maxTokenLength = 256
+}
+
+/// The protocol version this library speaks.
+public enum ProtocolVersion {
+  public static let major: UInt16 = 1
+  public static let minor: UInt16 = 0
+}

@@ -1,0 +1,350 @@
+internal import COpenSSL
+import Dispatch
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One TLS session over a non-blocking socket, driven by Dispatch read/write sources on its own serial
+/// ``queue``. Every callback runs on that queue. Output is buffered without blocking; a peer that does not
+/// read makes the connection stop reading from it, and past the hard output limit the connection is closed
+/// with ``TransportError/Code/outputOverflow``.
+///
+/// A connection stays alive until it is closed (by ``close(flush:)``, the peer, or an error): its sources
+/// hold it. ``start(onReceive:onClose:)`` must be called once to receive data and learn of the close.
+public final class TLSConnection: @unchecked Sendable {  // safe: all mutable state is confined to `queue`
+  /// Default cap on queued, unsent output per connection.
+  public static let defaultMaxPendingOutputBytes = 8 << 20
+
+  /// Serial queue on which all of this connection's work and callbacks run.
+  public let queue: DispatchQueue
+  /// The peer's numeric address: `127.0.0.1:54321` or `[::1]:54321`.
+  public let peer: String
+  /// Subject (RFC 2253) of the certificate the peer presented, if any. Set before the connection is handed out.
+  public private(set) var peerCertificateSubject: String?
+  /// Negotiated protocol (`TLSv1.3`). Set before the connection is handed out.
+  public private(set) var protocolVersion: String = ""
+
+  private enum State { case handshaking, open, closing, closed }
+
+  private let ssl: OpaquePointer  // SSL *, owned; freed after both sources are cancelled
+  private let fd: Int32  // owned; closed after both sources are cancelled
+  private let maxPendingOutput: Int
+  private var state: State
+  private var readSource: (any DispatchSourceRead)?
+  private var writeSource: (any DispatchSourceWrite)?
+  private var readResumed = false
+  private var writeResumed = false
+  private var outstandingCancels = 0
+  private var finalized = false
+  private var output: [[UInt8]] = []
+  private var outputHead = 0
+  private var outputOffset = 0
+  private var pendingOutput = 0
+  private var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
+  private var started = false
+  private var onReceive: (([UInt8]) -> Void)?
+  private var onClose: ((TransportError?) -> Void)?
+  private var closeError: TransportError?
+  private var handshakeDone: ((Result<Void, TransportError>) -> Void)?
+  private var onFinished: (() -> Void)?
+
+  init(ssl: OpaquePointer, fd: Int32, peer: String, handshaking: Bool, maxPendingOutput: Int) {
+    self.ssl = ssl
+    self.fd = fd
+    self.peer = peer
+    self.maxPendingOutput = max(1, maxPendingOutput)
+    self.state = handshaking ? .handshaking : .open
+    self.queue = DispatchQueue(label: "kd.transport.connection " + peer)
+  }
+
+  deinit {
+    // Reached only when sources were never installed or are already cancelled.
+    if !finalized {
+      SSL_free(ssl)
+      Glibc.close(fd)
+    }
+  }
+
+  // MARK: Public surface
+
+  /// Begins delivering received bytes; `onClose` is called exactly once, with nil for an orderly close
+  /// (either side's close_notify) and the reason otherwise. Call once; later calls are ignored.
+  public func start(onReceive: @escaping ([UInt8]) -> Void, onClose: @escaping (TransportError?) -> Void) {
+    let box = UncheckedCallbacks(onReceive: onReceive, onClose: onClose)
+    queue.async { [self] in
+      guard !started else { return }
+      started = true
+      if finalized {
+        box.onClose(closeError)
+        return
+      }
+      self.onReceive = box.onReceive
+      self.onClose = box.onClose
+      progress()
+    }
+  }
+
+  /// Queues `bytes` for sending, in call order. Never blocks; bytes sent after a close are dropped.
+  public func send(_ bytes: [UInt8]) {
+    queue.async { [self] in enqueue(bytes) }
+  }
+
+  /// Bytes queued and not yet accepted by TLS. Read it on ``queue``.
+  public var pendingOutputBytes: Int {
+    dispatchPrecondition(condition: .onQueue(queue))
+    return pendingOutput
+  }
+
+  /// Closes the connection: with `flush`, after the queued output is written; then close_notify is sent.
+  /// `onClose` receives nil.
+  public func close(flush: Bool) {
+    queue.async { [self] in
+      switch state {
+      case .closed, .closing: return
+      case .handshaking: teardown(nil, closeNotify: false)
+      case .open:
+        if flush && pendingOutput > 0 {
+          state = .closing
+          progress()
+        } else {
+          teardown(nil, closeNotify: true)
+        }
+      }
+    }
+  }
+
+  // MARK: Set-up (internal: the listener and the client)
+
+  /// Server side: runs `SSL_accept` on the queue until it succeeds, fails or passes `deadline`.
+  /// `completion` runs on the queue; `onFinished` runs once the socket is closed.
+  func acceptHandshake(
+    deadline: Duration, completion: @escaping @Sendable (Result<Void, TransportError>) -> Void,
+    onFinished: @escaping @Sendable () -> Void
+  ) {
+    queue.async { [self] in
+      handshakeDone = completion
+      self.onFinished = onFinished
+      installSources()
+      progress()
+    }
+    queue.asyncAfter(deadline: .now() + .milliseconds(Int(deadline.milliseconds))) { [weak self] in
+      guard let self, self.state == .handshaking else { return }
+      self.fail(TransportError(.timeout, "TLS handshake not completed within \(deadline.secondsText)"))
+    }
+  }
+
+  /// Client side: the handshake is done (blocking, by ``TLSClient``); hand the socket to Dispatch.
+  func activate(peerCertificateSubject: String?) {
+    self.peerCertificateSubject = peerCertificateSubject
+    self.protocolVersion = String(cString: SSL_get_version(ssl))
+    queue.async { [self] in installSources() }
+  }
+
+  private func installSources() {
+    let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+    let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+    read.setEventHandler { [self] in progress() }
+    write.setEventHandler { [self] in progress() }
+    read.setCancelHandler { [self] in sourceCancelled() }
+    write.setCancelHandler { [self] in sourceCancelled() }
+    readSource = read
+    writeSource = write
+    updateInterest(wantWrite: false)
+  }
+
+  // MARK: The engine (all on `queue`)
+
+  /// One step for any event: handshake, or flush output and drain input.
+  private func progress() {
+    switch state {
+    case .closed: return
+    case .handshaking: advanceHandshake()
+    case .open, .closing:
+      flush()
+      if readAllowed { readAvailable() }
+    }
+  }
+
+  private var readAllowed: Bool {
+    switch state {
+    case .handshaking: true
+    case .open: started && pendingOutput <= maxPendingOutput / 4
+    case .closing, .closed: false
+    }
+  }
+
+  private func updateInterest(wantWrite: Bool) {
+    guard state != .closed, let readSource, let writeSource else { return }
+    if readAllowed != readResumed {
+      readResumed ? readSource.suspend() : readSource.resume()
+      readResumed.toggle()
+    }
+    if wantWrite != writeResumed {
+      writeResumed ? writeSource.suspend() : writeSource.resume()
+      writeResumed.toggle()
+    }
+  }
+
+  private func advanceHandshake() {
+    OpenSSLErrors.clear()
+    let result = SSL_accept(ssl)
+    if result == 1 {
+      state = .open
+      protocolVersion = String(cString: SSL_get_version(ssl))
+      if let certificate = SSL_get1_peer_certificate(ssl) {
+        peerCertificateSubject = X509Name.text(X509_get_subject_name(certificate))
+        X509_free(certificate)
+      }
+      updateInterest(wantWrite: false)
+      let done = handshakeDone
+      handshakeDone = nil
+      done?(.success(()))
+      return
+    }
+    switch SSLOutcome.after(ssl, result: result, call: "SSL_accept", during: "TLS handshake failed") {
+    case .wantRead: updateInterest(wantWrite: false)
+    case .wantWrite: updateInterest(wantWrite: true)
+    case .closedByPeer: fail(TransportError(.connectionLost, "TLS handshake failed: peer closed the connection"))
+    case .failed(let error): fail(error)
+    }
+  }
+
+  private func readAvailable() {
+    while state == .open {
+      OpenSSLErrors.clear()
+      let count = readBuffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+      if count > 0 {
+        onReceive?(Array(readBuffer[0..<Int(count)]))
+        continue
+      }
+      switch SSLOutcome.after(ssl, result: count, call: "SSL_read", during: "receive failed") {
+      case .wantRead: return
+      case .wantWrite:
+        updateInterest(wantWrite: true)
+        return
+      case .closedByPeer: teardown(nil, closeNotify: true)
+      case .failed(let error): teardown(error, closeNotify: false)
+      }
+    }
+  }
+
+  private func enqueue(_ bytes: [UInt8]) {
+    guard state == .open, !bytes.isEmpty else { return }
+    if pendingOutput + bytes.count > maxPendingOutput {
+      teardown(
+        TransportError(
+          .outputOverflow,
+          "peer \(peer) is not reading: \(pendingOutput + bytes.count) bytes queued, limit \(maxPendingOutput)"),
+        closeNotify: false)
+      return
+    }
+    output.append(bytes)
+    pendingOutput += bytes.count
+    flush()
+  }
+
+  /// Writes queued output until TLS would block; arms the write source only then.
+  private func flush() {
+    while pendingOutput > 0 && (state == .open || state == .closing) {
+      let chunk = output[outputHead]
+      OpenSSLErrors.clear()
+      let written = chunk.withUnsafeBytes { bytes in
+        SSL_write(ssl, bytes.baseAddress! + outputOffset, Int32(min(bytes.count - outputOffset, 1 << 20)))
+      }
+      if written > 0 {
+        consumeOutput(Int(written))
+        continue
+      }
+      switch SSLOutcome.after(ssl, result: written, call: "SSL_write", during: "send failed") {
+      case .wantWrite: updateInterest(wantWrite: true)
+      case .wantRead: updateInterest(wantWrite: false)
+      case .closedByPeer: teardown(nil, closeNotify: true)
+      case .failed(let error): teardown(error, closeNotify: false)
+      }
+      return
+    }
+    if state == .closing && pendingOutput == 0 {
+      teardown(nil, closeNotify: true)
+      return
+    }
+    updateInterest(wantWrite: false)
+  }
+
+  private func consumeOutput(_ count: Int) {
+    pendingOutput -= count
+    outputOffset += count
+    if outputOffset == output[outputHead].count {
+      outputHead += 1
+      outputOffset = 0
+      if outputHead == output.count {
+        output.removeAll(keepingCapacity: true)
+        outputHead = 0
+      } else if outputHead >= 64 && outputHead * 2 >= output.count {
+        output.removeFirst(outputHead)
+        outputHead = 0
+      }
+    }
+  }
+
+  // MARK: Tear-down
+
+  private func fail(_ error: TransportError) {
+    if state == .handshaking, let done = handshakeDone {
+      handshakeDone = nil
+      done(.failure(error))
+      teardown(nil, closeNotify: false)
+    } else {
+      teardown(error, closeNotify: false)
+    }
+  }
+
+  /// Stops both sources; the socket and SSL go when their cancel handlers have run.
+  private func teardown(_ error: TransportError?, closeNotify: Bool) {
+    guard state != .closed else { return }
+    if closeNotify {
+      OpenSSLErrors.clear()
+      _ = SSL_shutdown(ssl)  // sends close_notify; not waiting for the peer's
+    }
+    state = .closed
+    closeError = error
+    output.removeAll()
+    pendingOutput = 0
+    guard let readSource, let writeSource else {
+      finalize()
+      return
+    }
+    outstandingCancels = 2
+    readSource.cancel()
+    if !readResumed { readSource.resume() }
+    writeSource.cancel()
+    if !writeResumed { writeSource.resume() }
+  }
+
+  private func sourceCancelled() {
+    outstandingCancels -= 1
+    if outstandingCancels == 0 { finalize() }
+  }
+
+  private func finalize() {
+    guard !finalized else { return }
+    finalized = true
+    readSource = nil
+    writeSource = nil
+    SSL_free(ssl)
+    Glibc.close(fd)
+    let closed = onClose
+    onClose = nil
+    onReceive = nil
+    let finished = onFinished
+    onFinished = nil
+    if started { closed?(closeError) }
+    finished?()
+  }
+}
+
+/// Carries the caller's non-Sendable callbacks onto the connection queue, where alone they are called.
+private struct UncheckedCallbacks: @unchecked Sendable {  // safe: used only on the connection's queue
+  let onReceive: ([UInt8]) -> Void
+  let onClose: (TransportError?) -> Void
+}

@@ -1,0 +1,81 @@
+import Testing
+@testable import KDKernel
+
+@Suite struct BreakpointTests {
+  @Test func softwareBreakpointHitsIsHiddenFromReadsAndSteps() throws {
+    let h = try Harness()
+    try h.run(seconds: 1)
+    let f = try h.symbol("Abc", "AbcLogEvent")
+    let original = try h.read(f.address, 3)
+    #expect(original == [0x55, 0x89, 0xe5])  // push ebp; mov ebp,esp
+    let handle = try h.kernel.sync { c throws(KernelError) in try c.setBreakpoint(at: f.address) }
+    // Memory really holds 0xCC, reads show the original.
+    #expect(try h.read(f.address, 3) == original)
+    #expect(try h.kernel.sync { c in c.currentMachineByte(f.address) } == 0xcc)
+
+    let hit = try h.run()
+    #expect(hit.reason == .breakpoint(handle: handle))
+    #expect(hit.pc == f.address)
+    #expect(hit.stack.count >= 1)
+
+    let step = try h.run(singleStep: true)
+    #expect(step.reason == .singleStep)
+    #expect(step.exceptionCode == 0x8000_0004)
+    #expect(step.pc == f.address + 1)
+    #expect(step.context.esp == hit.context.esp - 4)  // push ebp happened
+    let step2 = try h.run(singleStep: true)
+    #expect(step2.pc == f.address + 3)
+    #expect(step2.context.ebp == step2.context.esp)
+
+    // The breakpoint survived the step-over: the loop comes back to it.
+    let again = try h.run()
+    #expect(again.reason == .breakpoint(handle: handle))
+    #expect(again.pc == f.address)
+    #expect(again.virtualTime > hit.virtualTime)
+
+    try h.kernel.sync { c throws(KernelError) in try c.removeBreakpoint(handle: handle) }
+    #expect(try h.kernel.sync { c in c.currentMachineByte(f.address) } == 0x55)
+    let later = try h.run(seconds: 1)
+    #expect(later.reason == .timeLimit)
+  }
+
+  @Test func breakpointsAreRefusedWhereNoMemoryIs() throws {
+    let h = try Harness()
+    #expect(throws: KernelError.breakpointUnwritable(address: 0x1000)) {
+      try h.kernel.sync { c throws(KernelError) in try c.setBreakpoint(at: 0x1000) }
+    }
+    #expect(throws: KernelError.unknownBreakpoint(7)) { try h.kernel.sync { c throws(KernelError) in try c.removeBreakpoint(handle: 7) } }
+  }
+
+  /// Break-in while running at wall-clock pace halts every thread; the halt names a real thread and pc.
+  @Test func breakInHaltsTheRunningTarget() throws {
+    let h = try Harness(pace: 1)
+    let before = h.haltCount
+    try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) }
+    h.kernel.breakIn()
+    let e = try h.waitForHalt(after: before)
+    #expect(e.reason == .breakIn)
+    let threads = try h.kernel.sync { c in c.threads() }
+    #expect(threads.contains { $0.kthread == e.thread })
+    #expect(!threads.contains { $0.state == .running })
+    // Reads while halted and after resuming (served between slices).
+    try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) }
+    #expect(try h.read(try h.nt("PoolHitTag"), 4) == [0x0f, 0xff, 0xff, 0xff])
+    h.kernel.breakIn()
+    #expect(try h.waitForHalt(after: before + 1).reason == .breakIn)
+  }
+
+  @Test func resumeNeedsAHaltedTarget() throws {
+    let h = try Harness(pace: 1)
+    try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) }
+    #expect(throws: KernelError.notHalted) { try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) } }
+    h.kernel.breakIn()
+  }
+}
+
+extension KernelControl {
+  /// The byte really in emulated memory (breakpoints not hidden).
+  func currentMachineByte(_ address: UInt32) -> UInt8? {
+    kernel.currentMachine.emulator.read(address, count: 1)?.first
+  }
+}

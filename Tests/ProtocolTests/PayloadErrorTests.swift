@@ -1,0 +1,134 @@
+import KDProtocol
+import Testing
+
+@Suite struct PayloadErrorTests {
+  func manipulatePayload(_ body: Manipulate) -> [UInt8] { ManipulateState(body).encoded() }
+
+  @Test func unknownApiNumberIsKeptForANotImplementedReply() throws {
+    var payload = manipulatePayload(.reboot(Reboot()))
+    payload[0] = 0x99
+    let decoded = try ManipulateState(decoding: payload)
+    #expect(decoded.api == ApiNumber(rawValue: 0x3199))
+    guard case .unknown(let api, _, _) = decoded.body else {
+      Issue.record("expected .unknown")
+      return
+    }
+    #expect(api.rawValue == 0x3199)
+  }
+
+  @Test func truncatedManipulateHeaderNamesOffset() {
+    let payload = Array(manipulatePayload(.reboot(Reboot()))[0..<30])
+    #expect(throws: PayloadError.truncated(needed: 40, available: 14, offset: 32)) {
+      try ManipulateState(decoding: payload)
+    }
+  }
+
+  @Test func reservedHeaderWordMustBeZero() {
+    var payload = manipulatePayload(.reboot(Reboot()))
+    payload[12] = 1
+    #expect(throws: PayloadError.reservedNotZero(found: 1, offset: 28)) { try ManipulateState(decoding: payload) }
+  }
+
+  @Test func readReplyDataMustMatchActualCount() {
+    var payload = manipulatePayload(
+      .readVirtualMemory(ReadVirtualMemory(address: 0x1000, transferCount: 4, actualBytesRead: 4, data: [1, 2, 3, 4])))
+    payload[28] = 3
+    #expect(throws: PayloadError.lengthMismatch(field: "ActualBytesRead", expected: 3, found: 4, offset: 44)) {
+      try ManipulateState(decoding: payload)
+    }
+  }
+
+  @Test func contextOfWrongSizeIsRefused() {
+    let payload = manipulatePayload(.getContext(GetContext(thread: 0))) + [1, 2, 3]
+    #expect(throws: PayloadError.lengthMismatch(field: "CONTEXT", expected: 64, found: 3, offset: 72)) {
+      try ManipulateState(decoding: payload)
+    }
+  }
+
+  @Test func breakpointBatchCountMustMatchData() {
+    var payload = manipulatePayload(.writeBreakPointEx(WriteBreakPointEx(entries: [BreakPointEntry(address: 1)])))
+    payload[16] = 2
+    #expect(throws: PayloadError.lengthMismatch(field: "BreakPointCount", expected: 32, found: 16, offset: 32)) {
+      try ManipulateState(decoding: payload)
+    }
+  }
+
+  @Test func stackTraceMaxFramesIsBounded() {
+    var payload = manipulatePayload(.getStackTrace(GetStackTrace(maxFrames: 4)))
+    payload[20] = 0
+    payload[21] = 0x10  // 4096 frames
+    #expect(throws: PayloadError.invalidValue(field: "MaxFrames", found: 4096, offset: 36)) {
+      try ManipulateState(decoding: payload)
+    }
+  }
+
+  @Test func helloWithUnknownFlagIsRefused() {
+    var payload = Hello(clientName: "x").encoded()
+    payload[7] = 0x80
+    #expect(throws: PayloadError.reservedNotZero(found: 0x8000_0000, offset: 20)) { try Hello(decoding: payload) }
+  }
+
+  @Test func helloStringLengthsMustMatch() {
+    var payload = Hello(clientName: "kd").encoded()
+    payload[16] = 5
+    #expect(throws: PayloadError.lengthMismatch(field: "hello strings", expected: 5, found: 2, offset: 32)) {
+      try Hello(decoding: payload)
+    }
+  }
+
+  @Test func helloMaxPayloadOutsideBoundsIsRefused() {
+    var payload = Hello(clientName: "kd").encoded()
+    payload[8] = 0x10  // 16 bytes: below the minimum
+    #expect(throws: PayloadError.invalidValue(field: "MaxPayload", found: 16, offset: 24)) {
+      try Hello(decoding: payload)
+    }
+  }
+
+  @Test func invalidUTF8IsRefusedNotReplaced() {
+    var payload = Hello(clientName: "kd").encoded()
+    payload[24] = 0xff
+    #expect(throws: PayloadError.invalidValue(field: "ClientName", found: 2, offset: 40)) {
+      try Hello(decoding: payload)
+    }
+  }
+
+  @Test func stateChangeWithUnknownNewStateIsRefused() {
+    var payload = StateChange(detail: .running).encoded()
+    payload[0] = 0x77
+    #expect(throws: PayloadError.invalidValue(field: "NewState", found: 0x3177, offset: 16)) {
+      try StateChange(decoding: payload)
+    }
+  }
+
+  @Test func stateChangeFrameCountBeyondDataIsRefused() {
+    var payload = Samples.breakEvent.encoded()
+    payload[296] = 3  // claims three frames, carries two
+    #expect(throws: PayloadError.lengthMismatch(field: "frames", expected: 96, found: 64, offset: 320)) {
+      try StateChange(decoding: payload)
+    }
+  }
+
+  @Test func debugIOLengthMustMatch() {
+    var payload = DebugIO(text: "hello").encoded()
+    payload[8] = 9
+    #expect(throws: PayloadError.lengthMismatch(field: "LengthOfString", expected: 9, found: 5, offset: 24)) {
+      try DebugIO(decoding: payload)
+    }
+  }
+
+  @Test func everyTruncationOfEveryPayloadFailsCleanly() {
+    // No prefix of a valid payload may crash the decoder; most must throw.
+    for (index, message) in Samples.messages.enumerated() {
+      let frame = message.frame(packetId: 1)
+      guard frame.leader == .data, !frame.payload.isEmpty else { continue }
+      for cut in 0..<frame.payload.count {
+        var truncated = frame
+        truncated.payload = Array(frame.payload[0..<cut])
+        if let decoded = try? Message(frame: truncated) {
+          // Only payloads whose tail is optional data may decode; they must then differ.
+          #expect(decoded != message, "message \(index) cut at \(cut) decoded as the original")
+        }
+      }
+    }
+  }
+}

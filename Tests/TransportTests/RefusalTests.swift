@@ -1,0 +1,84 @@
+import Foundation
+import KDTransport
+import Testing
+
+@Suite struct RefusalTests {
+  /// Plaintext and garbage peers get a one-line refusal and are disconnected; a good session goes on.
+  @Test func plaintextAndGarbage_refusedWhileGoodSessionWorks() throws {
+    let server = try TestServer.withPKI()
+    defer { server.stop() }
+    let good = try Probe.connect(server, options: TLSClientOptions(caPath: try TestPKI.get().caPath))
+    #expect(good.roundTrip("before") == "before")
+
+    let http = try RawTCP(port: server.port)
+    http.send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+    #expect(http.readUntilClosed().closed)
+    http.close()
+    let httpRefusal = try #require(server.refusals.take())
+    #expect(httpRefusal.reason.contains("TLS handshake failed"))
+    #expect(httpRefusal.reason.contains("http request"))
+
+    let garbage = try RawTCP(port: server.port)
+    garbage.send((0..<600).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
+    #expect(garbage.readUntilClosed().closed)
+    garbage.close()
+    let garbageRefusal = try #require(server.refusals.take())
+    #expect(garbageRefusal.reason.hasPrefix("TLS handshake failed"))
+    #expect(garbageRefusal.peer.hasPrefix("127.0.0.1:"))
+
+    #expect(good.roundTrip("after") == "after")
+    good.connection.close(flush: false)
+  }
+
+  /// A peer that connects and says nothing is refused when the handshake deadline passes.
+  @Test func stalledHandshake_refusedAtDeadline() throws {
+    let server = try TestServer.withPKI(handshakeTimeout: .milliseconds(300))
+    defer { server.stop() }
+    let silent = try RawTCP(port: server.port)
+    #expect(silent.readUntilClosed().closed)
+    silent.close()
+    let refusal = try #require(server.refusals.take())
+    #expect(refusal.reason == "TLS handshake not completed within 0.3 s")
+    #expect(server.listener.activeConnections == 0)
+  }
+
+  /// Past maxConnections a new peer is refused; the admitted ones go on.
+  @Test func overConnectionLimit_refused() throws {
+    let pki = try TestPKI.get()
+    let server = try TestServer.withPKI(maxConnections: 1)
+    defer { server.stop() }
+    let first = try Probe.connect(server, options: TLSClientOptions(caPath: pki.caPath))
+    #expect(first.roundTrip("one") == "one")
+    let second = try RawTCP(port: server.port)
+    #expect(second.readUntilClosed().closed)
+    second.close()
+    #expect(try #require(server.refusals.take()).reason == "connection limit reached (1 connections)")
+    #expect(first.roundTrip("still one") == "still one")
+    first.connection.close(flush: false)
+  }
+
+  /// A TLS 1.2-only client (openssl s_client -tls1_2) is refused by a TLS 1.3-only server, and admitted
+  /// when TLS 1.2 is explicitly allowed.
+  @Test func tls12OnlyClient_refusedUnlessAllowed() throws {
+    let server = try TestServer.withPKI()
+    defer { server.stop() }
+    let refused = runTool(
+      "/usr/bin/openssl",
+      ["s_client", "-tls1_2", "-connect", "127.0.0.1:\(server.port)", "-CAfile", try TestPKI.get().caPath])
+    #expect(refused.status != 0)
+    #expect(refused.stdout.contains("alert") || refused.stderr.contains("alert"))
+    let refusal = try #require(server.refusals.take())
+    #expect(refusal.reason.contains("unsupported protocol"))
+
+    let lenient = try TestServer.withPKI(allowTLS12: true)
+    defer { lenient.stop() }
+    let admitted = runTool(
+      "/usr/bin/openssl",
+      [
+        "s_client", "-tls1_2", "-connect", "127.0.0.1:\(lenient.port)", "-CAfile", try TestPKI.get().caPath,
+        "-verify_return_error",
+      ])
+    #expect(admitted.stdout.contains("Protocol  : TLSv1.2"))
+    #expect(try #require(lenient.connections.take()).protocolVersion == "TLSv1.2")
+  }
+}

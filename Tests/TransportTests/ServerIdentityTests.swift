@@ -1,0 +1,93 @@
+import Foundation
+import KDTransport
+import Testing
+
+@Suite struct ServerIdentityTests {
+  /// Without --cert/--key a self-signed identity is generated once (files 0600) and reused by the next start.
+  @Test func selfSigned_generatedOnceAndReused() throws {
+    let state = temporaryDirectory("selfsigned") + "/nested/state"
+    let first = try TLSServerContext(options: TLSServerOptions(stateDirectory: state))
+    #expect(first.generatedSelfSigned)
+    #expect(first.certificateSubject == "CN=kdserver")
+    let second = try TLSServerContext(options: TLSServerOptions(stateDirectory: state))
+    #expect(!second.generatedSelfSigned)
+    #expect(second.fingerprint == first.fingerprint)
+    for file in ["server-selfsigned-cert.pem", "server-selfsigned-key.pem"] {
+      let attributes = try FileManager.default.attributesOfItem(atPath: state + "/" + file)
+      #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(file)")
+    }
+    let check = runTool(
+      "/usr/bin/openssl", ["x509", "-in", state + "/server-selfsigned-cert.pem", "-noout", "-ext", "subjectAltName"])
+    #expect(check.stdout.contains("DNS:localhost") && check.stdout.contains("IP Address:127.0.0.1"))
+
+    let server = try TestServer(options: TLSServerOptions(stateDirectory: state))
+    defer { server.stop() }
+    let probe = try Probe.connect(server, options: TLSClientOptions(fingerprint: first.fingerprint))
+    #expect(probe.roundTrip("self-signed") == "self-signed")
+    probe.connection.close(flush: false)
+  }
+
+  /// Certificate and key must come together; a missing file is a configuration error naming it.
+  @Test func configuredIdentity_errorsNameTheProblem() throws {
+    let pki = try TestPKI.get()
+    let state = temporaryDirectory("state")
+    do {
+      _ = try TLSServerContext(options: TLSServerOptions(certificatePath: pki.serverCertificate, stateDirectory: state))
+      Issue.record("accepted a certificate without a key")
+    } catch {
+      #expect(error.code == .configuration)
+    }
+    do {
+      _ = try TLSServerContext(
+        options: TLSServerOptions(
+          certificatePath: state + "/missing.pem", keyPath: pki.serverKey, stateDirectory: state))
+      Issue.record("accepted a missing certificate file")
+    } catch {
+      #expect(error.code == .configuration)
+      #expect(error.reason.contains("missing.pem"))
+      #expect(!error.openSSLErrors.isEmpty)
+    }
+    do {
+      _ = try TLSServerContext(
+        options: TLSServerOptions(
+          certificatePath: pki.serverCertificate, keyPath: pki.otherServerKey, stateDirectory: state))
+      Issue.record("accepted a key that does not match")
+    } catch {
+      #expect(error.code == .configuration)
+      #expect(error.reason.contains("mismatch"))
+    }
+  }
+
+  /// reload() serves new connections with the new certificate; a session already open keeps working.
+  @Test func reload_newConnectionsGetNewCertificateExistingSessionUntouched() throws {
+    let pki = try TestPKI.get()
+    let directory = temporaryDirectory("reload")
+    let certificate = directory + "/cert.pem"
+    let key = directory + "/key.pem"
+    try FileManager.default.copyItem(atPath: pki.serverCertificate, toPath: certificate)
+    try FileManager.default.copyItem(atPath: pki.serverKey, toPath: key)
+    let server = try TestServer(
+      options: TLSServerOptions(certificatePath: certificate, keyPath: key, stateDirectory: directory))
+    defer { server.stop() }
+    let oldFingerprint = server.context.fingerprint
+    let old = try Probe.connect(server, options: TLSClientOptions(fingerprint: oldFingerprint))
+    #expect(old.roundTrip("before") == "before")
+
+    try FileManager.default.removeItem(atPath: certificate)
+    try FileManager.default.removeItem(atPath: key)
+    try FileManager.default.copyItem(atPath: pki.otherServerCertificate, toPath: certificate)
+    try FileManager.default.copyItem(atPath: pki.otherServerKey, toPath: key)
+    try server.context.reload()
+    #expect(server.context.fingerprint != oldFingerprint)
+
+    let new = try Probe.connect(server, options: TLSClientOptions(caPath: pki.otherCAPath))
+    #expect(new.roundTrip("new") == "new")
+    #expect(throws: TransportError.self) {
+      try TLSClient.connect(
+        host: "127.0.0.1", port: server.port, options: TLSClientOptions(fingerprint: oldFingerprint))
+    }
+    #expect(old.roundTrip("still here") == "still here")
+    old.connection.close(flush: false)
+    new.connection.close(flush: false)
+  }
+}

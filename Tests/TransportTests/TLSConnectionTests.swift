@@ -1,0 +1,76 @@
+import Foundation
+import KDTransport
+import Testing
+
+@Suite struct TLSConnectionTests {
+  /// Handshake over TLS 1.3, then bytes both ways: the client's arrive at the server, which echoes them.
+  @Test func handshake_echoesBothWays() throws {
+    let server = try TestServer.withPKI()
+    defer { server.stop() }
+    let probe = try Probe.connect(server, options: TLSClientOptions(caPath: try TestPKI.get().caPath))
+    #expect(probe.connection.protocolVersion == "TLSv1.3")
+    #expect(probe.connection.peer == "127.0.0.1:\(server.port)")
+    #expect(probe.connection.peerCertificateSubject == "CN=localhost")
+    #expect(probe.roundTrip("ping") == "ping")
+    let serverSide = try #require(server.connections.take())
+    #expect(serverSide.peer.hasPrefix("127.0.0.1:"))
+    serverSide.send(Array("pushed by the server".utf8))
+    #expect(probe.read(20).map { String(decoding: $0, as: UTF8.self) } == "pushed by the server")
+    let big = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+    probe.connection.send(big)
+    #expect(probe.read(big.count) == big)
+    probe.connection.close(flush: true)
+    #expect(probe.closed.take().map { $0 == nil } == true)
+    #expect(server.closes.take().map { $0 == nil } == true)
+  }
+
+  /// `[::1]` listen and connect; the peer is written `[::1]:port`.
+  @Test func ipv6Loopback_connects() throws {
+    let pki = try TestPKI.get()
+    let server = try TestServer(
+      options: TLSServerOptions(
+        certificatePath: pki.serverCertificate, keyPath: pki.serverKey, stateDirectory: temporaryDirectory("state")),
+      host: "::1")
+    defer { server.stop() }
+    #expect(server.listener.localAddress == "[::1]:\(server.port)")
+    let probe = try Probe.connect(server, host: "[::1]", options: TLSClientOptions(caPath: pki.caPath))
+    #expect(probe.connection.peer == "[::1]:\(server.port)")
+    #expect(probe.roundTrip("six") == "six")
+    #expect(try #require(server.connections.take()).peer.hasPrefix("[::1]:"))
+    probe.connection.close(flush: false)
+  }
+
+  /// CA-file verification checks the host name: a name the certificate does not carry is rejected.
+  @Test func caVerification_rejectsWrongHostName() throws {
+    let pki = try TestPKI.get()
+    let server = try TestServer.withPKI()
+    defer { server.stop() }
+    do {
+      _ = try TLSClient.connect(
+        host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath, serverName: "wrong.example")
+      )
+      Issue.record("connected to a server whose certificate lacks the name")
+    } catch {
+      #expect(error.code == .verification)
+      #expect(error.reason.contains("hostname mismatch"))
+    }
+    let byName = try Probe.connect(server, options: TLSClientOptions(caPath: pki.caPath, serverName: "localhost"))
+    #expect(byName.roundTrip("ok") == "ok")
+    byName.connection.close(flush: false)
+  }
+
+  /// A CA that did not issue the server certificate fails verification.
+  @Test func caVerification_rejectsOtherCA() throws {
+    let pki = try TestPKI.get()
+    let server = try TestServer.withPKI()
+    defer { server.stop() }
+    do {
+      _ = try TLSClient.connect(
+        host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.otherCAPath))
+      Issue.record("connected through a CA that did not issue the certificate")
+    } catch {
+      #expect(error.code == .verification)
+      #expect(error.reason.contains("certificate verify failed"))
+    }
+  }
+}
