@@ -36,7 +36,9 @@ public struct KDCommand: ParsableCommand {
   public init() {}
 
   public func validate() throws {
-    if let timeout, !(timeout >= 0 && timeout <= 1_000_000) { throw ValidationError("--timeout takes 0 to 1000000 seconds") }
+    if let timeout, !(timeout >= 0 && timeout <= 1_000_000) {
+      throw ValidationError("--timeout takes 0 to 1000000 seconds")
+    }
   }
 
   public func run() throws {

@@ -26,12 +26,16 @@ enum PoolFind: Command {
     var lines: [String] {
       var out = [""]
       if bigPageTable.count == 2 {
-        out.append("Scanning large pool allocation table for Tag: \(tag) (\(Hex.d8(bigPageTable[0])) : \(Hex.d8(bigPageTable[1])))")
+        out.append(
+          "Scanning large pool allocation table for Tag: \(tag) (\(Hex.d8(bigPageTable[0])) : \(Hex.d8(bigPageTable[1])))"
+        )
         out.append("")
       }
       for h in hits where h.large {
         let how = h.allocated ? " is" : "was"
-        out.append("*\(Hex.d8(h.address)) :\(h.allocated ? "" : "free ")large page allocation, Tag \(how) \(Ascii.tag(h.tag & 0x7fff_ffff)), size \(how) 0x\(String(h.size, radix: 16)) bytes")
+        out.append(
+          "*\(Hex.d8(h.address)) :\(h.allocated ? "" : "free ")large page allocation, Tag \(how) \(Ascii.tag(h.tag & 0x7fff_ffff)), size \(how) 0x\(String(h.size, radix: 16)) bytes"
+        )
       }
       if let pool, region.count == 2 {
         out.append("Searching \(pool.rawValue) pool (\(Hex.d8(region[0])) : \(Hex.d8(region[1]))) for Tag: \(tag)")
@@ -41,7 +45,8 @@ enum PoolFind: Command {
           let prev = String(h.previousSize, radix: 16).leftPadded(to: 4)
           let state = h.allocated ? " (Allocated) " : " (Free)      "
           out.append(
-            "\(Hex.d8(h.address)) size: \(size) previous size: \(prev) \(state)\(Ascii.tag(h.tag & 0x7fff_ffff))\(h.protected ? " (Protected)" : "")")
+            "\(Hex.d8(h.address)) size: \(size) previous size: \(prev) \(state)\(Ascii.tag(h.tag & 0x7fff_ffff))\(h.protected ? " (Protected)" : "")"
+          )
         }
       }
       if let note { out.append(note) }
@@ -60,10 +65,12 @@ enum PoolFind: Command {
       poolType = t
     }
     if poolType == 2 || poolType == 4 {
-      let note = poolType == 2
+      let note =
+        poolType == 2
         ? "The \(matcher.display) tag could not be found in special pool."
         : "The \(matcher.display) tag could not be found in session pool."
-      return Output(tag: matcher.display, pool: nil, bigPageTable: [], region: [], hits: [], bytesScanned: 0, note: note)
+      return Output(
+        tag: matcher.display, pool: nil, bigPageTable: [], region: [], hits: [], bytesScanned: 0, note: note)
     }
     let kind: PoolData.PoolKind = poolType == 1 ? .paged : .nonPaged
     var hits: [Output.Hit] = []
@@ -73,7 +80,10 @@ enum PoolFind: Command {
       let va = e.va & ~1
       // Big pages of the pool being searched (KD lists the whole table; we keep the requested type).
       guard va >= region.start && va < region.end else { continue }
-      hits.append(.init(address: va, size: e.pages * 0x1000, previousSize: 0, allocated: !e.free, tag: e.tag, protected: false, large: true))
+      hits.append(
+        .init(
+          address: va, size: e.pages * 0x1000, previousSize: 0, allocated: !e.free, tag: e.tag, protected: false,
+          large: true))
     }
     var scanned = 0
     var a = region.start & ~0xfff
@@ -105,7 +115,8 @@ enum PoolFind: Command {
       a = next
     }
     return Output(
-      tag: matcher.display, pool: kind, bigPageTable: [big.start, big.end], region: [region.start, region.end], hits: hits,
+      tag: matcher.display, pool: kind, bigPageTable: [big.start, big.end], region: [region.start, region.end],
+      hits: hits,
       bytesScanned: scanned, note: note)
   }
 }
