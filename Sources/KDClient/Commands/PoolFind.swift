@@ -54,6 +54,23 @@ enum PoolFind: Command {
     }
   }
 
+  /// The first readable page at or after `page` (below `end`): the next 16 pages one by one, then every
+  /// 64 KiB boundary (pools grow in large steps; a probe per page over a 200 MiB hole would take long).
+  static func nextReadable(after page: UInt32, end: UInt32, _ session: Session) throws(CommandError) -> UInt32? {
+    var p = page
+    var probes = 0
+    while p < end {
+      let at = p
+      let got = try session.targetCall { () throws(TargetError) in try session.target.readVirtual(at, count: 1) }
+      if !got.isEmpty { return p }
+      probes += 1
+      let step: UInt32 = probes < 16 ? 0x1000 : 0x1_0000 - (p & 0xffff)
+      guard p &+ step > p else { return nil }
+      p = p &+ step
+    }
+    return nil
+  }
+
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
     let words = inv.arguments.split(separator: " ").map(String.init)
     guard (1...2).contains(words.count), let matcher = PoolData.TagMatcher(words[0]) else {
@@ -108,11 +125,16 @@ enum PoolFind: Command {
         }
         page += 0x1000
       }
-      // A short read stops at an unmapped page: go on after it.
-      let advance = bytes.count < n ? (bytes.count & ~0xfff) + 0x1000 : n
-      let next = a &+ UInt32(advance)
-      if next <= a { break }
-      a = next
+      if bytes.count == n {
+        a = a &+ UInt32(n)
+        if a < start { break }
+        continue
+      }
+      // A short read stopped at an unmapped page: find where the pool is mapped again.
+      guard let resume = try nextReadable(after: (a &+ UInt32(bytes.count)) & ~0xfff, end: region.end, session) else {
+        break
+      }
+      a = resume
     }
     return Output(
       tag: matcher.display, pool: kind, bigPageTable: [big.start, big.end], region: [region.start, region.end],
