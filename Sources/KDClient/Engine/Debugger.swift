@@ -38,8 +38,11 @@ public final class Debugger {
 
   /// Runs one command line: `;`-separated commands in order. An empty line repeats the last command
   /// that KD repeats (`d*`, `u`, `p`, `t`), continuing where it stopped. `onResult` sees each result as
-  /// soon as its command finishes (a console prints it before `g` of the same line waits).
-  public func run(_ line: String, onResult: ((CommandResult) -> Void)? = nil) -> [CommandResult] {
+  /// soon as its command finishes (a console prints it before `g` of the same line waits); `onStart` sees
+  /// each command as it starts.
+  public func run(
+    _ line: String, onResult: ((CommandResult) -> Void)? = nil, onStart: ((String) -> Void)? = nil
+  ) -> [CommandResult] {
     guard line.count <= Self.maxLineLength else {
       let message = "Command line too long (\(line.count) characters; KD takes at most \(Self.maxLineLength))"
       let r = CommandResult(command: String(line.prefix(64)), output: nil, error: message, failure: .message(message))
@@ -52,7 +55,15 @@ public final class Debugger {
       commands = [last]
     }
     var results: [CommandResult] = []
+    // Results produced inside a command (breakpoint hits `g` runs through) come out in order.
+    let outerEmit = session.emit
+    session.emit = { r in
+      results.append(r)
+      onResult?(r)
+    }
+    defer { session.emit = outerEmit }
     for command in commands {
+      onStart?(command)
       let r = runOne(command)
       results.append(r)
       onResult?(r)
