@@ -79,6 +79,16 @@ public final class Debugger {
     return notification(event)
   }
 
+  /// Lets a halted target run without waiting for its next break (the console's live PoolMon); register
+  /// edits made at this break are sent first.
+  public func resumeDetached() throws(CommandError) {
+    if let c = session.contextOverride {
+      try session.targetCall { () throws(TargetError) in try session.target.setContext(c, thread: nil) }
+    }
+    session.contextOverride = nil
+    try session.targetCall { () throws(TargetError) in try session.target.resume(singleStep: false) }
+  }
+
   /// Breaks into a running target and waits for the stop.
   public func breakIn(timeout: Duration? = .seconds(10)) throws(TargetError) -> CommandResult? {
     try session.target.breakIn()
