@@ -57,10 +57,13 @@ let package = Package(
     .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
     .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),
     .testTarget(name: "KDTransportTests", dependencies: ["KDTransport"], path: "Tests/TransportTests"),
+    .target(name: "KDTestSupport", path: "Tests/Support"),
     .testTarget(
-      name: "KDServerTests", dependencies: ["KDServer", "KDClient", "KDProtocol", "KDTransport"],
+      name: "KDServerTests", dependencies: ["KDServer", "KDClient", "KDProtocol", "KDTransport", "KDTestSupport"],
       path: "Tests/KDServerTests"),
-    .testTarget(name: "KDClientTests", dependencies: ["KDClient", "KDServer"], path: "Tests/KDClientTests"),
+    .testTarget(
+      name: "KDClientTests", dependencies: ["KDClient", "KDServer", "KDProtocol", "KDTransport", "KDTestSupport"],
+      path: "Tests/KDClientTests"),
   ]
 )
 

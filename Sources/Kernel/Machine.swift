@@ -100,7 +100,7 @@ final class Machine {
     nt.store(NtGlobals.mmPagedPoolStart, KernelLayout.pagedPoolStart)
     nt.store(NtGlobals.mmPagedPoolEnd, KernelLayout.pagedPoolStart + KernelLayout.pagedPoolSize)
     nt.store(NtGlobals.keNumberProcessors, 1)
-    nt.store(NtGlobals.ntBuildNumber, 0xF000_0A28)
+    nt.store(NtGlobals.ntBuildNumber, 0xF000_0000 | UInt32(era.buildNumber))
     LoadedModuleList.initialize(nt: nt)
 
     installHooks()

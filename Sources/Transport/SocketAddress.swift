@@ -62,6 +62,12 @@ struct SocketAddress: CustomStringConvertible {
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
+  /// True for 127.0.0.0/8, ::1 and IPv4-mapped 127.x; false for wildcard and every other address.
+  var isLoopback: Bool {
+    let text = host
+    return text.hasPrefix("127.") || text == "::1" || text.hasPrefix("::ffff:127.")
+  }
+
   /// `127.0.0.1:54321` or `[::1]:54321`.
   var description: String { family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 

@@ -16,6 +16,9 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   /// Default cap on queued, unsent output per connection.
   public static let defaultMaxPendingOutputBytes = 8 << 20
 
+  /// How long ``close(flush:)`` waits for queued output to drain before closing anyway.
+  public static let closeFlushTimeout: Duration = .seconds(5)
+
   /// Serial queue on which all of this connection's work and callbacks run.
   public let queue: DispatchQueue
   /// The peer's numeric address: `127.0.0.1:54321` or `[::1]:54321`.
@@ -48,6 +51,7 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   private var closeError: TransportError?
   private var handshakeDone: ((Result<Void, TransportError>) -> Void)?
   private var onFinished: (() -> Void)?
+  private var handshakeTimer: (any DispatchSourceTimer)?
 
   init(ssl: OpaquePointer, fd: Int32, peer: String, handshaking: Bool, maxPendingOutput: Int) {
     self.ssl = ssl
@@ -56,7 +60,12 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     self.maxPendingOutput = max(1, maxPendingOutput)
     self.state = handshaking ? .handshaking : .open
     self.queue = DispatchQueue(label: "kd.transport.connection " + peer)
+    queue.setSpecific(key: Self.queueKey, value: queueToken)
   }
+
+  /// Marks this connection's queue, so ``send(_:)`` can tell it is already running there.
+  private static let queueKey = DispatchSpecificKey<UInt>()
+  private var queueToken: UInt { UInt(bitPattern: ObjectIdentifier(self).hashValue) }
 
   deinit {
     // Reached only when sources were never installed or are already cancelled.
@@ -86,8 +95,13 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   }
 
   /// Queues `bytes` for sending, in call order. Never blocks; bytes sent after a close are dropped.
+  /// Called on ``queue`` (from a callback) it writes at once, saving a queue hop per reply.
   public func send(_ bytes: [UInt8]) {
-    queue.async { [self] in enqueue(bytes) }
+    if DispatchQueue.getSpecific(key: Self.queueKey) == queueToken {
+      enqueue(bytes)
+    } else {
+      queue.async { [self] in enqueue(bytes) }
+    }
   }
 
   /// Bytes queued and not yet accepted by TLS. Read it on ``queue``.
@@ -97,7 +111,8 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   }
 
   /// Closes the connection: with `flush`, after the queued output is written; then close_notify is sent.
-  /// `onClose` receives nil.
+  /// `onClose` receives nil, or a ``TransportError/Code/timeout`` error when a peer that does not read keeps the
+  /// output from draining for ``closeFlushTimeout``.
   public func close(flush: Bool) {
     queue.async { [self] in
       switch state {
@@ -106,6 +121,14 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
       case .open:
         if flush && pendingOutput > 0 {
           state = .closing
+          queue.asyncAfter(deadline: .now() + .milliseconds(Int(Self.closeFlushTimeout.milliseconds))) { [weak self] in
+            guard let self, self.state == .closing else { return }
+            self.teardown(
+              TransportError(
+                .timeout, "peer \(self.peer) did not take the last \(self.pendingOutput) bytes within "
+                  + Self.closeFlushTimeout.secondsText + " of close"),
+              closeNotify: false)
+          }
           progress()
         } else {
           teardown(nil, closeNotify: true)
@@ -117,7 +140,8 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   // MARK: Set-up (internal: the listener and the client)
 
   /// Server side: runs `SSL_accept` on the queue until it succeeds, fails or passes `deadline`.
-  /// `completion` runs on the queue; `onFinished` runs once the socket is closed.
+  /// `completion` runs on the queue; `onFinished` runs once when the connection closes (before a failed
+  /// handshake's `completion`).
   func acceptHandshake(
     deadline: Duration, completion: @escaping @Sendable (Result<Void, TransportError>) -> Void,
     onFinished: @escaping @Sendable () -> Void
@@ -125,13 +149,23 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     queue.async { [self] in
       handshakeDone = completion
       self.onFinished = onFinished
+      let timer = DispatchSource.makeTimerSource(queue: queue)
+      timer.schedule(deadline: .now() + .milliseconds(Int(deadline.milliseconds)))
+      timer.setEventHandler { [self] in
+        guard state == .handshaking else { return }
+        fail(TransportError(.timeout, "TLS handshake not completed within \(deadline.secondsText)"))
+      }
+      handshakeTimer = timer
+      timer.resume()
       installSources()
       progress()
     }
-    queue.asyncAfter(deadline: .now() + .milliseconds(Int(deadline.milliseconds))) { [weak self] in
-      guard let self, self.state == .handshaking else { return }
-      self.fail(TransportError(.timeout, "TLS handshake not completed within \(deadline.secondsText)"))
-    }
+  }
+
+  /// The handshake ended (either way): the deadline no longer applies.
+  private func cancelHandshakeTimer() {
+    handshakeTimer?.cancel()
+    handshakeTimer = nil
   }
 
   /// Client side: the handshake is done (blocking, by ``TLSClient``); hand the socket to Dispatch.
@@ -191,6 +225,7 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     let result = SSL_accept(ssl)
     if result == 1 {
       state = .open
+      cancelHandshakeTimer()
       protocolVersion = String(cString: SSL_get_version(ssl))
       if let certificate = SSL_get1_peer_certificate(ssl) {
         peerCertificateSubject = X509Name.text(X509_get_subject_name(certificate))
@@ -292,8 +327,8 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   private func fail(_ error: TransportError) {
     if state == .handshaking, let done = handshakeDone {
       handshakeDone = nil
-      done(.failure(error))
       teardown(nil, closeNotify: false)
+      done(.failure(error))
     } else {
       teardown(error, closeNotify: false)
     }
@@ -307,9 +342,13 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
       _ = SSL_shutdown(ssl)  // sends close_notify; not waiting for the peer's
     }
     state = .closed
+    cancelHandshakeTimer()
     closeError = error
     output.removeAll()
     pendingOutput = 0
+    let finished = onFinished  // the listener's slot is free from now on
+    onFinished = nil
+    finished?()
     guard let readSource, let writeSource else {
       finalize()
       return
@@ -336,10 +375,7 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     let closed = onClose
     onClose = nil
     onReceive = nil
-    let finished = onFinished
-    onFinished = nil
     if started { closed?(closeError) }
-    finished?()
   }
 }
 

@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -9,11 +8,15 @@ import Synchronization
 /// (plaintext, garbage, an old protocol, a stalled handshake, a bad or missing client certificate) and
 /// connections over `maxConnections` go to `onRefusal` with the peer and a one-line reason, and are closed;
 /// OpenSSL sends a TLS alert where the protocol has one. Other connections are never disturbed.
-public final class TLSListener: @unchecked Sendable {  // safe: `source` is touched only on `queue`; counters in a Mutex
+public final class TLSListener: @unchecked Sendable {  // safe: `source` is touched only on `queue`; the count is `Locked`
   /// The port actually bound (useful when asked for port 0).
   public let localPort: UInt16
   /// `127.0.0.1:7725` or `[::1]:7725`, with the bound port.
   public let localAddress: String
+
+  /// True when the bound address is loopback only (127.0.0.0/8 or ::1): the daemon may then run without an
+  /// authentication mode. A wildcard (`0.0.0.0`, `::`) or any other address is not loopback.
+  public let isLoopback: Bool
 
   private let fd: Int32
   private let context: TLSServerContext
@@ -23,7 +26,8 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
   private let queue = DispatchQueue(label: "kd.transport.listener")
   private var source: (any DispatchSourceRead)?
   private var stopped = false
-  private let active = Mutex(0)
+  private var paused = false
+  private let active = Locked(0)
 
   /// Binds and listens on `host` (name, IPv4, IPv6 or `[v6]`; empty or `*` for any) and `port` (0: any free
   /// port). Accepting begins with ``start()``.
@@ -38,6 +42,7 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
     let bound = Socket.localAddress(fd) ?? address
     localPort = bound.port
     localAddress = bound.description
+    isLoopback = bound.isLoopback
     self.context = context
     self.maxConnections = maxConnections
     self.onConnection = onConnection
@@ -66,6 +71,8 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
       stopped = true
       if let source {
         source.cancel()
+        if paused { source.resume() }  // a suspended source never runs its cancel handler
+        paused = false
         self.source = nil
       } else {
         Glibc.close(fd)
@@ -77,10 +84,27 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
     while true {
       let (client, address) = SocketAddress.filled { accept(fd, $0, $1) }
       if client < 0 {
-        if errno == EINTR || errno == ECONNABORTED { continue }
-        return  // EAGAIN, or EMFILE and friends: the source fires again when possible
+        switch errno {
+        case EINTR, ECONNABORTED: continue
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM: pauseAccepting()
+        default: break  // EAGAIN: all accepted
+        }
+        return
       }
       admit(client, peer: address.description)
+    }
+  }
+
+  /// Out of descriptors or memory: the pending connection stays queued and the source would fire again at
+  /// once, so stop accepting for a moment instead of spinning.
+  private func pauseAccepting() {
+    guard let source, !paused else { return }
+    paused = true
+    source.suspend()
+    queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
+      guard paused, let source = self.source else { return }
+      paused = false
+      source.resume()
     }
   }
 
@@ -116,6 +140,6 @@ public final class TLSListener: @unchecked Sendable {  // safe: `source` is touc
         case .failure(let error): onRefusal(peer, error.reason)
         }
       },
-      onFinished: { [self] in active.withLock { $0 -= 1 } })
+      onFinished: { [active] in active.withLock { $0 -= 1 } })
   }
 }

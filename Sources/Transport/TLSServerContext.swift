@@ -1,27 +1,25 @@
 internal import COpenSSL
-import Synchronization
 
 /// The server's TLS configuration: identity, client-CA policy, protocol floor. ``reload()`` swaps in a
 /// new `SSL_CTX` for connections accepted afterwards; sessions already running keep the one they began with.
-public final class TLSServerContext: @unchecked Sendable {  // safe: mutable state lives in `current` (a Mutex)
+public final class TLSServerContext: @unchecked Sendable {  // safe: mutable state lives in `current` (locked)
   public let options: TLSServerOptions
   /// True when this context generated a new self-signed identity in the state directory (first start);
   /// false when it loaded configured or previously generated files.
   public let generatedSelfSigned: Bool
 
-  // safe: after set-up an SSL_CTX is only used by SSL_new, which OpenSSL makes thread-safe.
-  private struct Loaded: @unchecked Sendable {
+  private struct Loaded {
     var context: OpaquePointer  // SSL_CTX *, owned
     var fingerprint: String
     var subject: String
   }
-  private let current: Mutex<Loaded>
+  private let current: Locked<Loaded>
 
   public init(options: TLSServerOptions) throws(TransportError) {
     self.options = options
     let (loaded, generated) = try Self.load(options)
     self.generatedSelfSigned = generated
-    self.current = Mutex(loaded)
+    self.current = Locked(loaded)
   }
 
   deinit {

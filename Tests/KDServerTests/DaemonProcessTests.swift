@@ -1,4 +1,5 @@
 import Foundation
+import KDTestSupport
 import KDClient
 import KDProtocol
 import KDTransport
@@ -6,71 +7,6 @@ import Testing
 
 /// The real `kdserver` executable: start line, signals, and a foreign TLS peer (openssl s_client).
 @Suite(.serialized) struct DaemonProcessTests {
-  /// A `kdserver` child process whose stderr is collected.
-  final class Child: @unchecked Sendable {
-    // @unchecked Sendable: `output` is only touched under `lock`.
-    let process = Process()
-    let lock = NSLock()
-    var output = ""
-
-    init(_ arguments: [String]) throws {
-      process.executableURL = URL(fileURLWithPath: builtExecutable("kdserver"))
-      process.arguments = arguments
-      let pipe = Pipe()
-      process.standardError = pipe
-      process.standardOutput = FileHandle.nullDevice
-      pipe.fileHandleForReading.readabilityHandler = { [self] handle in
-        let data = handle.availableData
-        lock.lock()
-        output += String(decoding: data, as: UTF8.self)
-        lock.unlock()
-      }
-      try process.run()
-    }
-
-    var stderr: String {
-      lock.lock()
-      defer { lock.unlock() }
-      return output
-    }
-
-    /// Waits (bounded) for a line containing `text` and returns it.
-    func line(containing text: String, seconds: Double = 60) -> String? {
-      let deadline = Date().addingTimeInterval(seconds)
-      while Date() < deadline {
-        if let line = stderr.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
-        if !process.isRunning {
-          usleep(100_000)  // let the last output arrive
-          return stderr.split(separator: "\n").first(where: { $0.contains(text) }).map(String.init)
-        }
-        usleep(20_000)
-      }
-      return nil
-    }
-
-    func waitExit(seconds: Double = 30) -> Int32? {
-      let deadline = Date().addingTimeInterval(seconds)
-      while process.isRunning && Date() < deadline { usleep(20_000) }
-      return process.isRunning ? nil : process.terminationStatus
-    }
-
-    deinit { if process.isRunning { process.terminate() } }
-  }
-
-  static func start(_ extra: [String] = []) throws -> (Child, port: UInt16, fingerprint: String) {
-    let child = try Child(
-      ["--listen", "127.0.0.1:0", "--state-dir", makeTemporaryDirectory("daemon"), "--pace", "0"] + extra)
-    guard let line = child.line(containing: "listening on") else {
-      throw TestFailure("no 'listening on' line; stderr: \(child.stderr)")
-    }
-    let port = line.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }.flatMap {
-      UInt16($0.split(separator: ":")[1])
-    }
-    let fingerprint = line.split(separator: " ").first { $0.hasPrefix("fingerprint=") }.map { String($0.dropFirst(12)) }
-    guard let port, let fingerprint else { throw TestFailure("cannot parse: \(line)") }
-    return (child, port, fingerprint)
-  }
-
   func attach(port: UInt16, fingerprint: String) throws -> RemoteConnection {
     var options = RemoteConnection.Options(tls: TLSClientOptions(fingerprint: fingerprint))
     options.connectTimeout = .seconds(20)
@@ -78,7 +14,7 @@ import Testing
   }
 
   @Test func startLineNamesTheRealPortAndFingerprintAndSIGTERMExitsCleanly() throws {
-    let (child, port, fingerprint) = try Self.start()
+    let (child, port, fingerprint) = try KDServerProcess.start()
     #expect(port != 0)
     #expect(fingerprint.hasPrefix("SHA256:"))
     let client = try attach(port: port, fingerprint: fingerprint)
@@ -91,7 +27,7 @@ import Testing
   }
 
   @Test func sighupReloadsCertificatesWithoutDroppingSessions() throws {
-    let (child, port, fingerprint) = try Self.start()
+    let (child, port, fingerprint) = try KDServerProcess.start()
     let client = try attach(port: port, fingerprint: fingerprint)
     kill(child.process.processIdentifier, SIGHUP)
     #expect(child.line(containing: "SIGHUP: certificates reloaded") != nil)
@@ -105,7 +41,7 @@ import Testing
   }
 
   @Test func refusesToServeTheNetworkWithoutAuthentication() throws {
-    let child = try Child(["--listen", "0.0.0.0:0", "--state-dir", makeTemporaryDirectory("daemon")])
+    let child = try KDServerProcess(["--listen", "0.0.0.0:0", "--state-dir", makeTemporaryDirectory("daemon")])
     let status = child.waitExit()
     #expect(status != nil && status != 0)
     #expect(child.stderr.contains("--client-ca"))
@@ -113,7 +49,7 @@ import Testing
   }
 
   @Test func opensslClientCompletesTLS13AndAHelloAndTLS12IsRefused() throws {
-    let (child, port, _) = try Self.start(["--once"])
+    let (child, port, _) = try KDServerProcess.start(["--once"])
     let old = run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2"])
     #expect(old.status != 0)
     #expect(old.stderr.contains("alert protocol version"), "stderr: \(old.stderr)")

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import KDTestSupport
 import KDClient
 import KDProtocol
 import KDServer
@@ -77,53 +78,6 @@ final class LogCapture: LogHandler, @unchecked Sendable {
     }
     return nil
   }
-}
-
-func makeTemporaryDirectory(_ name: String) -> String {
-  let path = NSTemporaryDirectory() + "kdserver-\(name)-\(UUID().uuidString)"
-  try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  return path
-}
-
-func writeFile(_ path: String, _ text: String) {
-  _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-}
-
-/// The package root, for scripts and built executables.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent()
-
-/// The built `kdserver` executable next to this test bundle.
-func builtExecutable(_ name: String) -> String {
-  let besideBundle = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name).path
-  if FileManager.default.isExecutableFile(atPath: besideBundle) { return besideBundle }
-  for candidate in [".build/debug/", ".build/release/"] {
-    let path = packageRoot.appendingPathComponent(candidate + name).path
-    if FileManager.default.isExecutableFile(atPath: path) { return path }
-  }
-  return besideBundle
-}
-
-/// Runs a tool to completion with `input` on stdin.
-@discardableResult
-func run(_ path: String, _ arguments: [String], input: Data = Data()) -> (status: Int32, stdout: String, stderr: String)
-{
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: path)
-  process.arguments = arguments
-  let stdin = Pipe()
-  let stdout = Pipe()
-  let stderr = Pipe()
-  process.standardInput = stdin
-  process.standardOutput = stdout
-  process.standardError = stderr
-  do { try process.run() } catch { return (-1, "", "\(error)") }
-  stdin.fileHandleForWriting.write(input)
-  try? stdin.fileHandleForWriting.close()
-  let out = stdout.fileHandleForReading.readDataToEndOfFile()
-  let err = stderr.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }
 
 /// A raw TLS peer speaking bytes, for hostile-peer tests.

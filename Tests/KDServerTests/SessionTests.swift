@@ -1,4 +1,5 @@
 import Foundation
+import KDTestSupport
 import KDClient
 import KDProtocol
 import KDServer
@@ -289,9 +290,4 @@ import Testing
     let second = try server.connect(controller: false)
     #expect(second.hello.targetState == .running)
   }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-  let description: String
-  init(_ description: String) { self.description = description }
 }

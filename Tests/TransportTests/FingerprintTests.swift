@@ -27,13 +27,11 @@ import Testing
     pinned.connection.close(flush: false)
 
     let wrong = "SHA256:" + Array(repeating: "00", count: 32).joined(separator: ":")
-    do {
-      _ = try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(fingerprint: wrong))
-      Issue.record("connected with a wrong pin")
-    } catch {
-      #expect(error.code == .verification)
-      #expect(error.reason.contains("does not match the pinned \(wrong)"))
-      #expect(error.reason.contains(server.context.fingerprint))
+    let error = #expect(throws: TransportError.self) {
+      try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(fingerprint: wrong))
     }
+    #expect(error?.code == .verification)
+    #expect(error?.reason.contains("does not match the pinned \(wrong)") == true)
+    #expect(error?.reason.contains(server.context.fingerprint) == true)
   }
 }

@@ -27,7 +27,7 @@ import Testing
     #expect(refusal.peer.hasPrefix("127.0.0.1:"))
     let closeError = try #require(probe.closed.take())
     let error = try #require(closeError)
-    #expect(error.reason.contains("certificate required"))
+    #expect(error.reason.contains("peer sent TLS alert \"tlsv13 alert certificate required\""))
   }
 
   /// A client certificate from another CA is refused with a verification reason.
@@ -41,7 +41,7 @@ import Testing
     let refusal = try #require(server.refusals.take())
     #expect(refusal.reason.contains("certificate verify failed"))
     let closeError = try #require(probe.closed.take())
-    #expect(closeError != nil)
+    #expect(closeError?.reason.contains("peer sent TLS alert") == true)
     #expect(server.connections.count == 0)
   }
 }

@@ -41,7 +41,7 @@ import Testing
   /// Our client against `openssl s_server` (TLS 1.3, pinned fingerprint): bytes go both ways.
   @Test func client_talksToSServer() throws {
     let pki = try TestPKI.get()
-    let port = UInt16.random(in: 40000...60000)
+    let port = try freeLoopbackPort()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
     process.arguments = [

@@ -82,3 +82,47 @@ import Testing
     #expect(try #require(lenient.connections.take()).protocolVersion == "TLSv1.2")
   }
 }
+
+@Suite struct ListenerLifecycleTests {
+  /// stop() closes the listening socket (new connects fail) while established sessions go on.
+  @Test func stop_refusesNewConnectionsKeepsSessions() throws {
+    let pki = try TestPKI.get()
+    let server = try TestServer.withPKI()
+    let session = try Probe.connect(server, options: TLSClientOptions(caPath: pki.caPath))
+    #expect(session.roundTrip("before stop") == "before stop")
+    server.stop()
+    var refused = false
+    for _ in 0..<200 where !refused {  // stop() is asynchronous: wait until the port is closed
+      do {
+        let late = try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath))
+        late.close(flush: false)
+      } catch {
+        refused = error.code == .system && error.errno == ECONNREFUSED
+      }
+    }
+    #expect(refused)
+    #expect(session.roundTrip("after stop") == "after stop")
+    session.connection.close(flush: false)
+  }
+}
+
+@Suite struct ListenerAddressTests {
+  /// Loopback addresses are told apart from wildcard ones (the daemon requires authentication for the latter).
+  @Test func isLoopback_onlyForLoopbackAddresses() throws {
+    let context = try TLSServerContext(options: TLSServerOptions(stateDirectory: temporaryDirectory("loopback")))
+    for (host, loopback, address) in [
+      ("127.0.0.1", true, "127.0.0.1"), ("localhost", true, nil), ("[::1]", true, "[::1]"), ("0.0.0.0", false, "0.0.0.0"),
+      ("::", false, "[::]"),
+    ] {
+      let listener = try TLSListener(
+        host: host, port: 0, context: context, maxConnections: 1, onConnection: { _ in }, onRefusal: { _, _ in })
+      #expect(listener.isLoopback == loopback, "\(host)")
+      if let address { #expect(listener.localAddress == "\(address):\(listener.localPort)") }
+      listener.stop()
+    }
+    #expect(throws: TransportError.self) {
+      try TLSListener(host: "no-such-host.invalid", port: 0, context: context, maxConnections: 1, onConnection: { _ in },
+        onRefusal: { _, _ in })
+    }
+  }
+}

@@ -16,8 +16,7 @@ import Testing
       let attributes = try FileManager.default.attributesOfItem(atPath: state + "/" + file)
       #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(file)")
     }
-    let check = runTool(
-      "/usr/bin/openssl", ["x509", "-in", state + "/server-selfsigned-cert.pem", "-noout", "-ext", "subjectAltName"])
+    let check = runTool("/usr/bin/openssl", ["x509", "-in", state + "/server-selfsigned-cert.pem", "-noout", "-ext", "subjectAltName"])
     #expect(check.stdout.contains("DNS:localhost") && check.stdout.contains("IP Address:127.0.0.1"))
 
     let server = try TestServer(options: TLSServerOptions(stateDirectory: state))
@@ -31,31 +30,23 @@ import Testing
   @Test func configuredIdentity_errorsNameTheProblem() throws {
     let pki = try TestPKI.get()
     let state = temporaryDirectory("state")
-    do {
-      _ = try TLSServerContext(options: TLSServerOptions(certificatePath: pki.serverCertificate, stateDirectory: state))
-      Issue.record("accepted a certificate without a key")
-    } catch {
-      #expect(error.code == .configuration)
+    let halfPair = #expect(throws: TransportError.self) {
+      try TLSServerContext(options: TLSServerOptions(certificatePath: pki.serverCertificate, stateDirectory: state))
     }
-    do {
-      _ = try TLSServerContext(
-        options: TLSServerOptions(
-          certificatePath: state + "/missing.pem", keyPath: pki.serverKey, stateDirectory: state))
-      Issue.record("accepted a missing certificate file")
-    } catch {
-      #expect(error.code == .configuration)
-      #expect(error.reason.contains("missing.pem"))
-      #expect(!error.openSSLErrors.isEmpty)
+    #expect(halfPair?.code == .configuration)
+    let missingFile = #expect(throws: TransportError.self) {
+      try TLSServerContext(
+        options: TLSServerOptions(certificatePath: state + "/missing.pem", keyPath: pki.serverKey, stateDirectory: state))
     }
-    do {
-      _ = try TLSServerContext(
-        options: TLSServerOptions(
-          certificatePath: pki.serverCertificate, keyPath: pki.otherServerKey, stateDirectory: state))
-      Issue.record("accepted a key that does not match")
-    } catch {
-      #expect(error.code == .configuration)
-      #expect(error.reason.contains("mismatch"))
+    #expect(missingFile?.code == .configuration)
+    #expect(missingFile?.reason.contains("missing.pem") == true)
+    #expect(missingFile?.openSSLErrors.isEmpty == false)
+    let wrongKey = #expect(throws: TransportError.self) {
+      try TLSServerContext(
+        options: TLSServerOptions(certificatePath: pki.serverCertificate, keyPath: pki.otherServerKey, stateDirectory: state))
     }
+    #expect(wrongKey?.code == .configuration)
+    #expect(wrongKey?.reason.contains("mismatch") == true)
   }
 
   /// reload() serves new connections with the new certificate; a session already open keeps working.
@@ -83,8 +74,7 @@ import Testing
     let new = try Probe.connect(server, options: TLSClientOptions(caPath: pki.otherCAPath))
     #expect(new.roundTrip("new") == "new")
     #expect(throws: TransportError.self) {
-      try TLSClient.connect(
-        host: "127.0.0.1", port: server.port, options: TLSClientOptions(fingerprint: oldFingerprint))
+      try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(fingerprint: oldFingerprint))
     }
     #expect(old.roundTrip("still here") == "still here")
     old.connection.close(flush: false)

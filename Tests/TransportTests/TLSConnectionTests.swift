@@ -45,15 +45,12 @@ import Testing
     let pki = try TestPKI.get()
     let server = try TestServer.withPKI()
     defer { server.stop() }
-    do {
-      _ = try TLSClient.connect(
-        host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath, serverName: "wrong.example")
-      )
-      Issue.record("connected to a server whose certificate lacks the name")
-    } catch {
-      #expect(error.code == .verification)
-      #expect(error.reason.contains("hostname mismatch"))
+    let error = #expect(throws: TransportError.self) {
+      try TLSClient.connect(
+        host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath, serverName: "wrong.example"))
     }
+    #expect(error?.code == .verification)
+    #expect(error?.reason.contains("hostname mismatch") == true)
     let byName = try Probe.connect(server, options: TLSClientOptions(caPath: pki.caPath, serverName: "localhost"))
     #expect(byName.roundTrip("ok") == "ok")
     byName.connection.close(flush: false)
@@ -64,13 +61,10 @@ import Testing
     let pki = try TestPKI.get()
     let server = try TestServer.withPKI()
     defer { server.stop() }
-    do {
-      _ = try TLSClient.connect(
-        host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.otherCAPath))
-      Issue.record("connected through a CA that did not issue the certificate")
-    } catch {
-      #expect(error.code == .verification)
-      #expect(error.reason.contains("certificate verify failed"))
+    let error = #expect(throws: TransportError.self) {
+      try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.otherCAPath))
     }
+    #expect(error?.code == .verification)
+    #expect(error?.reason.contains("certificate verify failed") == true)
   }
 }

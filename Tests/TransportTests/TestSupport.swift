@@ -5,21 +5,22 @@ import Synchronization
 
 /// Items handed from Dispatch callbacks to a test, taken in order. `take` waits at most `seconds` as a
 /// safety net against hangs (not a timing assertion) and returns nil when nothing came.
-final class Mailbox<T: Sendable>: Sendable {
-  private let items = Mutex<[T]>([])
+final class Mailbox<T: Sendable>: @unchecked Sendable {  // safe: `items` is touched only under `lock`
+  private let lock = NSLock()
+  private var items: [T] = []
   private let arrivals = DispatchSemaphore(value: 0)
 
   func put(_ item: T) {
-    items.withLock { $0.append(item) }
+    lock.withLock { items.append(item) }
     arrivals.signal()
   }
 
   func take(within seconds: Double = 20) -> T? {
     guard arrivals.wait(timeout: .now() + seconds) == .success else { return nil }
-    return items.withLock { $0.removeFirst() }
+    return lock.withLock { items.removeFirst() }
   }
 
-  var count: Int { items.withLock { $0.count } }
+  var count: Int { lock.withLock { items.count } }
 }
 
 /// A refusal as the listener reported it.
@@ -210,4 +211,19 @@ struct RawTCP {
   }
 
   func close() { Glibc.close(fd) }
+}
+
+/// A loopback port that was free a moment ago (for tools that cannot listen on port 0 and report it).
+func freeLoopbackPort() throws -> UInt16 {
+  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  defer { Glibc.close(fd) }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  let ok = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+  }
+  guard ok else { throw TestFailure("no free port: errno \(errno)") }
+  return UInt16(bigEndian: address.sin_port)
 }

@@ -143,9 +143,9 @@ struct ConnectBanner {
   var lines: [String]
   init(_ v: TargetVersion) {
     lines = [
-      "Connected to Windows XP \(v.build) x86 compatible target, ptr64 FALSE",
+      "Connected to Windows \(v.build >= 3790 ? "Server 2003" : "XP") \(v.build) x86 compatible target, ptr64 FALSE",
       "Kernel Debugger connection established.",
-      "Windows XP Kernel Version \(v.build) \(v.processors > 1 ? "MP (\(v.processors) procs)" : "UP") Free x86 compatible",
+      "Windows \(v.build >= 3790 ? "Server 2003" : "XP") Kernel Version \(v.build) \(v.processors > 1 ? "MP (\(v.processors) procs)" : "UP") Free x86 compatible",
       "Kernel base = 0x\(Hex.d8(v.kernelBase)) PsLoadedModuleList = 0x\(Hex.d8(v.psLoadedModuleList))",
     ]
   }

@@ -1,5 +1,6 @@
 /// `g [Address]`: resume (with a one-time breakpoint at `Address`) and wait for the next break, which is
-/// printed with KD's banner. No prompt while the target runs; Ctrl+C breaks in.
+/// printed with KD's banner. No prompt while the target runs; Ctrl+C breaks in. On a target that is already
+/// running (memory commands are served while it runs), `g` waits for its next break.
 enum Go: Command {
   static let names = ["g"]
   static let summary = "g [Address]   go (until a break; Ctrl+C breaks in)"
@@ -11,10 +12,16 @@ enum Go: Command {
       address = try p.parseAddress()
       try p.expectEnd()
     }
-    guard session.currentEvent != nil else { throw .target(.notHalted(operation: "g")) }
     var oneShot: UInt32?
     if let address {
       oneShot = try session.targetCall { () throws(TargetError) in try session.target.setBreakpoint(address) }
+    }
+    guard session.currentEvent != nil else {
+      // The target already runs (kd serves memory commands while it runs, which KD cannot): `g` then just
+      // waits for the next break, as it would right after resuming. An addition to KD; see docs/COMMANDS.md.
+      let result = Result { () throws(CommandError) in try session.waitForEvent() }
+      if let oneShot { try? session.target.removeBreakpoint(oneShot) }
+      return try session.notification(for: result.get())
     }
     let event: BreakEvent?
     do {

@@ -130,10 +130,17 @@ enum PoolFind: Command {
         if a < start { break }
         continue
       }
-      // A short read stopped at an unmapped page: find where the pool is mapped again.
-      guard let resume = try nextReadable(after: (a &+ UInt32(bytes.count)) & ~0xfff, end: region.end, session) else {
-        break
+      // A short read stopped at an unmapped page: skip the whole gap when the target can say how long it
+      // is (one request), else probe for where the pool is mapped again.
+      let gapStart = (a &+ UInt32(bytes.count)) & ~0xfff
+      let gap = try session.targetCall { () throws(TargetError) in try session.target.unmappedExtent(at: gapStart) }
+      if let gap, gap >= 0x1000 {
+        let next = UInt64(gapStart) + (gap & ~0xfff)
+        guard next < UInt64(region.end) else { break }
+        a = UInt32(next)
+        continue
       }
+      guard let resume = try nextReadable(after: gapStart, end: region.end, session) else { break }
       a = resume
     }
     return Output(

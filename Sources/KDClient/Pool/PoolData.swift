@@ -10,6 +10,13 @@ enum PoolData {
     return (a, v)
   }
 
+  /// Windows 2000 and XP (builds before 3790) tag pool allocations only with FLG_POOL_ENABLE_TAGGING in
+  /// NtGlobalFlag; Windows Server 2003 and later always do.
+  static func taggingEnabled(_ s: Session) throws(CommandError) -> Bool {
+    if try s.version().build >= 3790 { return true }
+    return try globalFlag(s).value & taggingFlag != 0
+  }
+
   /// Reads a pointer-valued or ULONG `nt!` global.
   static func global(_ s: Session, _ name: String) throws(CommandError) -> UInt32 {
     guard let a = try s.ntSymbol(name) else { throw .message("Couldn't resolve error at 'nt!\(name)'") }
@@ -19,7 +26,7 @@ enum PoolData {
 
   /// The whole tracking table in one bulk read; throws KD's message when tagging is off.
   static func trackTable(_ s: Session) throws(CommandError) -> [PoolTrackerEntry] {
-    guard try globalFlag(s).value & taggingFlag != 0 else { throw .message(taggingOff) }
+    guard try taggingEnabled(s) else { throw .message(taggingOff) }
     let table = try global(s, "PoolTrackTable")
     let count = Int(try global(s, "PoolTrackTableSize"))
     guard table != 0, count > 0, count <= 1 << 20 else { throw .message(taggingOff) }

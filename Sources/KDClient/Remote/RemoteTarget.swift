@@ -109,6 +109,13 @@ public final class RemoteTarget: DebugTarget, Sendable {
     return UInt32(truncatingIfNeeded: s.address)
   }
 
+  public func unmappedExtent(at address: UInt32) throws(TargetError) -> UInt64? {
+    let reply = try call("QueryMemory", .queryMemory(QueryMemory(address: UInt64(address))))
+    guard reply.status == .accessViolation, case .queryMemory(let q) = reply.body, q.kind == .unmapped, q.regionSize > 0
+    else { return nil }
+    return q.regionSize
+  }
+
   public func context(thread: UInt32?) throws(TargetError) -> X86Context {
     let reply = try checked("GetContext", .getContext(GetContext(thread: thread ?? 0)))
     guard case .getContext(let g) = reply.body, let c = g.context else {

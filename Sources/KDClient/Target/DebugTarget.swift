@@ -23,4 +23,13 @@ public protocol DebugTarget: AnyObject {
   func stackTrace(thread: UInt32?, maxFrames: Int) throws(TargetError) -> [StackFrame]
   func symbols(moduleBase: UInt32) throws(TargetError) -> [SymbolRecord]
   func reboot() throws(TargetError)
+  /// See the extension below: a target that knows its memory map answers it in one request.
+  func unmappedExtent(at address: UInt32) throws(TargetError) -> UInt64?
+}
+
+extension DebugTarget {
+  /// When nothing is mapped at `address`: the number of bytes up to the next mapped address (to the end of the
+  /// address space if none), so a scan can skip the gap at once. Nil when `address` is mapped or the target cannot
+  /// tell; scans then step one page.
+  public func unmappedExtent(at address: UInt32) throws(TargetError) -> UInt64? { nil }
 }

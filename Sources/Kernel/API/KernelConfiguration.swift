@@ -7,6 +7,12 @@ public enum KernelEra: String, Sendable, Equatable, Codable {
   case xp
 }
 
+extension KernelEra {
+  /// The build number the target reports (DBGKD_GET_VERSION's MinorVersion, nt!NtBuildNumber's low word):
+  /// 2600 for Windows XP, 3790 for Windows Server 2003. Debuggers tell the eras apart by it.
+  public var buildNumber: UInt16 { self == .xp ? 2600 : 3790 }
+}
+
 public struct KernelConfiguration: Sendable {
   /// A bundled scenario name ("default") or a path to a manifest (`*.json`).
   public var scenario: String

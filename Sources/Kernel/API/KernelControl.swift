@@ -9,7 +9,9 @@ public struct KernelControl {
   public var virtualTime: UInt64 { machine.clock.now }
 
   public func version() -> KernelVersion {
-    KernelVersion(kernelBase: KernelLayout.ntBase, psLoadedModuleList: NtGlobals.psLoadedModuleList)
+    var version = KernelVersion(kernelBase: KernelLayout.ntBase, psLoadedModuleList: NtGlobals.psLoadedModuleList)
+    version.build = machine.era.buildNumber
+    return version
   }
 
   /// Bytes up to the first unmapped one; our breakpoints' 0xCC bytes read as the original bytes.
@@ -57,6 +59,13 @@ public struct KernelControl {
       i += 1
     }
     return nil
+  }
+
+  /// The first mapped address at or after `address`, or nil when nothing is mapped above it: lets a debugger
+  /// step over an unmapped gap in one request instead of probing it page by page.
+  public func nextMappedAddress(from address: UInt32) -> UInt32? {
+    if machine.space.region(containing: address) != nil { return address }
+    return machine.space.regions.first { $0.base > address }?.base
   }
 
   public func queryRegion(_ address: UInt32) -> MemoryRegion? {

@@ -3,7 +3,8 @@
 /// u: `Address u64 @16` (in), `RegionBase u64 @24`, `RegionSize u64 @32`, `Protection u32 @40`
 /// (bit 0 read, 1 write, 2 execute), `Kind u32 @44` (see ``Kind``), `reserved u64 @48`. KD's record has only
 /// address, space and flags; ours adds the region's extent and kind. An unmapped address replies
-/// STATUS_ACCESS_VIOLATION.
+/// STATUS_ACCESS_VIOLATION with Kind 0 and the unmapped gap as the region: RegionBase = Address, RegionSize =
+/// bytes up to the next mapped address (or the end of the address space), so scans skip a gap in one request.
 public struct QueryMemory: ManipulateBody {
   public static let api = ApiNumber.queryMemory
 
