@@ -111,3 +111,59 @@ import Testing
     #expect(t.resumes == [false])
   }
 }
+
+@Suite struct BreakpointCommandTests {
+  @Test func commandsRunAtEachHitAndAFinalGGoesOn() {
+    let t = XPImage.make()
+    guard case .halted(let start) = t.state else { return }
+    var hit = start
+    hit.kind = .breakpoint
+    hit.pc = XPImage.callSite
+    var stop = start
+    stop.kind = .exception
+    let d = Debugger(target: t)
+    #expect(kd(d, "bp leaky!LeakyAllocate \"r ecx; g\"") == [])
+    #expect(kd(d, "bl") == [" 0 e f8a112c0     0001 (0001) leaky!LeakyAllocate \"r ecx; g\""])
+    t.pendingEvents = [hit, hit, stop]
+    var streamed: [String] = []
+    let results = d.run("g") { streamed.append($0.command) }
+    #expect(streamed == ["", "r ecx", "", "r ecx", "g"])
+    #expect(results.map(\.command) == streamed)
+    #expect(results[0].lines.prefix(2) == ["Breakpoint 0 hit", "leaky!LeakyAllocate:"])
+    #expect(results[1].lines == ["ecx=00000010"])
+    #expect(results[4].lines.first == "Break instruction exception - code 80000003 (first chance)")
+    #expect(t.resumes.count == 3)
+  }
+
+  @Test func withoutAFinalGTheHitEndsG() {
+    let t = XPImage.make()
+    guard case .halted(let start) = t.state else { return }
+    var hit = start
+    hit.kind = .breakpoint
+    hit.pc = XPImage.callSite
+    let d = Debugger(target: t)
+    _ = kd(d, "bp leaky!LeakyAllocate \"kb 1\"")
+    t.pendingEvents = [hit]
+    let results = d.run("g")
+    #expect(results.count == 3)
+    #expect(results.allSatisfy { $0.succeeded })
+    #expect(results[1].lines.first == "ChildEBP RetAddr  Args to Child")
+    #expect(results[2].lines.isEmpty)
+  }
+}
+
+@Suite struct SteppingOffBreakpointTests {
+  @Test func aSingleStepStopDuringGIsNotReported() {
+    let t = XPImage.make()
+    guard case .halted(let start) = t.state else { return }
+    var step = start
+    step.kind = .singleStep
+    step.pc = XPImage.callSite + 5
+    var stop = start
+    stop.kind = .exception
+    t.pendingEvents = [step, stop]
+    let d = Debugger(target: t)
+    #expect(kd(d, "g").first == "Break instruction exception - code 80000003 (first chance)")
+    #expect(t.resumes == [false, false])
+  }
+}

@@ -87,7 +87,8 @@ import Testing
     #expect(throws: (any Error).self) { try KDCommand.parseAsRoot(["--ca", "a", "--fingerprint", "b"]) }
     #expect(throws: (any Error).self) { try KDCommand.parseAsRoot(["--cert", "a"]) }
     #expect(throws: (any Error).self) { try KDCommand.parseAsRoot(["poolmon", "--sort", "z"]) }
-    let mon = try? KDCommand.parseAsRoot(["poolmon", "--count", "1", "--json", "--connect", "h:1"]) as? PoolMonSubcommand
+    let mon =
+      try? KDCommand.parseAsRoot(["poolmon", "--count", "1", "--json", "--connect", "h:1"]) as? PoolMonSubcommand
     #expect(mon?.root.json == true)
     #expect(mon?.root.connection.connect == "h:1")
     #expect(mon?.count == 1)

@@ -113,3 +113,18 @@ import Testing
     #expect(lines.count == 9)
   }
 }
+
+@Suite struct MemoryOperandTests {
+  @Test func absoluteMemoryOperandsNameTheirSymbol() {
+    let t = XPImage.make()
+    // cmp edx,dword ptr [nt!PoolHitTag] / mov eax,dword ptr [12345678h] (no symbol there).
+    t.map(XPImage.alloc + 0x100, [0x3b, 0x15] + XPImage.bytes(XPImage.poolHitTag) + [0xa1, 0x78, 0x56, 0x34, 0x12])
+    let d = Debugger(target: t)
+    #expect(
+      kd(d, "u nt!ExAllocatePoolWithTag+0x100 L2") == [
+        "nt!ExAllocatePoolWithTag+0x100:",
+        "8054b100 3b1500005580    cmp     edx,dword ptr [nt!PoolHitTag (80550000)]",
+        "8054b106 a178563412      mov     eax,dword ptr [12345678h]",
+      ])
+  }
+}

@@ -36,7 +36,9 @@ public struct KDCommand: ParsableCommand {
   public init() {}
 
   public func validate() throws {
-    if let timeout, !(timeout >= 0 && timeout <= 1_000_000) { throw ValidationError("--timeout takes 0 to 1000000 seconds") }
+    if let timeout, !(timeout >= 0 && timeout <= 1_000_000) {
+      throw ValidationError("--timeout takes 0 to 1000000 seconds")
+    }
   }
 
   public func run() throws {
@@ -96,8 +98,8 @@ public struct KDCommand: ParsableCommand {
     Interrupt.install()
     debugger.interruptRequested = { Interrupt.take() }
     for line in lines where !line.trimmingSpaces.isEmpty && !line.trimmingSpaces.hasPrefix("$$") {
-      let results = debugger.run(line)
-      printer.print(results, echo: line, prompt: debugger.prompt)
+      let results = debugger.run(
+        line, onResult: { printer.print([$0]) }, onStart: { printer.echo($0, prompt: debugger.prompt) })
       if let failed = results.first(where: { !$0.succeeded }) {
         if case .target(.disconnected) = failed.failure { return 2 }
         if case .timedOut = failed.failure { return 3 }
@@ -109,18 +111,27 @@ public struct KDCommand: ParsableCommand {
   }
 }
 
-/// Prints results as KD text (with the prompt and command echoed for scripts) or JSON lines.
-struct ResultPrinter {
+/// Prints results as KD text or JSON lines. Scripts see each command echoed after the prompt as it starts
+/// (and commands run by breakpoints as their results arrive), as in a KD transcript.
+final class ResultPrinter {
   let json: Bool
+  private var started: String?
 
-  func print(_ results: [CommandResult], echo: String? = nil, prompt: String = "kd> ") {
+  init(json: Bool) { self.json = json }
+
+  func echo(_ command: String, prompt: String) {
+    started = command
+    if !json { Terminal.write(prompt + command + "\n") }
+  }
+
+  func print(_ results: [CommandResult]) {
     for r in results {
       if json {
         Terminal.write(r.json + "\n")
-      } else {
-        if echo != nil, !r.command.isEmpty { Terminal.write(prompt + r.command + "\n") }
-        Terminal.write(r.text)
+        continue
       }
+      if let started, !r.command.isEmpty, r.command != started { Terminal.write("kd> " + r.command + "\n") }
+      Terminal.write(r.text)
     }
   }
 

@@ -38,8 +38,12 @@ public struct PoolMonSubcommand: ParsableCommand {
 
   public func validate() throws {
     guard PoolMon.SortKey(rawValue: sort) != nil else { throw ValidationError("--sort takes one of t a f d b m") }
-    guard ["both", "nonpaged", "paged"].contains(pool) else { throw ValidationError("--pool takes both, nonpaged or paged") }
-    guard interval > 0, interval <= 86400 else { throw ValidationError("--interval takes more than 0 and at most 86400 seconds") }
+    guard ["both", "nonpaged", "paged"].contains(pool) else {
+      throw ValidationError("--pool takes both, nonpaged or paged")
+    }
+    guard interval > 0, interval <= 86400 else {
+      throw ValidationError("--interval takes more than 0 and at most 86400 seconds")
+    }
     if let count, count < 1 { throw ValidationError("--count must be at least 1") }
   }
 

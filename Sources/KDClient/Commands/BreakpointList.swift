@@ -11,11 +11,12 @@ enum BreakpointList: Command {
       var passes: Int
       var initialPasses: Int
       var symbol: String?
+      var commands: String?
     }
     var rows: [Row]
     var lines: [String] {
       rows.map {
-        let symbol = $0.symbol.map { " " + $0 } ?? ""
+        let symbol = ($0.symbol.map { " " + $0 } ?? "") + ($0.commands.map { " \"\($0)\"" } ?? "")
         return "\(String($0.id).leftPadded(to: 2)) \($0.enabled ? "e" : "d") \(Hex.d8($0.address))     "
           + "\(Hex.digits($0.passes, width: 4)) (\(Hex.digits($0.initialPasses, width: 4)))\(symbol)"
       }
@@ -28,7 +29,7 @@ enum BreakpointList: Command {
       rows.append(
         .init(
           id: bp.id, enabled: bp.enabled, address: bp.address, passes: bp.passes, initialPasses: bp.initialPasses,
-          symbol: try session.describe(bp.address)))
+          symbol: try session.describe(bp.address), commands: bp.commands))
     }
     return Output(rows: rows)
   }

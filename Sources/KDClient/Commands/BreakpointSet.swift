@@ -1,8 +1,9 @@
-/// `bp[ID] [Address [Passes]]`: a software breakpoint (kernel mode: at most 32). Silent on success;
-/// `breakpoint N redefined` when the ID or address already has one.
+/// `bp[ID] [Address [Passes]] ["Commands"]`: a software breakpoint (kernel mode: at most 32). Silent on
+/// success; `breakpoint N redefined` when the ID or address already has one. The quoted commands run at
+/// each hit; a final `g` continues (`bp nt!ExFreePoolWithTag "kb; g"`).
 enum BreakpointSet: Command {
   static let names = ["bp"]
-  static let summary = "bp[ID] [Address [Passes]]   set a breakpoint"
+  static let summary = "bp[ID] [Address [Passes]] [\"Commands\"]   set a breakpoint"
   static let limit = 32
 
   static func matches(_ word: String) -> Bool {
@@ -20,11 +21,18 @@ enum BreakpointSet: Command {
     let address = try p.atEnd ? session.currentContext().eip : p.parseAddress()
     let expression = String(p.chars[exprStart..<p.position]).trimmingSpaces
     var passes = 1
-    if !p.atEnd {
+    if !p.atEnd, p.chars[p.position] != "\"" {
       let at = p.position
       let n = try p.parse()
       guard n >= 1, n <= 0xffff_ffff else { throw .syntax(position: at) }
       passes = Int(n)
+    }
+    var commands: String?
+    if !p.atEnd, p.chars[p.position] == "\"" {
+      let open = p.position
+      guard let close = p.chars[(open + 1)...].firstIndex(of: "\"") else { throw .syntax(position: open) }
+      commands = String(p.chars[(open + 1)..<close]).trimmingSpaces
+      p.position = close + 1
     }
     try p.expectEnd()
     var notes: [String] = []
@@ -45,7 +53,7 @@ enum BreakpointSet: Command {
     let handle = try session.targetCall { () throws(TargetError) in try session.target.setBreakpoint(address) }
     session.breakpoints[id] = Breakpoint(
       id: id, address: address, expression: expression, enabled: true, passes: passes, initialPasses: passes,
-      handle: handle)
+      commands: commands, handle: handle)
     return TextOutput(notes)
   }
 }

@@ -93,18 +93,21 @@ enum DisplayMemory: Command {
       return try strings(format: format, range: range, unit: unit, session: session)
     }
     let bytes = try session.readBytes(range.start, count: range.count * unit)
-    var values: [UInt64?] = []
-    values.reserveCapacity(range.count)
-    for i in 0..<range.count {
-      let slice = bytes[(i * unit)..<(i * unit + unit)]
-      if slice.contains(where: { $0 == nil }) {
-        values.append(nil)
-      } else {
-        values.append(slice.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element!) << (8 * UInt64($1.offset)) })
-      }
-    }
+    let values = units(bytes, size: unit)
     session.lastDisplay = (format, range.start &+ UInt32(range.count * unit))
     return Output(format: format, address: range.start, unitSize: unit, values: values, strings: nil)
+  }
+
+  /// Little-endian units of `size` bytes; nil where any byte is unreadable.
+  static func units(_ bytes: [UInt8?], size: Int) -> [UInt64?] {
+    stride(from: 0, to: bytes.count - size + 1, by: size).map { i in
+      var v: UInt64 = 0
+      for k in 0..<size {
+        guard let b = bytes[i + k] else { return nil }
+        v |= UInt64(b) << (8 * UInt64(k))
+      }
+      return v
+    }
   }
 
   /// `da`/`du`: characters up to the first NUL or the end of the range, 48 per line.

@@ -16,16 +16,8 @@ enum EnterValues: Command {
     let address = try p.parseAddress()
     var bytes: [UInt8] = []
     if format == "ea" || format == "eza" {
-      p.skipSpaces()
-      let start = p.position
-      guard p.position < p.chars.count, p.chars[p.position] == "\"" else { throw .syntax(position: start) }
-      guard let close = p.chars[(start + 1)...].firstIndex(of: "\"") else { throw .syntax(position: start) }
-      for c in p.chars[(start + 1)..<close] {
-        guard let a = c.asciiValue else { throw .syntax(position: start) }
-        bytes.append(a)
-      }
+      bytes = try p.parseQuotedASCII()
       if format == "eza" { bytes.append(0) }
-      p.position = close + 1
       try p.expectEnd()
     } else {
       let size = ["eb": 1, "ew": 2, "ed": 4, "eq": 8][format] ?? 4

@@ -7,10 +7,13 @@ enum Go: Command {
 
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
     var p = inv.parser(session)
-    var oneShot: UInt32?
+    var address: UInt32?
     if !p.atEnd {
-      let address = try p.parseAddress()
+      address = try p.parseAddress()
       try p.expectEnd()
+    }
+    var oneShot: UInt32?
+    if let address {
       oneShot = try session.targetCall { () throws(TargetError) in try session.target.setBreakpoint(address) }
     }
     guard session.currentEvent != nil else {
@@ -20,14 +23,37 @@ enum Go: Command {
       if let oneShot { try? session.target.removeBreakpoint(oneShot) }
       return try session.notification(for: result.get())
     }
-    let event: BreakEvent
+    let event: BreakEvent?
     do {
-      event = try session.resumeAndWait(singleStep: false)
+      event = try runUntilStop(session)
     } catch {
       if let oneShot { try? session.target.removeBreakpoint(oneShot) }
       throw error
     }
     if let oneShot { try session.targetCall { () throws(TargetError) in try session.target.removeBreakpoint(oneShot) } }
+    guard let event else { return TextOutput() }
     return try session.notification(for: event)
+  }
+
+  /// Resumes until a stop that ends `g`. A hit of a breakpoint with commands is reported (notification,
+  /// then its commands' results) through the session's emitter; a final `g` in them goes on. Returns nil
+  /// when the stop was already reported that way.
+  private static func runUntilStop(_ session: Session) throws(CommandError) -> BreakEvent? {
+    while true {
+      let event = try session.resumeAndWait(singleStep: false)
+      guard event.kind == .breakpoint, let id = session.breakpointID(at: event.pc),
+        let commands = session.breakpoints[id]?.commands, let runLine = session.runLine
+      else { return event }
+      var pieces = Debugger.splitCommands(commands)
+      let goOn = pieces.last?.lowercased() == "g"
+      if goOn { pieces.removeLast() }
+      if !goOn && pieces.isEmpty { return event }
+      session.emit(CommandResult(command: "", output: try session.notification(for: event), event: event))
+      for piece in pieces {
+        for r in runLine(piece) { session.emit(r) }
+        if session.ended { return nil }
+      }
+      if !goOn { return nil }
+    }
   }
 }

@@ -26,12 +26,16 @@ enum PoolFind: Command {
     var lines: [String] {
       var out = [""]
       if bigPageTable.count == 2 {
-        out.append("Scanning large pool allocation table for Tag: \(tag) (\(Hex.d8(bigPageTable[0])) : \(Hex.d8(bigPageTable[1])))")
+        out.append(
+          "Scanning large pool allocation table for Tag: \(tag) (\(Hex.d8(bigPageTable[0])) : \(Hex.d8(bigPageTable[1])))"
+        )
         out.append("")
       }
       for h in hits where h.large {
         let how = h.allocated ? " is" : "was"
-        out.append("*\(Hex.d8(h.address)) :\(h.allocated ? "" : "free ")large page allocation, Tag \(how) \(Ascii.tag(h.tag & 0x7fff_ffff)), size \(how) 0x\(String(h.size, radix: 16)) bytes")
+        out.append(
+          "*\(Hex.d8(h.address)) :\(h.allocated ? "" : "free ")large page allocation, Tag \(how) \(Ascii.tag(h.tag & 0x7fff_ffff)), size \(how) 0x\(String(h.size, radix: 16)) bytes"
+        )
       }
       if let pool, region.count == 2 {
         out.append("Searching \(pool.rawValue) pool (\(Hex.d8(region[0])) : \(Hex.d8(region[1]))) for Tag: \(tag)")
@@ -41,12 +45,30 @@ enum PoolFind: Command {
           let prev = String(h.previousSize, radix: 16).leftPadded(to: 4)
           let state = h.allocated ? " (Allocated) " : " (Free)      "
           out.append(
-            "\(Hex.d8(h.address)) size: \(size) previous size: \(prev) \(state)\(Ascii.tag(h.tag & 0x7fff_ffff))\(h.protected ? " (Protected)" : "")")
+            "\(Hex.d8(h.address)) size: \(size) previous size: \(prev) \(state)\(Ascii.tag(h.tag & 0x7fff_ffff))\(h.protected ? " (Protected)" : "")"
+          )
         }
       }
       if let note { out.append(note) }
       return out
     }
+  }
+
+  /// The first readable page at or after `page` (below `end`): the next 16 pages one by one, then every
+  /// 64 KiB boundary (pools grow in large steps; a probe per page over a 200 MiB hole would take long).
+  static func nextReadable(after page: UInt32, end: UInt32, _ session: Session) throws(CommandError) -> UInt32? {
+    var p = page
+    var probes = 0
+    while p < end {
+      let at = p
+      let got = try session.targetCall { () throws(TargetError) in try session.target.readVirtual(at, count: 1) }
+      if !got.isEmpty { return p }
+      probes += 1
+      let step: UInt32 = probes < 16 ? 0x1000 : 0x1_0000 - (p & 0xffff)
+      guard p &+ step > p else { return nil }
+      p = p &+ step
+    }
+    return nil
   }
 
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
@@ -60,10 +82,12 @@ enum PoolFind: Command {
       poolType = t
     }
     if poolType == 2 || poolType == 4 {
-      let note = poolType == 2
+      let note =
+        poolType == 2
         ? "The \(matcher.display) tag could not be found in special pool."
         : "The \(matcher.display) tag could not be found in session pool."
-      return Output(tag: matcher.display, pool: nil, bigPageTable: [], region: [], hits: [], bytesScanned: 0, note: note)
+      return Output(
+        tag: matcher.display, pool: nil, bigPageTable: [], region: [], hits: [], bytesScanned: 0, note: note)
     }
     let kind: PoolData.PoolKind = poolType == 1 ? .paged : .nonPaged
     var hits: [Output.Hit] = []
@@ -73,7 +97,10 @@ enum PoolFind: Command {
       let va = e.va & ~1
       // Big pages of the pool being searched (KD lists the whole table; we keep the requested type).
       guard va >= region.start && va < region.end else { continue }
-      hits.append(.init(address: va, size: e.pages * 0x1000, previousSize: 0, allocated: !e.free, tag: e.tag, protected: false, large: true))
+      hits.append(
+        .init(
+          address: va, size: e.pages * 0x1000, previousSize: 0, allocated: !e.free, tag: e.tag, protected: false,
+          large: true))
     }
     var scanned = 0
     var a = region.start & ~0xfff
@@ -98,20 +125,27 @@ enum PoolFind: Command {
         }
         page += 0x1000
       }
-      // A short read stops at an unmapped page: skip the whole unmapped gap when the target can say how long it is.
-      var advance = n
-      if bytes.count < n {
-        let gapStart = a &+ UInt32(bytes.count & ~0xfff)
-        let gap = try session.targetCall { () throws(TargetError) in try session.target.unmappedExtent(at: gapStart) }
-        advance = (bytes.count & ~0xfff) + Int(min(gap ?? 0x1000, UInt64(UInt32.max)) & ~0xfff)
-        if advance <= bytes.count & ~0xfff { advance = (bytes.count & ~0xfff) + 0x1000 }
+      if bytes.count == n {
+        a = a &+ UInt32(n)
+        if a < start { break }
+        continue
       }
-      let next = a &+ UInt32(min(advance, 0xFFFF_F000))
-      if next <= a { break }
-      a = next
+      // A short read stopped at an unmapped page: skip the whole gap when the target can say how long it
+      // is (one request), else probe for where the pool is mapped again.
+      let gapStart = (a &+ UInt32(bytes.count)) & ~0xfff
+      let gap = try session.targetCall { () throws(TargetError) in try session.target.unmappedExtent(at: gapStart) }
+      if let gap, gap >= 0x1000 {
+        let next = UInt64(gapStart) + (gap & ~0xfff)
+        guard next < UInt64(region.end) else { break }
+        a = UInt32(next)
+        continue
+      }
+      guard let resume = try nextReadable(after: gapStart, end: region.end, session) else { break }
+      a = resume
     }
     return Output(
-      tag: matcher.display, pool: kind, bigPageTable: [big.start, big.end], region: [region.start, region.end], hits: hits,
+      tag: matcher.display, pool: kind, bigPageTable: [big.start, big.end], region: [region.start, region.end],
+      hits: hits,
       bytesScanned: scanned, note: note)
   }
 }

@@ -14,7 +14,13 @@ enum RunFor: Command {
         try session.targetCall { () throws(TargetError) in try session.target.setContext(c, thread: nil) }
       }
       session.contextOverride = nil
-      try session.targetCall { () throws(TargetError) in try session.target.resume(singleStep: false) }
+      do {
+        try session.target.resume(singleStep: false)
+      } catch .notHalted {
+        // The target was already running (its state had not caught up yet, e.g. right after a reboot).
+      } catch {
+        throw .target(error)
+      }
     }
     let event = try session.waitForEvent(breakInAfter: .milliseconds(Int(seconds * 1000)))
     session.lastDisplay = nil

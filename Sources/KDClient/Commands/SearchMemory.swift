@@ -50,11 +50,7 @@ enum SearchMemory: Command {
     for h in hits {
       let perLine = 16 / unit
       let bytes = try session.readBytes(h, count: perLine * unit)
-      let values: [UInt64?] = (0..<perLine).map { i in
-        let slice = bytes[(i * unit)..<(i * unit + unit)]
-        if slice.contains(where: { $0 == nil }) { return nil }
-        return slice.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element!) << (8 * UInt64($1.offset)) }
-      }
+      let values = DisplayMemory.units(bytes, size: unit)
       display.append(DisplayMemory.Output(format: format, address: h, unitSize: unit, values: values, strings: nil))
     }
     return Output(hits: hits, display: display)
@@ -65,16 +61,8 @@ enum SearchMemory: Command {
     p.skipSpaces()
     let at = p.position
     if kind == "a" || kind == "u" {
-      guard p.position < p.chars.count, p.chars[p.position] == "\"",
-        let close = p.chars[(at + 1)...].firstIndex(of: "\"")
-      else { throw .syntax(position: at) }
-      var bytes: [UInt8] = []
-      for c in p.chars[(at + 1)..<close] {
-        guard let a = c.asciiValue else { throw .syntax(position: at) }
-        bytes.append(a)
-        if kind == "u" { bytes.append(0) }
-      }
-      p.position = close + 1
+      let text = try p.parseQuotedASCII()
+      let bytes = kind == "u" ? text.flatMap { [$0, 0] } : text
       try p.expectEnd()
       guard !bytes.isEmpty else { throw .syntax(position: at) }
       return bytes

@@ -34,13 +34,10 @@ public final class Console {
       if !line.trimmingSpaces.isEmpty { add_history(line) }
       Interrupt.clear()
       if line.trimmingSpaces.hasPrefix("!poolmon"), Terminal.isInteractive, !json {
-        var screen = PoolMonScreen()
-        for word in line.trimmingSpaces.split(separator: " ").dropFirst() { _ = screen.mon.apply(option: String(word)) }
-        _ = screen.run(debugger)
+        liveMonitor(line)
         continue
       }
-      let results = debugger.run(line)
-      emit(results)
+      let results = debugger.run(line) { self.emit([$0]) }
       if results.contains(where: { if case .target(.disconnected) = $0.failure { true } else { false } }) { return 2 }
       // No prompt while the target runs (after `.reboot`, or a `g` that timed out): wait for its break.
       if !debugger.hasEnded, !debugger.target.state.isHalted {
@@ -48,6 +45,33 @@ public final class Console {
       }
     }
     return 0
+  }
+
+  /// `!poolmon` on a terminal: the target runs while the live view shows (PoolMon watches a running
+  /// system); leaving it breaks in again when the target was halted before.
+  private func liveMonitor(_ line: String) {
+    var screen = PoolMonScreen()
+    for word in line.trimmingSpaces.split(separator: " ").dropFirst() {
+      guard screen.mon.apply(option: String(word)) else {
+        Terminal.write("Unknown PoolMon option '\(word)'\n")
+        return
+      }
+    }
+    let wasHalted = debugger.target.state.isHalted
+    if wasHalted {
+      do { try debugger.resumeDetached() } catch {
+        Terminal.write(error.render(line: line, promptWidth: debugger.prompt.count) + "\n")
+        return
+      }
+    }
+    _ = screen.run(debugger)
+    if wasHalted {
+      do {
+        if let r = try debugger.breakIn() { emit([r]) }
+      } catch {
+        Terminal.write(error.description + "\n")
+      }
+    }
   }
 
   func emit(_ results: [CommandResult]) {

@@ -7,5 +7,7 @@ struct Breakpoint: Sendable, Equatable, Encodable {
   var enabled: Bool
   var passes: Int
   var initialPasses: Int
+  /// `;`-separated commands run at each hit (`"kb; g"`).
+  var commands: String?
   var handle: UInt32?
 }

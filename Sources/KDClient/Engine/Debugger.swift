@@ -37,11 +37,17 @@ public final class Debugger {
   }
 
   /// Runs one command line: `;`-separated commands in order. An empty line repeats the last command
-  /// that KD repeats (`d*`, `u`, `p`, `t`), continuing where it stopped.
-  public func run(_ line: String) -> [CommandResult] {
+  /// that KD repeats (`d*`, `u`, `p`, `t`), continuing where it stopped. `onResult` sees each result as
+  /// soon as its command finishes (a console prints it before `g` of the same line waits); `onStart` sees
+  /// each command as it starts.
+  public func run(
+    _ line: String, onResult: ((CommandResult) -> Void)? = nil, onStart: ((String) -> Void)? = nil
+  ) -> [CommandResult] {
     guard line.count <= Self.maxLineLength else {
       let message = "Command line too long (\(line.count) characters; KD takes at most \(Self.maxLineLength))"
-      return [CommandResult(command: String(line.prefix(64)), output: nil, error: message, failure: .message(message))]
+      let r = CommandResult(command: String(line.prefix(64)), output: nil, error: message, failure: .message(message))
+      onResult?(r)
+      return [r]
     }
     var commands = Self.splitCommands(line)
     if line.trimmingSpaces.isEmpty {
@@ -49,9 +55,18 @@ public final class Debugger {
       commands = [last]
     }
     var results: [CommandResult] = []
+    // Results produced inside a command (breakpoint hits `g` runs through) come out in order.
+    let outerEmit = session.emit
+    session.emit = { r in
+      results.append(r)
+      onResult?(r)
+    }
+    defer { session.emit = outerEmit }
     for command in commands {
+      onStart?(command)
       let r = runOne(command)
       results.append(r)
+      onResult?(r)
       if session.ended || (!r.succeeded && stopOnError) { break }
     }
     return results
@@ -62,6 +77,16 @@ public final class Debugger {
   public func waitForBreak(timeout: Duration?) throws(TargetError) -> CommandResult? {
     guard let event = try session.target.waitForBreak(timeout: timeout) else { return nil }
     return notification(event)
+  }
+
+  /// Lets a halted target run without waiting for its next break (the console's live PoolMon); register
+  /// edits made at this break are sent first.
+  public func resumeDetached() throws(CommandError) {
+    if let c = session.contextOverride {
+      try session.targetCall { () throws(TargetError) in try session.target.setContext(c, thread: nil) }
+    }
+    session.contextOverride = nil
+    try session.targetCall { () throws(TargetError) in try session.target.resume(singleStep: false) }
   }
 
   /// Breaks into a running target and waits for the stop.

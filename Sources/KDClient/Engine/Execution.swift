@@ -10,6 +10,9 @@ extension Session {
       let event = try waitForEvent()
       lastDisplay = nil
       nextUnassemble = nil
+      // A `g` never ends in a single-step stop: one can only be the target stepping off a breakpoint
+      // and reporting it, so go on.
+      if !singleStep && event.kind == .singleStep { continue }
       if event.kind == .breakpoint, let id = breakpointID(at: event.pc), var bp = breakpoints[id], bp.passes > 1,
         !singleStep
       {

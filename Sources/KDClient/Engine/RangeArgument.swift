@@ -62,6 +62,22 @@ extension ExpressionParser {
     }
   }
 
+  /// A double-quoted string of ASCII characters (no escapes, as KD's `e*` and `s` take them).
+  mutating func parseQuotedASCII() throws(CommandError) -> [UInt8] {
+    skipSpaces()
+    let start = position
+    guard position < chars.count, chars[position] == "\"",
+      let close = chars[(start + 1)...].firstIndex(of: "\"")
+    else { throw .syntax(position: start) }
+    var bytes: [UInt8] = []
+    for c in chars[(start + 1)..<close] {
+      guard let a = c.asciiValue else { throw .syntax(position: start) }
+      bytes.append(a)
+    }
+    position = close + 1
+    return bytes
+  }
+
   /// Fails with a caret at the first leftover character unless the whole line was consumed.
   mutating func expectEnd() throws(CommandError) {
     if !atEnd { throw .syntax(position: position) }

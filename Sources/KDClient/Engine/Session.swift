@@ -22,8 +22,10 @@ final class Session {
   var ended = false
   /// Register edits made at this break (KD keeps them until `g`).
   var contextOverride: X86Context?
-  /// Runs a nested command line (`$<` scripts).
+  /// Runs a nested command line (`$<` scripts, breakpoint commands).
   var runLine: ((String) -> [CommandResult])?
+  /// Reports a result produced inside a command (breakpoint hits that `g` runs through).
+  var emit: (CommandResult) -> Void = { _ in }
   /// PoolMon state of `!poolmon` (its previous sample).
   var poolMon = PoolMon()
   private var disassemblerStorage: Disassembler?

@@ -51,12 +51,26 @@ extension Session {
       var operands = insn.operands
       if let t = insn.branchTarget {
         operands = try (describe(t).map { "\($0) (\(Hex.d8(t)))" }) ?? Hex.d8(t)
+      } else {
+        operands = try symbolizeMemoryOperand(operands)
       }
       out.append(
         UnassembledLine(label: label, address: a, bytes: insn.bytes, mnemonic: insn.mnemonic, operands: operands))
       a = a &+ UInt32(insn.bytes.count)
     }
     return (out, a, false)
+  }
+
+  /// `dword ptr [804da000h]` -> `dword ptr [nt!PoolHitTag (804da000)]` when the address has a symbol.
+  private func symbolizeMemoryOperand(_ operands: String) throws(CommandError) -> String {
+    guard let open = operands.firstIndex(of: "["), let close = operands[open...].firstIndex(of: "]") else {
+      return operands
+    }
+    var inner = operands[operands.index(after: open)..<close]
+    guard inner.hasSuffix("h") else { return operands }
+    inner = inner.dropLast()
+    guard let value = UInt32(inner, radix: 16), let symbol = try describe(value) else { return operands }
+    return operands[...open] + "\(symbol) (\(Hex.d8(value)))" + operands[close...]
   }
 
   /// `nt!Foo+0x12` -> `nt!Foo` (the part that decides whether a new label line is due).
