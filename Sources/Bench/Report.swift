@@ -60,7 +60,8 @@ enum Format {
 
   /// "12.3x" (ours over the reference, higher is better when `higherIsBetter`).
   static func ratio(_ value: Double) -> String {
-    value.isFinite ? String(format: "%.2fx", value) : "n/a"
+    guard value.isFinite, value > 0 else { return "n/a" }
+    return value < 0.1 ? String(format: "1/%.0f", 1 / value) : String(format: "%.2fx", value)
   }
 
   static func percent(_ value: Double) -> String {
