@@ -36,7 +36,8 @@ struct Options {
   var hits: Int { quick ? 300 : 2000 }
   var scriptBreaks: Int { quick ? 1000 : 10_000 }
   var liveCounts: [Int] { quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000] }
-  var scaleBudget: Double { quick ? 20 : 150 }
+  /// Seconds the driver may take to reach each live-block count.
+  var scaleBudget: Double { quick ? 10 : 60 }
   var kernelSeconds: Double { quick ? 0.3 : 1.0 }
   var kernelRounds: Int { quick ? 2 : 3 }
 }

@@ -22,6 +22,15 @@ final class Report {
     emit("| \(name) | \(ours) | \(reference) | \(ratio) | \(goal) |")
   }
 
+  /// A table with its own columns.
+  func table(_ title: String, headers: [String]) {
+    emit("\n### \(title)\n")
+    cells(headers)
+    cells(headers.map { _ in "---" })
+  }
+
+  func cells(_ values: [String]) { emit("| " + values.joined(separator: " | ") + " |") }
+
   func note(_ line: String) { emit("\n" + line) }
 
   private func emit(_ line: String) {

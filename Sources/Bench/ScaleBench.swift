@@ -9,44 +9,42 @@ enum ScaleBench {
     var reached: Int
     var allocationsPerSecond: Double
     var poolUsedSeconds: Double
-    /// `!poolfind Bliv 1`: every live block printed.
-    var poolFindHitsSeconds: Double
-    /// `!poolfind Xnon 1`: a tag nobody uses, so the time is the scan alone.
-    var poolFindScanSeconds: Double
+    /// `!poolfind Bliv 1`: the paged pool range scanned, every live block printed (nil: not run).
+    var poolFindSeconds: Double?
     var scannedBytes: Int
   }
 
-  static func run(_ kd: KDSession, counts: [Int], budget: Double) throws -> [Step] {
+  static func run(_ kd: KDSession, counts: [Int], fillLimit: Double, poolFind: Bool) throws -> [Step] {
     let liveTarget = try kd.evaluate("Bnch!BnchLiveTarget")
     let live = try kd.evaluate("Bnch!BnchLive")
     let mode = try kd.evaluate("Bnch!BnchMode")
     let pagedStart = try kd.read32(try kd.evaluate("nt!MmPagedPoolStart"))
     _ = try kd.command("!poolused 4")  // symbols and first reads warm
     var steps: [Step] = []
-    let deadline = ContinuousClock.now + .milliseconds(Int(budget * 1000))
     for n in counts {
       let before = Int(try kd.read32(live))
       try kd.write32(liveTarget, UInt32(n))
       try kd.write32(mode, BenchMode.live.rawValue)
-      let left = (deadline - ContinuousClock.now).seconds
       var reached = 0
       let fillSeconds = try Measure.seconds {
-        reached = Int(try kd.poll(live, limit: max(0, left)) { $0 >= UInt32(n) })
+        reached = Int(try kd.poll(live, limit: fillLimit) { $0 >= UInt32(n) })
       }
       try kd.write32(mode, BenchMode.idle.rawValue)
       reached = Int(try kd.read32(live))
       let used = try Measure.latencies(count: 5) { _ in
         guard try kd.command("!poolused 4").contains("Bliv") else { throw BenchError.failed("!poolused lacks Bliv") }
       }
-      var hits = ""
-      let findHits = try Measure.seconds { hits = try kd.command("!poolfind Bliv 1") }
-      let found = hits.split(separator: "\n").filter { $0.contains("Bliv") }.count
-      guard found >= reached else { throw BenchError.failed("!poolfind Bliv found \(found) of \(reached)") }
-      let findScan = try Measure.seconds { _ = try kd.command("!poolfind Xnon 1") }
+      var findSeconds: Double?
+      if poolFind {
+        var hits = ""
+        findSeconds = try Measure.seconds { hits = try kd.command("!poolfind Bliv 1") }
+        let found = hits.split(separator: "\n").filter { $0.contains("Bliv") }.count
+        guard found >= reached else { throw BenchError.failed("!poolfind Bliv found \(found) of \(reached)") }
+      }
       steps.append(
         Step(
           live: n, reached: reached, allocationsPerSecond: Double(reached - before) / fillSeconds,
-          poolUsedSeconds: Measure.quantile(used, 0.5), poolFindHitsSeconds: findHits, poolFindScanSeconds: findScan,
+          poolUsedSeconds: Measure.quantile(used, 0.5), poolFindSeconds: findSeconds,
           scannedBytes: try kd.mappedBytes(from: pagedStart)))
       if reached < n { break }
     }
