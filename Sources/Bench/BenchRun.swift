@@ -101,8 +101,8 @@ final class BenchRun {
   private func kernel() throws {
     let k = try KernelBench()
     let s = options.kernelSeconds
-    let (spinArmed, spinDisarmed) = try k.armedVersusDisarmed(.spin, rounds: options.kernelRounds, seconds: s)
     let (poolArmed, poolDisarmed) = try k.armedVersusDisarmed(.pool, rounds: options.kernelRounds, seconds: s)
+    let (spinArmed, spinDisarmed) = try k.armedVersusDisarmed(.spin, rounds: options.kernelRounds, seconds: s)
     let malloc = KernelBench.mallocPairsPerSecond(seconds: s)
     report.section("3. Simulated kernel (in process, no server)", columns: ("PoolHitTag armed on a miss", "disarmed"))
     report.row(
@@ -128,13 +128,14 @@ final class BenchRun {
       "4. `!poolused 4` and `!poolfind` vs live allocations (over TLS)",
       headers: [
         "live blocks asked", "reached", "fill (driver allocs/s)", "`!poolused 4` median of 5",
-        "`!poolfind Bliv 1` (every block printed)", "paged pool mapped", "mapped bytes scanned/s",
+        "`!poolfind Bliv 1` (every block printed)", "paged pool mapped", "mapped bytes/s", "range walked/s",
       ])
     for s in steps {
       report.cells([
         "\(s.live)", "\(s.reached)", Format.rate(s.allocationsPerSecond, "allocs"), Format.time(s.poolUsedSeconds),
         s.poolFindSeconds.map(Format.time) ?? "skipped (--quick)", Format.bytes(s.scannedBytes),
         s.poolFindSeconds.map { Format.throughput(Double(s.scannedBytes) / $0) } ?? "",
+        s.poolFindSeconds.map { Format.throughput(Double(s.rangeBytes) / $0) } ?? "",
       ])
     }
     if let last = steps.last, last.reached < last.live {

@@ -11,7 +11,10 @@ enum ScaleBench {
     var poolUsedSeconds: Double
     /// `!poolfind Bliv 1`: the paged pool range scanned, every live block printed (nil: not run).
     var poolFindSeconds: Double?
+    /// Paged pool bytes mapped (what the scan actually reads).
     var scannedBytes: Int
+    /// MmPagedPoolEnd - MmPagedPoolStart: the range `!poolfind` walks (unmapped pages cost a request each).
+    var rangeBytes: Int
   }
 
   static func run(_ kd: KDSession, counts: [Int], fillLimit: Double, poolFind: Bool) throws -> [Step] {
@@ -19,6 +22,7 @@ enum ScaleBench {
     let live = try kd.evaluate("Bnch!BnchLive")
     let mode = try kd.evaluate("Bnch!BnchMode")
     let pagedStart = try kd.read32(try kd.evaluate("nt!MmPagedPoolStart"))
+    let range = Int(try kd.read32(try kd.evaluate("nt!MmPagedPoolEnd")) &- pagedStart)
     _ = try kd.command("!poolused 4")  // symbols and first reads warm
     var steps: [Step] = []
     for n in counts {
@@ -45,7 +49,7 @@ enum ScaleBench {
         Step(
           live: n, reached: reached, allocationsPerSecond: Double(reached - before) / fillSeconds,
           poolUsedSeconds: Measure.quantile(used, 0.5), poolFindSeconds: findSeconds,
-          scannedBytes: try kd.mappedBytes(from: pagedStart)))
+          scannedBytes: try kd.mappedBytes(from: pagedStart), rangeBytes: range))
       if reached < n { break }
     }
     return steps
