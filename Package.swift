@@ -53,6 +53,9 @@ let package = Package(
     .target(name: "CFuzzerSupport", path: "Sources/CFuzzerSupport"),
     .executableTarget(
       name: "KDProtocolFuzz", dependencies: ["KDProtocol", "CFuzzerSupport"], path: "Sources/ProtocolFuzz"),
+    // Benchmarks (docs/BENCHMARKS.md): `swift run -c release bench [--quick] [--only NAME]`.
+    .executableTarget(
+      name: "bench", dependencies: ["KDClient", "KDServer", "KDKernel", "KDTransport"], path: "Sources/Bench"),
 
     .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
     .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),

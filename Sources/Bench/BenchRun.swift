@@ -1,0 +1,158 @@
+import Foundation
+
+/// One run: measures each pair in the same run and prints Markdown tables (ratios and absolute figures).
+final class BenchRun {
+  let options: Options
+  let report = Report()
+  /// kd command output goes here (it is formatted in full, as on a console, then dropped).
+  let sink = FileHandle.nullDevice
+  private var transfer: KDBench.Transfer?
+  private var bareSmall: [Double]?
+  private var bareBulkSeconds: Double?
+
+  init(_ options: Options) { self.options = options }
+
+  func run() throws {
+    let cpu = ProcessInfo.processInfo.activeProcessorCount
+    report.note(
+      "swift-kd bench\(options.quick ? " --quick" : ""): \(cpu) cores, \(Date()), release build; servers run in child processes on 127.0.0.1"
+    )
+    if options.wants("gdb") || options.wants("tls") { try clientServer() }
+    if options.wants("kernel") { try kernel() }
+    if options.wants("scale") { try scale() }
+    if options.wants("memory") { try memory() }
+  }
+
+  /// Sections 1 (vs gdb), 2 (vs bare TLS) and 5 (script), sharing one kd server child.
+  private func clientServer() throws {
+    let kd = try KDSession()
+    transfer = try KDBench.transfer(kd, bytes: options.bulkBytes, count: options.roundTrips)
+    let t = transfer!
+    let kdBulk = Double(t.bulkBytes) / t.bulkSeconds
+    let kdMedian = Measure.quantile(t.roundTrips, 0.5)
+    let kdP99 = Measure.quantile(t.roundTrips, 0.99)
+    var kdBreakSeconds: Double?
+    if options.wants("gdb") { kdBreakSeconds = try KDBench.breaks(kd, count: options.hits, sink: sink) }
+    var scriptSeconds: Double?
+    if options.wants("script") || options.only.isEmpty {
+      scriptSeconds = try KDBench.script(kd, count: options.scriptBreaks, sink: sink)
+    }
+
+    if options.wants("gdb") {
+      report.section("1. kd over TLS vs gdb + gdbserver (loopback)", columns: ("kd", "gdb"))
+      if let missing = GdbBench.missingTool() {
+        report.note("skipped: \(missing)")
+      } else {
+        let g = try GdbBench.run(bulkBytes: options.bulkBytes, roundTrips: options.roundTrips, hits: options.hits)
+        let gdbBulk = Double(g.bulkBytes) / g.bulkSeconds
+        let bulkRatio = kdBulk / gdbBulk
+        report.row(
+          "bulk read \(Format.bytes(t.bulkBytes))", Format.throughput(kdBulk), Format.throughput(gdbBulk),
+          ratio: Format.ratio(bulkRatio), goal: ">= 20x: \(Format.verdict(bulkRatio >= 20))")
+        let kdRate = Double(options.hits) / kdBreakSeconds!
+        let gdbRate = Double(g.hits) / g.hitSeconds
+        report.row(
+          "breaks/s with a stack at each (\(options.hits) hits)", Format.rate(kdRate, "breaks"),
+          Format.rate(gdbRate, "hits"), ratio: Format.ratio(kdRate / gdbRate),
+          goal: ">= 10x: \(Format.verdict(kdRate / gdbRate >= 10))")
+        report.row(
+          "4-byte read round trip, median (p99)", "\(Format.time(kdMedian)) (\(Format.time(kdP99)))",
+          "\(Format.time(g.roundTripMedian)) (\(Format.time(g.roundTripP99)))",
+          ratio: Format.ratio(kdMedian / g.roundTripMedian) + " of gdb's time",
+          goal: "below gdb's: \(Format.verdict(kdMedian < g.roundTripMedian))")
+      }
+    }
+
+    if options.wants("tls") {
+      let echo = try ChildProcess(role: ["--serve-tls-echo"])
+      defer { echo.stop() }
+      guard let port = UInt16(echo.fields[0]) else { throw BenchError.child("bad READY \(echo.fields)") }
+      let small = try BareTLS.pingPong(port: port, fingerprint: echo.fields[1], count: options.roundTrips)
+      var bulkTimes: [Double] = []
+      for _ in 0..<3 { bulkTimes.append(try BareTLS.bulk(port: port, fingerprint: echo.fields[1], bytes: t.bulkBytes)) }
+      let bareBulk = Double(t.bulkBytes) / Measure.quantile(bulkTimes.sorted(), 0.5)
+      bareBulkSeconds = Measure.quantile(bulkTimes.sorted(), 0.5)
+      bareSmall = small
+      let bareMedian = Measure.quantile(small, 0.5)
+      report.section(
+        "2. Protocol vs bare KDTransport TLS (two processes, loopback)", columns: ("kd protocol", "bare TLS"))
+      report.row(
+        "small round trip median: 4-byte ReadVirtualMemory vs 64-byte ping-pong", Format.time(kdMedian),
+        Format.time(bareMedian), ratio: Format.ratio(kdMedian / bareMedian),
+        goal: "<= 1.5x: \(Format.verdict(kdMedian / bareMedian <= 1.5))")
+      report.row(
+        "small round trip p99", Format.time(kdP99), Format.time(Measure.quantile(small, 0.99)),
+        ratio: Format.ratio(kdP99 / Measure.quantile(small, 0.99)))
+      report.row(
+        "bulk \(Format.bytes(t.bulkBytes)): ReadVirtualMemory vs bare stream", Format.throughput(kdBulk),
+        Format.throughput(bareBulk), ratio: Format.percent(kdBulk / bareBulk),
+        goal: ">= 30%: \(Format.verdict(kdBulk / bareBulk >= 0.3))")
+    }
+
+    if let scriptSeconds {
+      report.section("5. kd script: PoolHitTag breaks (g, kb) via `$<file`", columns: ("kd", ""))
+      report.row(
+        "\(options.scriptBreaks) breaks", Format.rate(Double(options.scriptBreaks) / scriptSeconds, "breaks"),
+        "", ratio: Format.time(scriptSeconds) + " total")
+    }
+  }
+
+  /// Section 3: the simulated kernel in this process.
+  private func kernel() throws {
+    let k = try KernelBench()
+    let s = options.kernelSeconds
+    let (poolArmed, poolDisarmed) = try k.armedVersusDisarmed(.pool, rounds: options.kernelRounds, seconds: s)
+    let (spinArmed, spinDisarmed) = try k.armedVersusDisarmed(.spin, rounds: options.kernelRounds, seconds: s)
+    let malloc = KernelBench.mallocPairsPerSecond(seconds: s)
+    report.section("3. Simulated kernel (in process, no server)", columns: ("PoolHitTag armed on a miss", "disarmed"))
+    report.row(
+      "spin loop, emulated instructions/s", Format.rate(spinArmed * KernelBench.spinInstructions, "insn"),
+      Format.rate(spinDisarmed * KernelBench.spinInstructions, "insn"), ratio: Format.percent(spinArmed / spinDisarmed),
+      goal: ">= 95%: \(Format.verdict(spinArmed / spinDisarmed >= 0.95))")
+    report.row(
+      "pool alloc+free loop, emulated instructions/s", Format.rate(poolArmed * KernelBench.poolInstructions, "insn"),
+      Format.rate(poolDisarmed * KernelBench.poolInstructions, "insn"), ratio: Format.percent(poolArmed / poolDisarmed),
+      goal: ">= 95%: \(Format.verdict(poolArmed / poolDisarmed >= 0.95))")
+    report.section("3b. Pool allocate+free pairs/s", columns: ("driver code (armed, miss)", "glibc malloc+free"))
+    report.row(
+      "32-byte blocks", Format.rate(poolArmed, "pairs"), Format.rate(malloc, "pairs"),
+      ratio: Format.ratio(poolArmed / malloc), goal: "reported")
+  }
+
+  /// Section 4: scale of the pool commands.
+  private func scale() throws {
+    let kd = try KDSession()
+    let steps = try ScaleBench.run(
+      kd, counts: options.liveCounts, fillLimit: options.scaleBudget, poolFind: !options.quick)
+    report.table(
+      "4. `!poolused 4` and `!poolfind` vs live allocations (over TLS)",
+      headers: [
+        "live blocks asked", "reached", "fill (driver allocs/s)", "`!poolused 4` median of 5",
+        "`!poolfind Bliv 1` (every block printed)", "paged pool mapped", "mapped bytes/s", "range walked/s",
+      ])
+    for s in steps {
+      report.cells([
+        "\(s.live)", "\(s.reached)", Format.rate(s.allocationsPerSecond, "allocs"), Format.time(s.poolUsedSeconds),
+        s.poolFindSeconds.map(Format.time) ?? "skipped (--quick)", Format.bytes(s.scannedBytes),
+        s.poolFindSeconds.map { Format.throughput(Double(s.scannedBytes) / $0) } ?? "",
+        s.poolFindSeconds.map { Format.throughput(Double(s.rangeBytes) / $0) } ?? "",
+      ])
+    }
+    if let last = steps.last, last.reached < last.live {
+      report.note("The fill stopped at \(last.reached) live blocks: the fill limit (\(options.scaleBudget) s per step) ran out.")
+    }
+    if let bare = bareBulkSeconds, let t = transfer {
+      report.note("Bare TLS bulk transfer in this run: \(Format.throughput(Double(t.bulkBytes) / bare)).")
+    }
+  }
+
+  private func memory() throws {
+    let m = try ScaleBench.memory(clients: 64)
+    report.section("4b. Server memory (RSS of the server process)", columns: ("RSS", ""))
+    report.row("no client", Format.bytes(m.idle), "")
+    report.row("1 client (controller)", Format.bytes(m.oneClient), "")
+    report.row("\(m.clients) clients (1 controller, \(m.clients - 1) observers)", Format.bytes(m.manyClients), "")
+    report.row(
+      "per extra idle client", Format.bytes((m.manyClients - m.oneClient) / (m.clients - 1)), "")
+  }
+}

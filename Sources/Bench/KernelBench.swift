@@ -1,0 +1,99 @@
+import Foundation
+import KDKernel
+
+/// The simulated kernel alone, in this process (no server): the `bench` scenario's loops with PoolHitTag armed
+/// on a tag they never allocate vs disarmed, and pool allocate+free pairs vs glibc malloc+free.
+final class KernelBench {
+  /// Instructions per iteration, counted from the disassembly of Bnch.obj and the nt stubs (docs/BENCHMARKS.md):
+  /// spin: mov/cmp/jne/inc/jmp; pool: the worker loop, BnchAllocate, BnchRelease and both pool stubs on their
+  /// PoolHitTag-miss path (10 instructions each, `int 2Eh` counted as one).
+  static let spinInstructions = 5.0
+  static let poolInstructions = 46.0
+  /// PoolHitTag armed on a miss ('Miss', no driver allocates it) and disarmed (the boot value).
+  static let armedTag: UInt32 = 0x7373_694d
+  static let disarmedTag: UInt32 = 0xffff_ff0f
+
+  private let kernel: Kernel
+  private let mode: UInt32, count: UInt32, poolHitTag: UInt32
+
+  init() throws {
+    // Pace 0: at pace 1 a long spin (preempted slices cost a virtual quantum each) runs virtual time ahead of
+    // the wall clock, and the worker's 1 ms idle sleep between modes then waits for the wall clock to catch up.
+    kernel = try Kernel(configuration: KernelConfiguration(scenario: "bench", pace: 0))
+    kernel.start()
+    usleep(100_000)
+    (mode, count, poolHitTag) = try kernel.sync { kc throws(KernelError) in
+      let modules = kc.modules()
+      func symbol(_ module: String, _ name: String) -> UInt32 {
+        guard let m = modules.first(where: { $0.name == module }),
+          let s = kc.symbols(moduleBase: m.base)?.first(where: { $0.name == name })
+        else { fatalError("the bench scenario has no \(module)!\(name)") }
+        return s.address
+      }
+      return (symbol("Bnch", "BnchMode"), symbol("Bnch", "BnchCount"), symbol("nt", "PoolHitTag"))
+    }
+  }
+
+  deinit { kernel.shutdown() }
+
+  private func write(_ address: UInt32, _ value: UInt32) throws {
+    _ = try kernel.sync { kc in kc.writeVirtual(address, withUnsafeBytes(of: value.littleEndian) { Array($0) }) }
+  }
+
+  private func readCount() throws -> UInt32 {
+    let bytes = try kernel.sync { kc in kc.readVirtual(count, count: 4).bytes }
+    return bytes.reversed().reduce(0) { $0 << 8 | UInt32($1) }
+  }
+
+  /// Loop iterations per second of `workload` over `seconds` (after a short warm-up).
+  func iterationsPerSecond(_ workload: BenchMode, tag: UInt32, seconds: Double) throws -> Double {
+    try write(poolHitTag, tag)
+    try write(mode, workload.rawValue)
+    usleep(100_000)
+    let c0 = try readCount()
+    let t0 = ContinuousClock.now
+    usleep(UInt32(seconds * 1e6))
+    let c1 = try readCount()
+    let elapsed = (ContinuousClock.now - t0).seconds
+    try write(mode, BenchMode.idle.rawValue)
+    guard c1 != c0 else {
+      let state = try kernel.sync { kc in "\(kc.runState); threads \(kc.threads().map { "\($0.id):\($0.state)@\(String($0.pc, radix: 16))" })" }
+      throw BenchError.failed("the \(workload) loop made no progress in \(elapsed) s: \(state)")
+    }
+    return Double(c1 &- c0) / elapsed
+  }
+
+  /// Armed and disarmed, `rounds` times each in ABBA order; the medians (armed, disarmed).
+  func armedVersusDisarmed(_ workload: BenchMode, rounds: Int, seconds: Double) throws -> (Double, Double) {
+    var armed: [Double] = []
+    var disarmed: [Double] = []
+    for round in 0..<rounds * 2 {  // ABBA order, so neither side always runs first
+      if (round % 4 == 0 || round % 4 == 3) {
+        armed.append(try iterationsPerSecond(workload, tag: Self.armedTag, seconds: seconds))
+      } else {
+        disarmed.append(try iterationsPerSecond(workload, tag: Self.disarmedTag, seconds: seconds))
+      }
+    }
+    return (Measure.quantile(armed.sorted(), 0.5), Measure.quantile(disarmed.sorted(), 0.5))
+  }
+
+  /// glibc malloc(32)+free pairs per second: a ring of 64 live blocks, the oldest freed before each malloc.
+  static func mallocPairsPerSecond(seconds: Double) -> Double {
+    var ring = [UnsafeMutableRawPointer?](repeating: nil, count: 64)
+    var pairs = 0
+    let start = ContinuousClock.now
+    let limit = Duration.milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now - start < limit {
+      for _ in 0..<4096 {
+        let slot = pairs & 63
+        free(ring[slot])
+        ring[slot] = malloc(32)
+        ring[slot]!.storeBytes(of: UInt8(truncatingIfNeeded: pairs), as: UInt8.self)
+        pairs += 1
+      }
+    }
+    let elapsed = (ContinuousClock.now - start).seconds
+    for p in ring { free(p) }
+    return Double(pairs) / elapsed
+  }
+}
