@@ -54,6 +54,11 @@ let package = Package(
     .executableTarget(
       name: "KDProtocolFuzz", dependencies: ["KDProtocol", "CFuzzerSupport"], path: "Sources/ProtocolFuzz"),
 
+    // Faults-and-load suite (slow, not part of `swift test`): `swift run -c release reliability [--quick]`.
+    .executableTarget(
+      name: "reliability",
+      dependencies: ["KDClient", "KDProtocol", "KDTransport", "KDTestSupport"], path: "Sources/Reliability"),
+
     .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
     .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),
     .testTarget(name: "KDTransportTests", dependencies: ["KDTransport"], path: "Tests/TransportTests"),
