@@ -48,14 +48,14 @@ for i in 0..<iterations {
   writeFile(
     script,
     ".runfor 0\ned \(scratch) \(String(value, radix: 16))\ned nt!PoolHitTag \(String(tag, radix: 16))\n"
-      + String(repeating: "r\nkb\n!poolused 4\nlm\n", count: 20))
+      + String(repeating: "r\nkb\n!poolused 4\nlm\n", count: 200))
   let child = Process()
   child.executableURL = URL(fileURLWithPath: kd)
   child.arguments = connect + ["--script", script]
   child.standardOutput = FileHandle.nullDevice
   child.standardError = FileHandle.nullDevice
   try child.run()
-  usleep(UInt32.random(in: 0...1_500_000))
+  usleep(UInt32.random(in: 0...600_000))
   if child.isRunning { kill(child.processIdentifier, SIGKILL); kills += 1 }
   child.waitUntilExit()
   // A fresh client: its attach banner says halted or not; the reads give the items.
