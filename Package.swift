@@ -57,6 +57,11 @@ let package = Package(
     .executableTarget(
       name: "bench", dependencies: ["KDClient", "KDServer", "KDKernel", "KDTransport"], path: "Sources/Bench"),
 
+    // Faults-and-load suite (slow, not part of `swift test`): `swift run -c release reliability [--quick]`.
+    .executableTarget(
+      name: "reliability",
+      dependencies: ["KDClient", "KDProtocol", "KDTransport", "KDTestSupport"], path: "Sources/Reliability"),
+
     .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
     .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),
     .testTarget(name: "KDTransportTests", dependencies: ["KDTransport"], path: "Tests/TransportTests"),
