@@ -139,7 +139,8 @@ final class BenchRun {
       ])
     }
     if let last = steps.last, last.reached < last.live {
-      report.note("The fill stopped at \(last.reached) live blocks: the fill limit (\(options.scaleBudget) s per step) ran out.")
+      report.note(
+        "The fill stopped at \(last.reached) live blocks: the fill limit (\(options.scaleBudget) s per step) ran out.")
     }
     if let bare = bareBulkSeconds, let t = transfer {
       report.note("Bare TLS bulk transfer in this run: \(Format.throughput(Double(t.bulkBytes) / bare)).")

@@ -60,7 +60,9 @@ enum KDBench {
     if case .running = kd.target.state { _ = try kd.command("g") }
     var text = ""
     let seconds = try Measure.seconds { text = try kd.command("$<\(path)") }
-    let frames = text.split(separator: "\n").filter { $0.contains("Bnch!BnchAllocate") || $0.contains("Bnch!BnchRelease") }
+    let frames = text.split(separator: "\n").filter {
+      $0.contains("Bnch!BnchAllocate") || $0.contains("Bnch!BnchRelease")
+    }
     guard frames.count >= count else {
       throw BenchError.failed("script showed \(frames.count) driver frames for \(count) breaks")
     }

@@ -57,7 +57,9 @@ final class KernelBench {
     let elapsed = (ContinuousClock.now - t0).seconds
     try write(mode, BenchMode.idle.rawValue)
     guard c1 != c0 else {
-      let state = try kernel.sync { kc in "\(kc.runState); threads \(kc.threads().map { "\($0.id):\($0.state)@\(String($0.pc, radix: 16))" })" }
+      let state = try kernel.sync { kc in
+        "\(kc.runState); threads \(kc.threads().map { "\($0.id):\($0.state)@\(String($0.pc, radix: 16))" })"
+      }
       throw BenchError.failed("the \(workload) loop made no progress in \(elapsed) s: \(state)")
     }
     return Double(c1 &- c0) / elapsed
@@ -68,7 +70,7 @@ final class KernelBench {
     var armed: [Double] = []
     var disarmed: [Double] = []
     for round in 0..<rounds * 2 {  // ABBA order, so neither side always runs first
-      if (round % 4 == 0 || round % 4 == 3) {
+      if round % 4 == 0 || round % 4 == 3 {
         armed.append(try iterationsPerSecond(workload, tag: Self.armedTag, seconds: seconds))
       } else {
         disarmed.append(try iterationsPerSecond(workload, tag: Self.disarmedTag, seconds: seconds))

@@ -63,7 +63,7 @@ enum Format {
   }
 
   static func bytes(_ count: Int) -> String {
-    if count >= 1 << 20 { return String(format: "%.1f MiB", Double(count) / 1048576) }
+    if count >= 1 << 20 { return String(format: "%.1f MiB", Double(count) / 1_048_576) }
     return String(format: "%.1f KiB", Double(count) / 1024)
   }
 

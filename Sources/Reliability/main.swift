@@ -10,13 +10,20 @@ var passed = 0
 var failed = 0
 
 @MainActor func check(_ ok: Bool, _ what: String) {
-  if ok { passed += 1 } else { failed += 1; print("FAIL: \(what)") }
+  if ok {
+    passed += 1
+  } else {
+    failed += 1
+    print("FAIL: \(what)")
+  }
 }
 
 // A real kdserver process on loopback.
 let serverProcess = Process()
 serverProcess.executableURL = URL(fileURLWithPath: binDir + "/kdserver")
-serverProcess.arguments = ["--listen", "127.0.0.1:0", "--state-dir", makeTemporaryDirectory("reliability"), "--pace", "0"]
+serverProcess.arguments = [
+  "--listen", "127.0.0.1:0", "--state-dir", makeTemporaryDirectory("reliability"), "--pace", "0",
+]
 let errPipe = Pipe()
 serverProcess.standardError = errPipe
 serverProcess.standardOutput = FileHandle.nullDevice
@@ -24,7 +31,10 @@ try serverProcess.run()
 var firstLine = ""
 while !firstLine.contains("listening on") {
   let data = errPipe.fileHandleForReading.availableData
-  if data.isEmpty { print("kdserver exited"); exit(1) }
+  if data.isEmpty {
+    print("kdserver exited")
+    exit(1)
+  }
   firstLine += String(decoding: data, as: UTF8.self)
 }
 let listenLine = firstLine.split(separator: "\n").first { $0.contains("listening on") }!
@@ -56,7 +66,10 @@ for i in 0..<iterations {
   child.standardError = FileHandle.nullDevice
   try child.run()
   usleep(UInt32.random(in: 0...600_000))
-  if child.isRunning { kill(child.processIdentifier, SIGKILL); kills += 1 }
+  if child.isRunning {
+    kill(child.processIdentifier, SIGKILL)
+    kills += 1
+  }
   child.waitUntilExit()
   // A fresh client: its attach banner says halted or not; the reads give the items.
   var verify = run(kd, connect + ["-c", "dd \(scratch) L1; dd nt!PoolHitTag L1"])

@@ -38,12 +38,15 @@ enum SSLOutcome {
       let detail = " (\(call): " + reasons.joined(separator: ", ") + ")"
       let error: TransportError
       if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
-        error = TransportError(.verification, what + detail + " (" + String(cString: text) + ")", call: call, openSSLErrors: strings)
+        error = TransportError(
+          .verification, what + detail + " (" + String(cString: text) + ")", call: call, openSSLErrors: strings)
       } else if let alert = reasons.first(where: { $0.contains("alert") }) {
         // The peer refused us; in TLS 1.3 a rejected client certificate arrives this way on the first read.
         error = TransportError(.tls, "\(what): peer sent TLS alert \"\(alert)\"", call: call, openSSLErrors: strings)
       } else if reasons.contains(where: { $0.contains("unexpected eof") }) {
-        error = TransportError(.connectionLost, what + ": peer closed the connection without close_notify", call: call, openSSLErrors: strings)
+        error = TransportError(
+          .connectionLost, what + ": peer closed the connection without close_notify", call: call,
+          openSSLErrors: strings)
       } else {
         error = TransportError(.tls, what + detail, call: call, openSSLErrors: strings)
       }

@@ -125,7 +125,8 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
             guard let self, self.state == .closing else { return }
             self.teardown(
               TransportError(
-                .timeout, "peer \(self.peer) did not take the last \(self.pendingOutput) bytes within "
+                .timeout,
+                "peer \(self.peer) did not take the last \(self.pendingOutput) bytes within "
                   + Self.closeFlushTimeout.secondsText + " of close"),
               closeNotify: false)
           }

@@ -8,7 +8,8 @@ import Dispatch
 /// (plaintext, garbage, an old protocol, a stalled handshake, a bad or missing client certificate) and
 /// connections over `maxConnections` go to `onRefusal` with the peer and a one-line reason, and are closed;
 /// OpenSSL sends a TLS alert where the protocol has one. Other connections are never disturbed.
-public final class TLSListener: @unchecked Sendable {  // safe: `source` is touched only on `queue`; the count is `Locked`
+// @unchecked Sendable: `source` is touched only on `queue`; the count is `Locked`.
+public final class TLSListener: @unchecked Sendable {
   /// The port actually bound (useful when asked for port 0).
   public let localPort: UInt16
   /// `127.0.0.1:7725` or `[::1]:7725`, with the bound port.

@@ -1,7 +1,7 @@
 import Foundation
-import KDTestSupport
 import KDClient
 import KDProtocol
+import KDTestSupport
 import KDTransport
 import Testing
 

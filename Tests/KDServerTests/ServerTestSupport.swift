@@ -1,9 +1,9 @@
 import Dispatch
 import Foundation
-import KDTestSupport
 import KDClient
 import KDProtocol
 import KDServer
+import KDTestSupport
 import KDTransport
 import Logging
 import Synchronization

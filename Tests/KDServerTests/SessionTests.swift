@@ -1,8 +1,8 @@
 import Foundation
-import KDTestSupport
 import KDClient
 import KDProtocol
 import KDServer
+import KDTestSupport
 import KDTransport
 import Testing
 

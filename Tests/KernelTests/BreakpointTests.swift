@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KDKernel
 
 @Suite struct BreakpointTests {
@@ -59,7 +60,9 @@ import Testing
     #expect(throws: KernelError.breakpointUnwritable(address: 0x1000)) {
       try h.kernel.sync { c throws(KernelError) in try c.setBreakpoint(at: 0x1000) }
     }
-    #expect(throws: KernelError.unknownBreakpoint(7)) { try h.kernel.sync { c throws(KernelError) in try c.removeBreakpoint(handle: 7) } }
+    #expect(throws: KernelError.unknownBreakpoint(7)) {
+      try h.kernel.sync { c throws(KernelError) in try c.removeBreakpoint(handle: 7) }
+    }
   }
 
   /// Break-in while running at wall-clock pace halts every thread; the halt names a real thread and pc.
@@ -83,7 +86,9 @@ import Testing
   @Test func resumeNeedsAHaltedTarget() throws {
     let h = try Harness(pace: 1)
     try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) }
-    #expect(throws: KernelError.notHalted) { try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) } }
+    #expect(throws: KernelError.notHalted) {
+      try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) }
+    }
     h.kernel.breakIn()
   }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KDKernel
 
 @Suite struct EraTests {

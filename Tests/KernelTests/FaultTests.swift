@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KDKernel
 
 @Suite struct FaultTests {
@@ -31,7 +32,9 @@ import Testing
     if code == 0x50 { #expect(params[0] == 0x10 && params[1] == 1) }
     if code == 0xc2 { #expect(params[0] == 7) }
     if code == 0xe2 { #expect(params == [1, 2, 3, 4]) }
-    #expect(throws: KernelError.targetBugChecked(code: code)) { try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) } }
+    #expect(throws: KernelError.targetBugChecked(code: code)) {
+      try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) }
+    }
     // A reboot brings it back.
     let halts = h.haltCount
     let (state, time) = try h.kernel.sync { c throws(KernelError) in
@@ -52,12 +55,16 @@ import Testing
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     try Data([0x4c, 0x01, 0x05, 0x00, 1, 2, 3]).write(to: dir.appendingPathComponent("Bad.obj"))
-    try Data(#"{"name":"bad","modules":[{"name":"Bad","object":"Bad.obj"}]}"#.utf8).write(to: dir.appendingPathComponent("scenario.json"))
+    try Data(#"{"name":"bad","modules":[{"name":"Bad","object":"Bad.obj"}]}"#.utf8).write(
+      to: dir.appendingPathComponent("scenario.json"))
     do {
       _ = try Kernel(configuration: KernelConfiguration(scenario: dir.appendingPathComponent("scenario.json").path))
       Issue.record("loaded a malformed object")
     } catch {
-      guard case .malformedObject(let file, _, let reason) = error else { Issue.record("\(error)"); return }
+      guard case .malformedObject(let file, _, let reason) = error else {
+        Issue.record("\(error)")
+        return
+      }
       #expect(file.hasSuffix("Bad.obj"))
       #expect(reason.contains("truncated"))
     }
@@ -65,8 +72,11 @@ import Testing
 
   @Test func wrongMachineAndBadManifestAreRefused() throws {
     var bytes = [UInt8](repeating: 0, count: 64)
-    bytes[0] = 0x64; bytes[1] = 0x86  // x64
-    #expect(throws: KernelError.malformedObject(file: "x.obj", offset: 0, reason: "machine 0x8664, expected 0x14c (i386)")) {
+    bytes[0] = 0x64
+    bytes[1] = 0x86  // x64
+    #expect(
+      throws: KernelError.malformedObject(file: "x.obj", offset: 0, reason: "machine 0x8664, expected 0x14c (i386)")
+    ) {
       _ = try COFFObject(bytes: bytes, file: "x.obj")
     }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdk-\(UUID().uuidString)")
@@ -78,7 +88,10 @@ import Testing
       _ = try Kernel(configuration: KernelConfiguration(scenario: manifest.path))
       Issue.record("loaded a malformed manifest")
     } catch {
-      guard case .malformedManifest(let file, _) = error else { Issue.record("\(error)"); return }
+      guard case .malformedManifest(let file, _) = error else {
+        Issue.record("\(error)")
+        return
+      }
       #expect(file == manifest.path)
     }
   }

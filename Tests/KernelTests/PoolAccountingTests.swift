@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KDKernel
 
 @Suite struct PoolAccountingTests {
@@ -32,7 +33,8 @@ import Testing
       if e[0] != 0, e[0] & 1 == 0 { for p in 0..<e[2] { bigPages.insert(e[0] + p << 12) } }
     }
     let start = try h.readU32(try h.nt("MmPagedPoolStart"))
-    var blocks: UInt32 = 0, bytes: UInt32 = 0
+    var blocks: UInt32 = 0
+    var bytes: UInt32 = 0
     var page = start
     while true {
       let data = try h.read(page, 0x1000)
@@ -67,7 +69,8 @@ import Testing
     let raw = try h.read(table, Int(size) * 12)
     var tronPages: UInt32 = 0
     for i in 0..<Int(size) {
-      let e = (0..<3).map { k in (0..<4).reduce(UInt32(0)) { $0 | UInt32(raw[i * 12 + k * 4 + $1]) << (8 * UInt32($1)) } }
+      let e = (0..<3).map { k in (0..<4).reduce(UInt32(0)) { $0 | UInt32(raw[i * 12 + k * 4 + $1]) << (8 * UInt32($1)) }
+      }
       if e[0] != 0, e[0] & 1 == 0, tagString(e[1]) == "Tron" { tronPages += e[2] }
     }
     #expect(tronPages > 0)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KDKernel
 
 @Suite struct PoolHitTagTests {
@@ -52,7 +53,8 @@ import Testing
     let h = try Harness()
     try h.run(seconds: 10)
     let site = try h.symbol("Abc", "AbcLogEvent")
-    let at = try #require(try h.kernel.sync { c in c.searchVirtual(from: site.address, length: site.size, pattern: Array("Abc ".utf8)) })
+    let at = try #require(
+      try h.kernel.sync { c in c.searchVirtual(from: site.address, length: site.size, pattern: Array("Abc ".utf8)) })
     _ = try h.kernel.sync { c in c.writeVirtual(at, Array("Abc3".utf8)) }
     #expect(try h.read(at - 1, 5) == [0x68] + Array("Abc3".utf8))
     let before = try h.trackTable()["Abc "]!

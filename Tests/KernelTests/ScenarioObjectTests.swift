@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KDKernel
 
 @Suite struct ScenarioObjectTests {
@@ -7,7 +8,11 @@ import Testing
   @Test func shippedObjectsMatchTheirSources() throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().appendingPathComponent("Sources/Kernel/Scenarios")
-    guard let clang = ["/opt/swift/usr/bin/clang", "/usr/bin/clang"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+    guard
+      let clang = ["/opt/swift/usr/bin/clang", "/usr/bin/clang"].first(where: {
+        FileManager.default.isExecutableFile(atPath: $0)
+      })
+    else {
       return  // no compiler on this host: nothing to compare against
     }
     let flags = try String(contentsOf: root.appendingPathComponent("clang-flags.txt"), encoding: .utf8)
@@ -44,7 +49,9 @@ import Testing
       let length = Int(try h.read(entry + 0x2c, 2)[0])
       let buffer = try h.readU32(entry + 0x30)
       let utf16 = try h.read(buffer, length)
-      let name = String(decoding: stride(from: 0, to: length, by: 2).map { UInt16(utf16[$0]) | UInt16(utf16[$0 + 1]) << 8 }, as: UTF16.self)
+      let name = String(
+        decoding: stride(from: 0, to: length, by: 2).map { UInt16(utf16[$0]) | UInt16(utf16[$0 + 1]) << 8 },
+        as: UTF16.self)
       names.append(name)
       let module = try h.kernel.sync { c in c.modules().first { $0.ldrEntry == entry } }
       #expect(module?.base == base && module?.size == size)

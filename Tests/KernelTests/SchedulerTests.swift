@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KDKernel
 
 @Suite struct SchedulerTests {
@@ -18,7 +19,10 @@ import Testing
     let stack = try h.kernel.sync { c in c.stackTrace(thread: spinner.kthread, maxFrames: 8) }
     let startup = try h.symbol("nt", "PspSystemThreadStartup")
     #expect(stack.count == 2)
-    #expect(stack.last.map { $0.instructionPointer >= startup.address && $0.instructionPointer < startup.address + startup.size } == true)
+    #expect(
+      stack.last.map {
+        $0.instructionPointer >= startup.address && $0.instructionPointer < startup.address + startup.size
+      } == true)
   }
 
   /// The worked example of docs/SCENARIOS.md: retagging one call site singles out the leak.
@@ -26,7 +30,10 @@ import Testing
     let h = try Harness("leaky")
     try h.run(seconds: 5)
     let forget = try h.symbol("Leaky", "LeakyForget")
-    let at = try #require(try h.kernel.sync { c in c.searchVirtual(from: forget.address, length: forget.size, pattern: [0x4c, 0x65, 0x61, 0x6b]) })
+    let at = try #require(
+      try h.kernel.sync { c in
+        c.searchVirtual(from: forget.address, length: forget.size, pattern: [0x4c, 0x65, 0x61, 0x6b])
+      })
     _ = try h.kernel.sync { c in c.writeVirtual(at, [0x4c, 0x65, 0x61, 0x31]) }
     try h.run(seconds: 10)
     let t = try h.trackTable()

@@ -13,7 +13,9 @@ public final class NetworkNamespace: Sendable {
   /// Whether namespaces can be made here (root, `ip` present, netns allowed), and why not.
   public static let availability: (Bool, String) = {
     guard geteuid() == 0 else { return (false, "not root: creating a network namespace needs CAP_SYS_ADMIN") }
-    guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") || FileManager.default.isExecutableFile(atPath: "/sbin/ip")
+    guard
+      FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
+        || FileManager.default.isExecutableFile(atPath: "/sbin/ip")
     else { return (false, "iproute2's `ip` is not installed") }
     let probe = "kdprobe\(getpid())"
     let made = run(ipPath, ["netns", "add", probe])
@@ -24,7 +26,9 @@ public final class NetworkNamespace: Sendable {
 
   public static var available: Bool { availability.0 }
 
-  static var ipPath: String { FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip" }
+  static var ipPath: String {
+    FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip"
+  }
 
   public init() throws {
     let tag = UInt32(getpid() % 200) + 20

@@ -76,7 +76,8 @@ import Testing
     let error = try #require(result)
     #expect(error.code == .connectionLost || error.code == .system, "\(error)")
 
-    let next = try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath))
+    let next = try TLSClient.connect(
+      host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath))
     #expect(server.connections.take() != nil)
     next.close(flush: false)
   }
@@ -89,7 +90,8 @@ import Testing
     let server = try TestServer.withPKI(maxPendingOutputBytes: 64 << 20, echo: false)
     defer { server.stop() }
     let (silent, connection, closed) = try server.acceptSilentClient()
-    for _ in 0..<64 { connection.send([UInt8](repeating: 3, count: 256 * 1024)) }  // 16 MiB: more than socket buffers hold
+    // 16 MiB: more than socket buffers hold.
+    for _ in 0..<64 { connection.send([UInt8](repeating: 3, count: 256 * 1024)) }
     connection.close(flush: true)
     let result = try #require(closed.take())
     let error = try #require(result)

@@ -94,7 +94,8 @@ import Testing
     var refused = false
     for _ in 0..<200 where !refused {  // stop() is asynchronous: wait until the port is closed
       do {
-        let late = try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath))
+        let late = try TLSClient.connect(
+          host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath))
         late.close(flush: false)
       } catch {
         refused = error.code == .system && error.errno == ECONNREFUSED
@@ -111,7 +112,8 @@ import Testing
   @Test func isLoopback_onlyForLoopbackAddresses() throws {
     let context = try TLSServerContext(options: TLSServerOptions(stateDirectory: temporaryDirectory("loopback")))
     for (host, loopback, address) in [
-      ("127.0.0.1", true, "127.0.0.1"), ("localhost", true, nil), ("[::1]", true, "[::1]"), ("0.0.0.0", false, "0.0.0.0"),
+      ("127.0.0.1", true, "127.0.0.1"), ("localhost", true, nil), ("[::1]", true, "[::1]"),
+      ("0.0.0.0", false, "0.0.0.0"),
       ("::", false, "[::]"),
     ] {
       let listener = try TLSListener(
@@ -121,7 +123,8 @@ import Testing
       listener.stop()
     }
     #expect(throws: TransportError.self) {
-      try TLSListener(host: "no-such-host.invalid", port: 0, context: context, maxConnections: 1, onConnection: { _ in },
+      try TLSListener(
+        host: "no-such-host.invalid", port: 0, context: context, maxConnections: 1, onConnection: { _ in },
         onRefusal: { _, _ in })
     }
   }

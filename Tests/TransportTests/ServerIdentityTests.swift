@@ -16,7 +16,8 @@ import Testing
       let attributes = try FileManager.default.attributesOfItem(atPath: state + "/" + file)
       #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(file)")
     }
-    let check = runTool("/usr/bin/openssl", ["x509", "-in", state + "/server-selfsigned-cert.pem", "-noout", "-ext", "subjectAltName"])
+    let check = runTool(
+      "/usr/bin/openssl", ["x509", "-in", state + "/server-selfsigned-cert.pem", "-noout", "-ext", "subjectAltName"])
     #expect(check.stdout.contains("DNS:localhost") && check.stdout.contains("IP Address:127.0.0.1"))
 
     let server = try TestServer(options: TLSServerOptions(stateDirectory: state))
@@ -36,14 +37,16 @@ import Testing
     #expect(halfPair?.code == .configuration)
     let missingFile = #expect(throws: TransportError.self) {
       try TLSServerContext(
-        options: TLSServerOptions(certificatePath: state + "/missing.pem", keyPath: pki.serverKey, stateDirectory: state))
+        options: TLSServerOptions(
+          certificatePath: state + "/missing.pem", keyPath: pki.serverKey, stateDirectory: state))
     }
     #expect(missingFile?.code == .configuration)
     #expect(missingFile?.reason.contains("missing.pem") == true)
     #expect(missingFile?.openSSLErrors.isEmpty == false)
     let wrongKey = #expect(throws: TransportError.self) {
       try TLSServerContext(
-        options: TLSServerOptions(certificatePath: pki.serverCertificate, keyPath: pki.otherServerKey, stateDirectory: state))
+        options: TLSServerOptions(
+          certificatePath: pki.serverCertificate, keyPath: pki.otherServerKey, stateDirectory: state))
     }
     #expect(wrongKey?.code == .configuration)
     #expect(wrongKey?.reason.contains("mismatch") == true)
@@ -74,7 +77,8 @@ import Testing
     let new = try Probe.connect(server, options: TLSClientOptions(caPath: pki.otherCAPath))
     #expect(new.roundTrip("new") == "new")
     #expect(throws: TransportError.self) {
-      try TLSClient.connect(host: "127.0.0.1", port: server.port, options: TLSClientOptions(fingerprint: oldFingerprint))
+      try TLSClient.connect(
+        host: "127.0.0.1", port: server.port, options: TLSClientOptions(fingerprint: oldFingerprint))
     }
     #expect(old.roundTrip("still here") == "still here")
     old.connection.close(flush: false)

@@ -47,7 +47,8 @@ import Testing
     defer { server.stop() }
     let error = #expect(throws: TransportError.self) {
       try TLSClient.connect(
-        host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath, serverName: "wrong.example"))
+        host: "127.0.0.1", port: server.port, options: TLSClientOptions(caPath: pki.caPath, serverName: "wrong.example")
+      )
     }
     #expect(error?.code == .verification)
     #expect(error?.reason.contains("hostname mismatch") == true)

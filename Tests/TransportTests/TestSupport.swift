@@ -222,7 +222,9 @@ func freeLoopbackPort() throws -> UInt16 {
   address.sin_addr.s_addr = inet_addr("127.0.0.1")
   var length = socklen_t(MemoryLayout<sockaddr_in>.size)
   let ok = withUnsafeMutablePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+    }
   }
   guard ok else { throw TestFailure("no free port: errno \(errno)") }
   return UInt16(bigEndian: address.sin_port)

@@ -108,7 +108,8 @@ public final class RemoteConnection: Sendable {
     guard reply.major == ProtocolVersion.major else {
       connection.close(flush: false)
       throw .connect(
-        "\(host):\(port) speaks protocol version \(reply.major).\(reply.minor); this kd speaks \(ProtocolVersion.major).\(ProtocolVersion.minor)")
+        "\(host):\(port) speaks protocol version \(reply.major).\(reply.minor); this kd speaks \(ProtocolVersion.major).\(ProtocolVersion.minor)"
+      )
     }
     guard reply.status == .success else {
       // The server follows a refusal with a goodbye that says why: wait briefly for it.

@@ -4,8 +4,10 @@
 enum DriverLoader {
   static let maxImageSize: UInt32 = 16 << 20
 
-  static func load(_ object: COFFObject, file: String, name: String, base: UInt32, nt: NtModule,
-                   space: AddressSpace) throws(KernelError) -> LoadedModule {
+  static func load(
+    _ object: COFFObject, file: String, name: String, base: UInt32, nt: NtModule,
+    space: AddressSpace
+  ) throws(KernelError) -> LoadedModule {
     func fail(_ reason: String) -> KernelError { .malformedObject(file: file, offset: 0, reason: reason) }
     var offset: UInt32 = KernelLayout.pageSize
     var sectionBase = [UInt32?](repeating: nil, count: object.sections.count)
@@ -84,8 +86,9 @@ enum DriverLoader {
       if !s.data.isEmpty { image.replaceSubrange(sb..<sb + s.data.count, with: s.data) }
       for r in s.relocations {
         guard UInt64(r.offset) + 4 <= UInt64(s.loadSize) else {
-          throw .malformedObject(file: file, offset: Int(s.rawOffset + r.offset),
-                                 reason: "relocation at 0x\(hex(r.offset)) past end of section \(s.name)")
+          throw .malformedObject(
+            file: file, offset: Int(s.rawOffset + r.offset),
+            reason: "relocation at 0x\(hex(r.offset)) past end of section \(s.name)")
         }
         guard let target = symbolAddress[r.symbolIndex] else {
           let symName = object.symbols[r.symbolIndex]?.name ?? "#\(r.symbolIndex)"
@@ -97,8 +100,9 @@ enum DriverLoader {
         case COFFObject.relRel32: put32(at, get32(at) &+ target &- (base + UInt32(at) + 4))
         case COFFObject.relDir32NB: put32(at, get32(at) &+ target &- base)
         default:
-          throw .malformedObject(file: file, offset: Int(s.rawOffset + r.offset),
-                                 reason: "relocation type 0x\(String(r.type, radix: 16)) in \(s.name) is not supported (DIR32/REL32 only)")
+          throw .malformedObject(
+            file: file, offset: Int(s.rawOffset + r.offset),
+            reason: "relocation type 0x\(String(r.type, radix: 16)) in \(s.name) is not supported (DIR32/REL32 only)")
         }
       }
     }
@@ -113,8 +117,10 @@ enum DriverLoader {
         !sym.name.hasPrefix("__imp_")
       else { continue }
       let isCode = sym.section > 0 && object.sections[Int(sym.section) - 1].isCode
-      symbols.append(KernelSymbol(name: LoadedModule.undecorate(sym.name), address: address, size: 0,
-                                  kind: isCode || sym.isFunction ? .function : .data, isStatic: sym.storageClass == 3))
+      symbols.append(
+        KernelSymbol(
+          name: LoadedModule.undecorate(sym.name), address: address, size: 0,
+          kind: isCode || sym.isFunction ? .function : .data, isStatic: sym.storageClass == 3))
     }
     symbols.sort { $0.address < $1.address }
     for i in symbols.indices {
@@ -123,11 +129,15 @@ enum DriverLoader {
     }
     let entry = symbols.first { $0.name == "DriverEntry" }?.address ?? 0
     let timestamp = object.timeDateStamp != 0 ? object.timeDateStamp : 0x4000_0000 | (object.checksum & 0x0fff_ffff)
-    image.replaceSubrange(0..<0x200, with: PEHeader.build(base: base, sizeOfImage: size, timestamp: timestamp,
-                                                           checksum: object.checksum, entry: entry))
+    image.replaceSubrange(
+      0..<0x200,
+      with: PEHeader.build(
+        base: base, sizeOfImage: size, timestamp: timestamp,
+        checksum: object.checksum, entry: entry))
     try space.map(.init(base: base, size: size, writable: true, executable: true, kind: .image(module: name)))
     space.writeCode(base, image)
-    return LoadedModule(name: name, imageName: name + ".sys", base: base, size: size, checksum: object.checksum,
-                        timestamp: timestamp, entryPoint: entry, symbols: symbols)
+    return LoadedModule(
+      name: name, imageName: name + ".sys", base: base, size: size, checksum: object.checksum,
+      timestamp: timestamp, entryPoint: entry, symbols: symbols)
   }
 }

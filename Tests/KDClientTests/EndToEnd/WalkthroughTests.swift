@@ -34,8 +34,11 @@ import Testing
     return nil
   }
 
-  func runWalkthrough(server extra: [String] = [], listen: String = "127.0.0.1:0", wrapper: [String] = [], host: String = "127.0.0.1") throws {
-    let (server, port, fingerprint) = try KDServerProcess.start(["--era", "xp", "--pace", "40"] + extra, listen: listen, wrapper: wrapper)
+  func runWalkthrough(
+    server extra: [String] = [], listen: String = "127.0.0.1:0", wrapper: [String] = [], host: String = "127.0.0.1"
+  ) throws {
+    let (server, port, fingerprint) = try KDServerProcess.start(
+      ["--era", "xp", "--pace", "40"] + extra, listen: listen, wrapper: wrapper)
     defer {
       server.process.terminate()
       _ = server.waitExit()
@@ -49,7 +52,8 @@ import Testing
     #expect(one.status == 0, "kd part 1 failed: \(one.stderr)")
     #expect(one.stdout.contains("Connected to Windows XP 2600 x86 compatible target"))
     #expect(Self.outputs(one.stdout, of: "!poolused 4").first?.contains("pool tagging is disabled") == true)
-    #expect(Self.outputs(one.stdout, of: "!gflag +ptg").first?.contains("New NtGlobalFlag contents: 0x00000400") == true)
+    #expect(
+      Self.outputs(one.stdout, of: "!gflag +ptg").first?.contains("New NtGlobalFlag contents: 0x00000400") == true)
     #expect(Self.outputs(one.stdout, of: ".reboot").first?.contains("Shutdown occurred") == true)
 
     // Part 2, after the reboot.
@@ -75,10 +79,11 @@ import Testing
     let stacks = Self.outputs(t, of: "kb")
     #expect(stacks.count == 6)
     #expect(stacks.allSatisfy { $0.hasPrefix("ChildEBP RetAddr  Args to Child") })
-    let abcFunctions = Set(stacks.flatMap { $0.split(separator: "\n") }.compactMap { line -> String? in
-      guard let range = line.range(of: "Abc!") else { return nil }
-      return String(line[range.lowerBound...].prefix { $0 != "+" })
-    })
+    let abcFunctions = Set(
+      stacks.flatMap { $0.split(separator: "\n") }.compactMap { line -> String? in
+        guard let range = line.range(of: "Abc!") else { return nil }
+        return String(line[range.lowerBound...].prefix { $0 != "+" })
+      })
     #expect(abcFunctions.count >= 2, "different Abc call sites on the stacks: \(abcFunctions)")
 
     // The tag immediates, found and patched.
@@ -112,6 +117,7 @@ import Testing
     let token = makeTemporaryDirectory("token") + "/token"
     writeFile(token, (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined())
     try runWalkthrough(
-      server: ["--token-file", token], listen: "\(namespace.address):0", wrapper: namespace.wrapper, host: namespace.address)
+      server: ["--token-file", token], listen: "\(namespace.address):0", wrapper: namespace.wrapper,
+      host: namespace.address)
   }
 }

@@ -13,15 +13,25 @@ extension Machine {
     while i < format.endIndex {
       let c = format[i]
       i = format.index(after: i)
-      guard c == "%", i < format.endIndex else { out.append(c); continue }
-      var flags = "", width = 0, long64 = false
-      while i < format.endIndex, "-0+ #".contains(format[i]) { flags.append(format[i]); i = format.index(after: i) }
+      guard c == "%", i < format.endIndex else {
+        out.append(c)
+        continue
+      }
+      var flags = ""
+      var width = 0
+      var long64 = false
+      while i < format.endIndex, "-0+ #".contains(format[i]) {
+        flags.append(format[i])
+        i = format.index(after: i)
+      }
       while i < format.endIndex, let d = format[i].wholeNumberValue {
         width = min(width * 10 + d, 256)
         i = format.index(after: i)
       }
       while i < format.endIndex, "lhIwz".contains(format[i]) {
-        if format[i] == "l", format.index(after: i) < format.endIndex, format[format.index(after: i)] == "l" { long64 = true }
+        if format[i] == "l", format.index(after: i) < format.endIndex, format[format.index(after: i)] == "l" {
+          long64 = true
+        }
         i = format.index(after: i)
       }
       guard i < format.endIndex else { break }
