@@ -218,6 +218,9 @@ final class Machine {
         emulator.stop()
         return
       }
+      // The watchdog stops only code that has made no service call for a while: this one restarts its clock
+      // (a slice renewed below can otherwise run past the watchdog's limit and be stopped mid-block).
+      sliceStart.begin()
       clock.advance(by: NtService.callCost)
       perform(service)
       budget -= 1

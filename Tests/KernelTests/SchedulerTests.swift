@@ -52,6 +52,6 @@ import Testing
     let pairs = try h.readU32(try h.symbol("Bench", "BenchPairs").address)
     #expect(pairs > 1000)
     let row = try #require(try h.trackTable()["Bnch"])
-    #expect(row[3] >= pairs && row[3] - row[4] <= 1)
+    #expect(row[3] >= pairs && row[3] - row[4] <= 1, "pairs \(pairs), row \(row)")
   }
 }

@@ -12,8 +12,8 @@ public struct KDServerCommand: ParsableCommand {
     commandName: "kdserver",
     abstract: "Hosts a simulated 32-bit Windows-style kernel and serves KD-style debuggers over TLS.",
     discussion: """
-      Runs in the foreground (systemd Type=notify ready). SIGTERM stops cleanly (exit 0), SIGHUP reloads the
-      certificates without dropping sessions. The first stderr line says 'listening on HOST:PORT' and the
+      Runs in the foreground (systemd Type=notify ready). SIGTERM stops cleanly (exit 0), SIGHUP reloads the \
+      certificates without dropping sessions. The first stderr line says 'listening on HOST:PORT' and the \
       certificate's SHA-256 fingerprint. See docs/DEPLOY.md.
       """)
 
