@@ -14,13 +14,15 @@ KDCommand.main { options in
   if options.connect != nil {
     return try RemoteTarget.connect(options)
   }
-  let target = try EmbeddedTarget()
+  let target = try EmbeddedTarget(scenario: options.scenario ?? "default", era: options.era, pace: options.pace)
   embedded = target
   FileHandle.standardError.write(
     Data(
       """
-      swift-kd: attached to the embedded default target (a simulated 32-bit Windows kernel with a leaking driver).
-      Try `!poolused 4` to find the leaking tag, then follow docs/WALKTHROUGH.md. `.help` lists the commands.
+      swift-kd: attached to the embedded '\(options.scenario ?? "default")' target, a simulated 32-bit Windows kernel
+      (the default one has a leaking driver), broken in. `g` lets it run and Ctrl+C breaks in again;
+      then `!poolused 4` ranks the pool tags. docs/WALKTHROUGH.md is the whole leak hunt.
+      `.help` lists the commands; `q` quits.
 
       """.utf8))
   return try RemoteTarget.connect(

@@ -22,11 +22,28 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   @Option(name: .customLong("token-file"), help: "File holding the session token.")
   public var tokenFile: String?
 
+  @Option(name: .long, help: "Embedded target only: scenario (a bundled name or a manifest path). Default: default.")
+  public var scenario: String?
+
+  @Option(name: .long, help: "Embedded target only: kernel era, 'xp' or 'server2003'. Default: the scenario's.")
+  public var era: String?
+
+  @Option(name: .long, help: "Embedded target only: virtual seconds per wall second. Default: the scenario's.")
+  public var pace: Double?
+
   public init() {}
 
   public func validate() throws {
     if ca != nil && fingerprint != nil { throw ValidationError("Use either --ca or --fingerprint, not both.") }
     if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
+    if connect != nil, scenario != nil || era != nil || pace != nil {
+      throw ValidationError(
+        "--scenario, --era and --pace choose the embedded target; with --connect, start kdserver with them.")
+    }
+    if let era, !["xp", "server2003"].contains(era) {
+      throw ValidationError("--era takes 'xp' or 'server2003', got '\(era)'.")
+    }
+    if let pace, !(pace >= 0 && pace <= 1_000_000) { throw ValidationError("--pace takes 0 to 1000000, got \(pace).") }
     if let c = connect {
       let parts = c.split(separator: ":")
       guard parts.count >= 2, let port = Int(parts.last!), (1...65535).contains(port) else {

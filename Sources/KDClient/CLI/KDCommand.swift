@@ -14,7 +14,7 @@ public struct KDCommand: ParsableCommand {
 
   @OptionGroup public var connection: ConnectionOptions
 
-  @Flag(name: .customShort("b"), help: "Break in as soon as attached (KD's -b).")
+  @Flag(name: .customShort("b"), help: "Break in as soon as attached (KD's -b; always so on the embedded target).")
   public var breakAtAttach = false
 
   @Option(
@@ -69,7 +69,8 @@ public struct KDCommand: ParsableCommand {
     if let timeout { debugger.deadline = ContinuousClock().now + .milliseconds(Int(timeout * 1000)) }
     let printer = ResultPrinter(json: json)
     if let banner = try? ConnectBanner(target.version()) { if !json { printer.text(banner.lines) } }
-    if breakAtAttach && !target.state.isHalted {
+    // The embedded target is for trying things: it breaks in at once, so the first thing seen is a prompt.
+    if breakAtAttach || connection.connect == nil, !target.state.isHalted {
       do {
         guard let r = try debugger.breakIn(timeout: .seconds(10)) else {
           FileHandle.standardError.write(Data("kd: the target did not break in\n".utf8))

@@ -1,0 +1,39 @@
+import Foundation
+import KDTestSupport
+import Testing
+
+/// The README's first command: `kd` with no `--connect` starts the embedded default target, attaches over TLS
+/// on loopback, breaks in and says what to try first.
+@Suite struct FirstRunTests {
+  @Test func embeddedTargetBreaksInAndAnswersCommands() {
+    let kd = builtExecutable("kd")
+    let result = run(kd, ["--timeout", "60", "-c", "!gflag; !poolused 4; lm"])
+    #expect(result.status == 0, "kd failed: \(result.stderr)")
+    #expect(result.stderr.contains("attached to the embedded 'default' target"))
+    #expect(result.stderr.contains("docs/WALKTHROUGH.md"))
+    #expect(result.stdout.contains("Connected to Windows Server 2003 3790 x86 compatible target"))
+    #expect(result.stdout.contains("Break instruction exception - code 80000003 (first chance)"))
+    #expect(result.stdout.contains("kd> !poolused 4"))
+    // Server 2003 era: tagging is always on, and the drivers have allocated by the time of the break-in.
+    #expect(result.stdout.contains("Sorting by Paged Pool Consumed"))
+    #expect(result.stdout.contains(" Abc ") && result.stdout.contains(" Abc          (deferred)"))
+  }
+
+  @Test func embeddedTargetOptionsChooseTheEra() {
+    let kd = builtExecutable("kd")
+    let result = run(kd, ["--era", "xp", "--timeout", "60", "-c", "!gflag"])
+    #expect(result.status == 0, "kd failed: \(result.stderr)")
+    #expect(result.stdout.contains("Connected to Windows XP 2600 x86 compatible target"))
+    #expect(result.stdout.contains("Current NtGlobalFlag contents: 0x00000000"))
+  }
+
+  @Test func embeddedTargetOptionsAreRefusedWithConnect() {
+    let kd = builtExecutable("kd")
+    let result = run(kd, ["--connect", "127.0.0.1:9", "--era", "xp", "-c", "q"])
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("--scenario, --era and --pace choose the embedded target"))
+    let bad = run(kd, ["--era", "vista", "-c", "q"])
+    #expect(bad.status != 0)
+    #expect(bad.stderr.contains("--era takes 'xp' or 'server2003', got 'vista'"))
+  }
+}
