@@ -54,6 +54,7 @@ enum Socket {
     do throws(TransportError) {
       try setNonBlocking(fd)
       setNoDelay(fd)
+      setKeepAlive(fd)
       let started = address.withSockAddr { Glibc.connect(fd, $0, $1) }
       if started != 0 {
         guard errno == EINPROGRESS else { throw .system("connect", "cannot connect to \(address)") }
@@ -100,6 +101,25 @@ enum Socket {
   static func setNoDelay(_ fd: Int32) {
     var one: Int32 = 1
     _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+  }
+
+  /// TCP keepalive: an idle peer that has vanished (host down, cable cut, NAT state lost) is noticed and the
+  /// connection closed after `idle` + `count` x `interval` (defaults: 60 s + 6 x 10 s) instead of never.
+  /// Best effort, like TCP_NODELAY.
+  static let keepAliveIdleSeconds: Int32 = 60
+  static let keepAliveIntervalSeconds: Int32 = 10
+  static let keepAliveCount: Int32 = 6
+
+  static func setKeepAlive(_ fd: Int32) {
+    var one: Int32 = 1
+    var idle = keepAliveIdleSeconds
+    var interval = keepAliveIntervalSeconds
+    var count = keepAliveCount
+    let size = socklen_t(MemoryLayout<Int32>.size)
+    _ = setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, size)
+    _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, &idle, size)
+    _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL, &interval, size)
+    _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, &count, size)
   }
 
   static func localAddress(_ fd: Int32) -> SocketAddress? {

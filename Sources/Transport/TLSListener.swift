@@ -124,6 +124,7 @@ public final class TLSListener: @unchecked Sendable {
     do throws(TransportError) {
       try Socket.setNonBlocking(client)
       Socket.setNoDelay(client)
+      Socket.setKeepAlive(client)
       ssl = try context.makeBoundSSL(fd: client)
     } catch {
       Glibc.close(client)
