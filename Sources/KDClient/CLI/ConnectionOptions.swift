@@ -22,6 +22,9 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   @Option(name: .customLong("token-file"), help: "File holding the session token.")
   public var tokenFile: String?
 
+  @Flag(name: .long, help: "Attach as a read-only observer: see the controller's breaks, change nothing.")
+  public var observe = false
+
   @Option(name: .long, help: "Embedded target only: scenario (a bundled name or a manifest path). Default: default.")
   public var scenario: String?
 

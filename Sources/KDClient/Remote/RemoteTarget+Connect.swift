@@ -20,7 +20,8 @@ extension RemoteTarget {
     let tls = TLSClientOptions(
       caPath: options.ca, fingerprint: options.fingerprint, certificatePath: options.cert, keyPath: options.key)
     return try connect(
-      host: host, port: port, tls: tls, token: token, breakOnAttach: breakOnAttach, onDebugPrint: onDebugPrint)
+      host: host, port: port, tls: tls, token: token, controller: !options.observe, breakOnAttach: breakOnAttach,
+      onDebugPrint: onDebugPrint)
   }
 
   public static func connect(

@@ -16,13 +16,21 @@ public final class RemoteTarget: DebugTarget, Sendable {
     return .running
   }
 
+  /// One round trip. A request that would change the target, refused because this session observes, becomes
+  /// an error that says so.
   private func call(_ operation: String, _ body: Manipulate) throws(TargetError) -> ManipulateState {
+    let reply: ManipulateState
     do {
-      let reply = try connection.request(body)
-      return reply
+      reply = try connection.request(body)
     } catch {
       throw TargetError(error, operation: operation)
     }
+    if reply.status == .privilegeNotHeld {
+      throw .refused(
+        operation: operation, status: reply.status.rawValue,
+        message: "this session is an observer (kd --observe); only the controller changes the target")
+    }
+    return reply
   }
 
   /// A reply whose status is an error becomes a TargetError naming the operation.
@@ -86,10 +94,6 @@ public final class RemoteTarget: DebugTarget, Sendable {
       let reply = try call(
         "WriteVirtualMemory",
         .writeVirtualMemory(WriteVirtualMemory(address: UInt64(address) + UInt64(written), data: piece)))
-      if reply.status == .privilegeNotHeld {
-        throw .refused(
-          operation: "WriteVirtualMemory", status: reply.status.rawValue, message: "this session is an observer")
-      }
       guard case .writeVirtualMemory(let w) = reply.body else { break }
       written += Int(w.actualBytesWritten)
       if Int(w.actualBytesWritten) < piece.count { break }
