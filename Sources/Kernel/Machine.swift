@@ -184,6 +184,12 @@ final class Machine {
     var ctx = X86Context()
     ctx.esp = esp
     ctx.eip = pc
+    if isIdle {
+      // KiIdleLoop has no prologue: give it the frame one would have made (saved EBP 0, returning to 0),
+      // so its stack shows `nt!KiIdleLoop` and ends there.
+      ctx.ebp = esp &- 4
+      emulator.writeU32(esp &- 4, 0)
+    }
     let t = KernelThread(
       id: id, kthread: kthread, startRoutine: startRoutine, stackBase: top, stackLimit: limit,
       isIdle: isIdle, regs: ctx.gprs)

@@ -83,6 +83,19 @@ import Testing
     #expect(try h.waitForHalt(after: before + 1).reason == .breakIn)
   }
 
+  /// The idle thread's stack is `nt!KiIdleLoop` alone, ending there (a break-in on an idle target shows it).
+  @Test func idleThreadStackIsOneFrameInKiIdleLoop() throws {
+    let h = try Harness()
+    let idleLoop = try h.nt("KiIdleLoop")
+    let stack = try h.kernel.sync { c in
+      c.stackTrace(thread: c.threads().first { $0.id == 0 }?.kthread, maxFrames: 8)
+    }
+    #expect(stack.count == 1)
+    #expect(stack.first?.instructionPointer == idleLoop)
+    #expect(stack.first?.returnAddress == 0)
+    #expect(stack.first?.childEBP != 0)
+  }
+
   @Test func resumeNeedsAHaltedTarget() throws {
     let h = try Harness(pace: 1)
     try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) }

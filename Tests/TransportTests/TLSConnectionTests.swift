@@ -98,7 +98,13 @@ import Testing
 /// ESTABLISHED rows of /proc/net/tcp with `port` (4 hex digits) at either end, split into fields.
 private func connectionRows(port: String) throws -> [[Substring]] {
   var rows: [[Substring]] = []
-  for line in try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8).split(separator: "\n").dropFirst() {
+  // Read to EOF (procfs files report size 0; a size-based read can stop at the first page).
+  guard let handle = FileHandle(forReadingAtPath: "/proc/net/tcp") else {
+    throw TestFailure("cannot open /proc/net/tcp")
+  }
+  defer { try? handle.close() }
+  let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+  for line in text.split(separator: "\n").dropFirst() {
     let fields: [Substring] = line.split(separator: " ")
     guard fields.count > 5, fields[3] == "01" else { continue }
     let local: Substring = fields[1]

@@ -1,4 +1,5 @@
-/// KD's x86 frame walk: follow saved EBPs from the thread's EBP, reading kernel memory.
+/// KD's x86 frame walk: follow saved EBPs from the thread's EBP, reading kernel memory. Never empty: the
+/// current frame is always there.
 enum StackWalker {
   static func walk(ebp start: UInt32, eip: UInt32, emulator: Emulator, maxFrames: Int) -> [StackFrame] {
     var frames: [StackFrame] = []
@@ -15,6 +16,11 @@ enum StackWalker {
       guard saved > ebp, ret != 0 else { break }
       ebp = saved
       ip = ret
+    }
+    // KD always shows the frame the thread is in, even where no EBP frame exists yet (a thread stopped before
+    // its routine's prologue ran).
+    if frames.isEmpty, maxFrames > 0 {
+      frames.append(StackFrame(childEBP: start, returnAddress: 0, args: [], instructionPointer: eip))
     }
     return frames
   }
