@@ -414,11 +414,14 @@ final class Machine {
     scheduler.makeCurrent(t)
     let ctx = t.context
     let code: UInt32 = reason == .singleStep ? ExceptionCode.singleStep : ExceptionCode.breakpoint
-    let event = BreakEvent(
+    var event = BreakEvent(
       thread: t.kthread, pc: ctx.eip, exceptionCode: code, exceptionAddress: ctx.eip,
       parameters: [], reason: reason, context: ctx,
       stack: StackWalker.walk(ebp: ctx.ebp, eip: ctx.eip, emulator: emulator, maxFrames: 32),
       virtualTime: clock.now)
+    var stream = space.readAvailable(ctx.eip, count: 16)
+    breakpoints.hide(in: &stream.bytes, at: ctx.eip)
+    event.instructionStream = stream.bytes
     runState = .halted(event)
     eventHandler(.halted(event))
   }

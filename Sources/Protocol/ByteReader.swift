@@ -89,6 +89,14 @@ public struct ByteReader: Sendable {
   }
 
   /// UTF-8 text of a known length; invalid UTF-8 is an error, not a replacement character.
+  /// A u32 that holds a boolean: 0 or 1, nothing else (so a decoded payload re-encodes to the same bytes).
+  public mutating func bool32(field: String) throws(PayloadError) -> Bool {
+    let at = absoluteOffset
+    let value = try u32()
+    guard value <= 1 else { throw .invalidValue(field: field, found: UInt64(value), offset: at) }
+    return value == 1
+  }
+
   public mutating func utf8(_ count: Int, field: String) throws(PayloadError) -> String {
     let at = absoluteOffset
     let raw = try bytes(count)

@@ -20,6 +20,18 @@ import Testing
     #expect(bad.json.contains("Couldn't resolve error at 'nosuch'"))
   }
 
+  @Test func vertargetPrintsTheKernelLinesAndSessionTime() throws {
+    let lines = kd(Debugger(target: t), "vertarget")
+    let v = try t.version()
+    #expect(lines.count == 5, "\(lines)")
+    #expect(lines.first?.hasSuffix("Kernel Version \(v.build) UP Free x86 compatible") == true)
+    #expect(lines.dropFirst().first == "Machine Name:")
+    let base = "Kernel base = 0x\(Hex.d8(v.kernelBase)) PsLoadedModuleList = 0x\(Hex.d8(v.psLoadedModuleList))"
+    #expect(lines.contains(base))
+    #expect(lines.contains { $0.hasPrefix("Debug session time: ") && $0.hasSuffix(" (UTC + 0:00)") })
+    #expect(VersionTarget.sessionTime(Date(timeIntervalSince1970: 1_795_861_330.25)) == "Sat Nov 28 10:22:10.250 2026")
+  }
+
   @Test func semicolonsSeparateCommandsButNotInsideQuotes() {
     #expect(Debugger.splitCommands("ed x ';'; dd x; q") == ["ed x ';'", "dd x", "q"])
     let d = Debugger(target: t)

@@ -16,6 +16,24 @@ import Testing
     #expect(api.rawValue == 0x3199)
   }
 
+  /// Found by the fuzzer: FirstChance 0x100 decoded as true and re-encoded as 1. Booleans are 0 or 1 only.
+  @Test func booleanFieldsTakeZeroOrOne() {
+    var payload = Samples.breakEvent.encoded()
+    payload[185] = 1
+    #expect(throws: PayloadError.invalidValue(field: "FirstChance", found: 0x101, offset: 16 + 184)) {
+      try StateChange(decoding: payload)
+    }
+    var load = StateChange(
+      detail: .loadSymbols(
+        StateChange.LoadedImage(path: "Abc.sys", base: 0xf7a0_0000, checksum: 0, sizeOfImage: 0x3000))
+    )
+    .encoded()
+    load[64] = 2
+    #expect(throws: PayloadError.invalidValue(field: "UnloadSymbols", found: 2, offset: 16 + 64)) {
+      try StateChange(decoding: load)
+    }
+  }
+
   @Test func truncatedManipulateHeaderNamesOffset() {
     let payload = Array(manipulatePayload(.reboot(Reboot()))[0..<30])
     #expect(throws: PayloadError.truncated(needed: 40, available: 14, offset: 32)) {

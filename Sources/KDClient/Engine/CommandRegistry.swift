@@ -7,7 +7,7 @@ enum CommandRegistry {
     BreakpointSet.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
     Go.self, Step.self, RunFor.self,
     PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self,
-    Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
+    VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
   ]
 
   static func command(for word: String) -> (any Command.Type)? {

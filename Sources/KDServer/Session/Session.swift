@@ -303,9 +303,10 @@ final class Session: @unchecked Sendable {
   private func sendCurrentState() {
     let halted = try? hub.kernel.sync { control -> RunState in control.runState }
     if case .halted(let event) = halted {
-      let stream = (try? hub.kernel.sync { $0.readVirtual(event.pc, count: 16).bytes }) ?? []
       sendEvent(
-        .stateChange(StateChange(event, processors: hub.processors, instructionStream: stream, maxFrames: breakFrames)))
+        .stateChange(
+          StateChange(
+            event, processors: hub.processors, instructionStream: event.instructionStream, maxFrames: breakFrames)))
     } else {
       sendEvent(.stateChange(StateChange(detail: .running)))
     }

@@ -50,7 +50,7 @@ final class TargetHub: Sendable {
     let sessions: [Session] = members.withLock { m in
       switch event {
       case .halted(let breakEvent):
-        m.halted = (breakEvent, [])
+        m.halted = (breakEvent, breakEvent.instructionStream)
       case .running, .rebooted:
         m.halted = nil
       case .debugPrint:
@@ -59,17 +59,10 @@ final class TargetHub: Sendable {
       return Array(m.sessions.values)
     }
     if case .halted(let breakEvent) = event {
-      let stream = instructionStream(at: breakEvent.pc)
-      members.withLock { $0.halted?.instructionStream = stream }
-      for session in sessions { session.deliver(.halted(breakEvent, stream)) }
+      for session in sessions { session.deliver(.halted(breakEvent, breakEvent.instructionStream)) }
       return
     }
     for session in sessions { session.deliver(.kernel(event)) }
-  }
-
-  /// The 16 bytes at the break's pc, as KD's control report carries them (our breakpoints removed by the read).
-  private func instructionStream(at pc: UInt32) -> [UInt8] {
-    (try? kernel.sync { $0.readVirtual(pc, count: 16).bytes }) ?? []
   }
 
   enum Admission {

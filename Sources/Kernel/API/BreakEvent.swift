@@ -29,6 +29,9 @@ public struct BreakEvent: Sendable, Equatable {
   public var stack: [StackFrame]
   /// Virtual time of the stop, 100 ns units since boot.
   public var virtualTime: UInt64
+  /// The 16 bytes at `pc` as a debugger reads them (our breakpoints hidden), read when the target stopped,
+  /// for KD's control report; fewer where memory ends.
+  public var instructionStream: [UInt8] = []
 }
 
 public enum ExceptionCode {

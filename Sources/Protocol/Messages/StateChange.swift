@@ -167,7 +167,7 @@ public struct StateChange: Equatable, Sendable {
           throw .reservedNotZero(found: value, offset: at)
         }
       }
-      let firstChance = try u.u32() != 0
+      let firstChance = try u.bool32(field: "FirstChance")
       let handle = try u.u32()
       detail = .exception(
         ExceptionRecord(code: code, flags: flags, address: address, parameters: parameters, firstChance: firstChance),
@@ -180,7 +180,7 @@ public struct StateChange: Equatable, Sendable {
       try u.reserved(8)  // ProcessId: always 0 for kernel modules
       let checksum = try u.u32()
       let size = try u.u32()
-      let unload = try u.u32() != 0
+      let unload = try u.bool32(field: "UnloadSymbols")
       try u.reserved(u.remaining)
       let path = try r.utf8(pathLength, field: "PathName")
       try r.expectEnd()

@@ -1,0 +1,26 @@
+import Foundation
+
+/// `vertarget`: the target's version, as KD prints it (the connection banner's kernel lines, then the session
+/// time). The simulated kernel has no machine name, and uptime is not reported over the protocol.
+enum VersionTarget: Command {
+  static let names = ["vertarget"]
+  static let summary = "vertarget   target version, kernel base and module list head"
+
+  static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    let version = try session.targetCall { () throws(TargetError) in try session.target.version() }
+    var lines = Array(ConnectBanner(version).lines.dropFirst(2))
+    lines.insert("Machine Name:", at: 1)
+    lines.append("Debug session time: \(sessionTime(Date())) (UTC + 0:00)")
+    lines.append("System Uptime: not available")
+    return TextOutput(lines)
+  }
+
+  /// `Sat Nov 28 10:22:10.123 2026`, in UTC.
+  static func sessionTime(_ date: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "EEE MMM d HH:mm:ss.SSS yyyy"
+    return formatter.string(from: date)
+  }
+}
