@@ -104,6 +104,18 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     }
   }
 
+  /// Like ``send(_:)``, but from a thread that is about to wait for the answer (a client's request): the write
+  /// runs on the caller's thread when the queue is idle (`DispatchQueue.sync` runs the work inline), saving the
+  /// wake-up of a queue thread on every round trip. Waits only for the queue's current work, never for the peer.
+  /// Never call it from a queue that this connection's callbacks wait on.
+  public func sendNow(_ bytes: [UInt8]) {
+    if DispatchQueue.getSpecific(key: Self.queueKey) == queueToken {
+      enqueue(bytes)
+    } else {
+      queue.sync { enqueue(bytes) }
+    }
+  }
+
   /// Bytes queued and not yet accepted by TLS. Read it on ``queue``.
   public var pendingOutputBytes: Int {
     dispatchPrecondition(condition: .onQueue(queue))

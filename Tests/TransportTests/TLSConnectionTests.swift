@@ -24,6 +24,22 @@ import Testing
     #expect(server.closes.take().map { $0 == nil } == true)
   }
 
+  /// `sendNow` (written on the caller's thread) and `send` (queued) keep one order on the wire, also when a
+  /// callback on the connection's queue sends at the same time.
+  @Test func sendNowAndSendKeepOneOrder() throws {
+    let server = try TestServer.withPKI()
+    defer { server.stop() }
+    let probe = try Probe.connect(server, options: TLSClientOptions(caPath: try TestPKI.get().caPath))
+    defer { probe.connection.close(flush: false) }
+    var expected: [UInt8] = []
+    for i in 0..<200 {
+      let piece = [UInt8](repeating: UInt8(i), count: 1 + i % 7)
+      expected += piece
+      if i % 2 == 0 { probe.connection.sendNow(piece) } else { probe.connection.send(piece) }
+    }
+    #expect(probe.read(expected.count) == expected)
+  }
+
   /// `[::1]` listen and connect; the peer is written `[::1]:port`.
   @Test func ipv6Loopback_connects() throws {
     let pki = try TestPKI.get()

@@ -148,7 +148,7 @@ public final class RemoteConnection: Sendable {
     if let reason = outcome.1 {
       pending.fulfil(.failure(.disconnected(reason)))
     } else {
-      connection.send(Message.manipulate(ManipulateState(body)).encoded(packetId: outcome.0))
+      connection.sendNow(Message.manipulate(ManipulateState(body)).encoded(packetId: outcome.0))
     }
     return pending
   }
