@@ -60,7 +60,7 @@ let package = Package(
     // Faults-and-load suite (slow, not part of `swift test`): `swift run -c release reliability [--quick]`.
     .executableTarget(
       name: "reliability",
-      dependencies: ["KDClient", "KDProtocol", "KDTransport", "KDTestSupport"], path: "Sources/Reliability"),
+      dependencies: ["KDClient", "KDProtocol", "KDTransport"], path: "Sources/Reliability"),
 
     .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
     .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),

@@ -1,98 +1,45 @@
 // `reliability`: the faults-and-load suite (docs/RELIABILITY.md). Slow; not part of `swift test`.
-// Usage: swift run -c release reliability [--quick]
+// Usage: swift run -c release reliability [--quick] [--only 1,2,3]
+// It runs the `kd` and `kdserver` built beside it: build them first (docs/RELIABILITY.md has the command).
 import Foundation
-import KDTestSupport
 
-let quick = CommandLine.arguments.contains("--quick")
-let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-let kd = binDir + "/kd"
-var passed = 0
-var failed = 0
-
-@MainActor func check(_ ok: Bool, _ what: String) {
-  if ok {
-    passed += 1
+let arguments = CommandLine.arguments
+let quick = arguments.contains("--quick")
+let only: Set<Int> =
+  if let at = arguments.firstIndex(of: "--only"), at + 1 < arguments.count {
+    Set(arguments[at + 1].split(separator: ",").compactMap { Int($0) })
   } else {
-    failed += 1
-    print("FAIL: \(what)")
+    [1, 2, 3]
   }
+let binDir = URL(fileURLWithPath: arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+let kd = binDir + "/kd"
+let kdserver = binDir + "/kdserver"
+
+for tool in [kd, kdserver] where !FileManager.default.isExecutableFile(atPath: tool) {
+  say("\(tool) is missing: build it first (swift build -c release --product kd --product kdserver)")
+  exit(1)
+}
+installWatchdog(seconds: quick ? 300 : 900)
+let suiteStart = ContinuousClock.now
+say(
+  "reliability suite (\(quick ? "--quick" : "full")), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+    + "kdserver \(kdserver)")
+
+func withServer(_ scenario: Int, _ extra: [String] = [], _ body: (ServerChild) -> Void) {
+  guard only.contains(scenario) else { return }
+  let server: ServerChild
+  do {
+    server = try ServerChild(kdserver, extra: extra)
+  } catch {
+    tally.check(false, "scenario \(scenario): cannot start kdserver: \(error)")
+    return
+  }
+  body(server)
+  server.stop()
 }
 
-// A real kdserver process on loopback.
-let serverProcess = Process()
-serverProcess.executableURL = URL(fileURLWithPath: binDir + "/kdserver")
-serverProcess.arguments = [
-  "--listen", "127.0.0.1:0", "--state-dir", makeTemporaryDirectory("reliability"), "--pace", "0",
-]
-let errPipe = Pipe()
-serverProcess.standardError = errPipe
-serverProcess.standardOutput = FileHandle.nullDevice
-try serverProcess.run()
-var firstLine = ""
-while !firstLine.contains("listening on") {
-  let data = errPipe.fileHandleForReading.availableData
-  if data.isEmpty {
-    print("kdserver exited")
-    exit(1)
-  }
-  firstLine += String(decoding: data, as: UTF8.self)
-}
-let listenLine = firstLine.split(separator: "\n").first { $0.contains("listening on") }!
-let port = listenLine.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }!
-let fingerprint = listenLine.split(separator: " ").first { $0.hasPrefix("fingerprint=") }!.dropFirst(12)
-let connect = ["--connect", String(port), "--fingerprint", String(fingerprint), "--timeout", "30"]
-
-/// Scenario 1: SIGKILL a `kd` child at a random point of a state-changing script; a fresh client checks the state.
-/// The script halts the target, writes a scratch dword, then arms PoolHitTag with an unused tag (in that order),
-/// then reads for a while. After the kill every item must hold its old or its new value, in script order
-/// (a later write never without the earlier ones), and the target is halted once the script got past the break-in.
-let scratch = "804daf00"
-let iterations = quick ? 10 : 100
-var previous = (scratch: UInt32(0), tag: UInt32(0))
-_ = run(kd, connect + ["-c", ".runfor 0; ed \(scratch) 0; ed nt!PoolHitTag 0"])
-var kills = 0
-for i in 0..<iterations {
-  let value = UInt32(0x5100_0000) | UInt32(i)
-  let tag = UInt32(0x7a71_3030) &+ UInt32(i)  // "00qz"+i: never allocated
-  let script = makeTemporaryDirectory("script") + "/s.kd"
-  writeFile(
-    script,
-    ".runfor 0\ned \(scratch) \(String(value, radix: 16))\ned nt!PoolHitTag \(String(tag, radix: 16))\n"
-      + String(repeating: "r\nkb\n!poolused 4\nlm\n", count: 200))
-  let child = Process()
-  child.executableURL = URL(fileURLWithPath: kd)
-  child.arguments = connect + ["--script", script]
-  child.standardOutput = FileHandle.nullDevice
-  child.standardError = FileHandle.nullDevice
-  try child.run()
-  usleep(UInt32.random(in: 0...600_000))
-  if child.isRunning {
-    kill(child.processIdentifier, SIGKILL)
-    kills += 1
-  }
-  child.waitUntilExit()
-  // A fresh client: its attach banner says halted or not; the reads give the items.
-  var verify = run(kd, connect + ["-c", "dd \(scratch) L1; dd nt!PoolHitTag L1"])
-  for _ in 0..<20 where verify.status == 2 {  // the killed controller may not be gone yet
-    usleep(100_000)
-    verify = run(kd, connect + ["-c", "dd \(scratch) L1; dd nt!PoolHitTag L1"])
-  }
-  let words = verify.stdout.split(separator: "\n").filter { $0.hasPrefix("804da") && !$0.contains("!") }
-    .compactMap { $0.split(separator: " ").dropFirst().first.flatMap { UInt32($0, radix: 16) } }
-  guard words.count == 2 else {
-    check(false, "iteration \(i): verifier could not read: \(verify.stdout.suffix(300)) \(verify.stderr)")
-    continue
-  }
-  let (s, t) = (words[0], words[1])
-  let halted = verify.stdout.contains("Break instruction exception")
-  let itemsOK = (s == previous.scratch || s == value) && (t == previous.tag || t == tag) && (t != tag || s == value)
-  check(itemsOK, "iteration \(i): scratch \(String(s, radix: 16)) tag \(String(t, radix: 16)) out of order")
-  check(s != value || halted, "iteration \(i): scratch written but target not halted")
-  previous = (s, t)
-}
-print("scenario 1: \(iterations) kd runs, \(kills) killed by SIGKILL mid-session")
-
-serverProcess.terminate()
-serverProcess.waitUntilExit()
-print("\(passed) passed, \(failed) failed")
-exit(failed == 0 ? 0 : 1)
+withServer(1) { scenario1($0, kd: kd, iterations: quick ? 10 : 100) }
+withServer(2) { scenario2($0, breaks: quick ? 1_000 : 10_000, observers: 63) }
+withServer(3, ["--max-connections", "128"]) { scenario3($0, hostile: quick ? 150 : 1_000, parallel: 40) }
+say("total \(String(format: "%.0f", seconds(since: suiteStart))) s")
+finish()
