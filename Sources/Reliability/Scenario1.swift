@@ -35,16 +35,20 @@ func scenario1(_ server: ServerChild, kd: String, iterations: Int) {
   var scratchLanded = 0
   var breakpointHits = 0
   var verifierRetries = 0
+  var leftRunning = 0
   var slowest = 0.0
   var handleFloor: UInt32 = 0
   for i in 0..<iterations {
     let value = UInt32(0x5100_0000) | UInt32(i)
     let tag = UInt32(0x7a71_3030) &+ UInt32(i)  // "00qz"+i: never allocated
+    // Every third script ends by clearing its breakpoint and resuming (`bc 0; g` waits for a break that never
+    // comes): killed there, the target must stay running, without the breakpoint.
+    let resumes = i % 3 == 2
     let script = temporaryDirectory("script") + "/s.kd"
     writeScript(
       script,
       ".runfor 0\nbp nt!ExAllocatePoolWithTag\ned \(hex(scratch)) \(hex(value))\ned nt!PoolHitTag \(hex(tag))\n"
-        + String(repeating: "r\nkb\n!poolused 4\nlm\n", count: 200))
+        + (resumes ? "bc 0\ng\n" : String(repeating: "r\nkb\n!poolused 4\nlm\n", count: 200)))
     let child: Child
     do {
       child = try Child(kd, connect + ["--script", script])
@@ -85,36 +89,58 @@ func scenario1(_ server: ServerChild, kd: String, iterations: Int) {
       continue
     }
     let (s, t) = (words[0], words[1])
-    let halted = verify.stdout.contains("Break instruction exception")
-    let hit = eip == bpAddress
+    // The attach banner is what kd printed before its first prompt; the `.runfor` stop is what followed it.
+    let banner = verify.stdout.components(separatedBy: "kd> ").first ?? ""
+    let halted = banner.contains("Break instruction exception")
+    let runfor = verify.stdout.components(separatedBy: "> .runfor").last ?? ""
+    let hit = eip == bpAddress && !runfor.contains("You are seeing this message")
     if s == value { scratchLanded += 1 }
     if hit { breakpointHits += 1 }
+    if !halted { leftRunning += 1 }
     let itemsOK = (s == previous.scratch || s == value) && (t == previous.tag || t == tag) && (t != tag || s == value)
     tally.check(itemsOK, "iteration \(i): scratch \(hex(s)) tag \(hex(t)) out of order")
-    tally.check(s != value || halted, "iteration \(i): scratch written but the next client was not told `halted`")
-    tally.check(s != value || hit, "iteration \(i): the killed client's breakpoint was lost (eip \(hex(eip)))")
+    if resumes {
+      // Running only if the kill came during `.runfor 0`'s resume (nothing written yet) or after `g`.
+      tally.check(
+        halted || s == previous.scratch || t == tag,
+        "iteration \(i): the target runs but the script never resumed it")
+      tally.check(halted || !hit, "iteration \(i): the breakpoint cleared before `g` was hit")
+      tally.check(
+        s != value || !halted || hit || t == tag, "iteration \(i): the killed client's breakpoint was lost")
+    } else {
+      tally.check(s != value || halted, "iteration \(i): scratch written but the next client was not told `halted`")
+      tally.check(s != value || hit, "iteration \(i): the killed client's breakpoint was lost (eip \(hex(eip)))")
+    }
     previous = (s, t)
-    // Remove the breakpoint (handles are numbered 1, 2, ...: at most one was added since the last removal).
+    // Remove the breakpoint if it is still there. Handles are numbered 1, 2, ...: setting one here either succeeds
+    // (none was there; every handle up to the new one is spent) or is refused (one is there, above the floor).
     do {
       let cleaner = try server.connectController()
       var removed = false
-      for handle in handleFloor + 1...handleFloor + 2 {
-        let reply = try cleaner.request(.restoreBreakPoint(RestoreBreakPoint(handle: handle)))
-        if reply.status == .success {
-          handleFloor = handle
-          removed = true
-          break
+      let probe = try cleaner.request(.writeBreakPoint(WriteBreakPoint(address: UInt64(bpAddress))))
+      if probe.status == .success, case .writeBreakPoint(let set) = probe.body {
+        _ = try cleaner.request(.restoreBreakPoint(RestoreBreakPoint(handle: set.handle)))
+        handleFloor = set.handle
+      } else {
+        for handle in handleFloor + 1...handleFloor + 8 {
+          let reply = try cleaner.request(.restoreBreakPoint(RestoreBreakPoint(handle: handle)))
+          if reply.status == .success {
+            handleFloor = handle
+            removed = true
+            break
+          }
         }
+        tally.check(removed, "iteration \(i): a breakpoint is set but could not be removed")
       }
       cleaner.detach()
-      tally.check(!hit || removed, "iteration \(i): the breakpoint that was hit could not be removed")
     } catch {
       tally.check(false, "iteration \(i): cleanup session failed: \(error)")
     }
   }
   say(
     "scenario 1: \(iterations) kd runs, \(kills) killed by SIGKILL mid-session; scratch write landed in "
-      + "\(scratchLanded), breakpoint still hit by the next client in \(breakpointHits); verifier retries "
+      + "\(scratchLanded), breakpoint still hit by the next client in \(breakpointHits), target left running "
+      + "(next client told so) in \(leftRunning); verifier retries "
       + "\(verifierRetries); slowest verification \(String(format: "%.2f", slowest)) s; "
       + "\(String(format: "%.0f", seconds(since: started))) s")
 }

@@ -30,6 +30,8 @@ func scenario3(_ server: ServerChild, hostile: Int, parallel: Int) {
     tally.check(false, "scenario 3: the working session could not attach: \(error)")
     return
   }
+  let descriptorsBefore = server.openDescriptors
+  let rssBefore = server.rssKiB ?? 0
   let worker = Thread {
     let debugger = Debugger(target: RemoteTarget(connection: working))
     let first = debugger.run(".runfor 0")
@@ -105,6 +107,16 @@ func scenario3(_ server: ServerChild, hostile: Int, parallel: Int) {
     usleep(100_000)
     lines = refusalLines() - linesBefore
   }
+  // Every hostile connection's socket is closed again (none leaked): compared once they are all logged.
+  var descriptorsAfter = server.openDescriptors
+  for _ in 0..<50 where descriptorsAfter > descriptorsBefore {
+    usleep(100_000)
+    descriptorsAfter = server.openDescriptors
+  }
+  let rssAfter = server.rssKiB ?? 0
+  tally.check(
+    descriptorsAfter <= descriptorsBefore,
+    "scenario 3: kdserver has \(descriptorsAfter) descriptors open after, \(descriptorsBefore) before")
   let w = work.withLock { $0 }
   tally.check(w.failures.isEmpty, "scenario 3: working session: \(w.failures.prefix(5).joined(separator: "; "))")
   tally.check(working.closedReason == nil, "scenario 3: working session closed: \(working.closedReason ?? "")")
@@ -125,7 +137,9 @@ func scenario3(_ server: ServerChild, hostile: Int, parallel: Int) {
   say(
     "scenario 3: \(hostile) hostile connections in \(String(format: "%.1f", hostileSeconds)) s, \(refused) refused "
       + "and closed by the server; \(lines) server lines; working session: \(w.rounds) rounds of 5 commands, "
-      + "\(w.failures.count) failures, slowest round \(String(format: "%.3f", w.slowest)) s")
+      + "\(w.failures.count) failures, slowest round \(String(format: "%.3f", w.slowest)) s; kdserver descriptors "
+      + "\(descriptorsBefore) before, \(descriptorsAfter) after; VmRSS \(rssBefore / 1024) MiB before, "
+      + "\(rssAfter / 1024) MiB after")
   for kind in kinds {
     let entry = o[kind] ?? (0, [])
     say("  \(kind.rawValue): \(entry.count) (\(entry.count - entry.failures.count) refused)")

@@ -231,6 +231,11 @@ final class ServerChild: Sendable {
     return Int(line.split(separator: " ").dropFirst().first ?? "")
   }
 
+  /// Open file descriptors of the kdserver.
+  var openDescriptors: Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+  }
+
   /// A client session in this process.
   func connect(controller: Bool, breakStackFrames: UInt32 = 64) throws(RemoteError) -> RemoteConnection {
     var options = RemoteConnection.Options(tls: tls)
