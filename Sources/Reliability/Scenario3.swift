@@ -131,6 +131,12 @@ func scenario3(_ server: ServerChild, hostile: Int, parallel: Int) {
       "scenario 3: \(kind.rawValue): \(entry.failures.count) of \(entry.count) not refused: "
         + entry.failures.prefix(3).joined(separator: "; "))
   }
+  // A peer that speaks TLS records gets OpenSSL's alert; a peer that does not (plaintext, garbage) gets none:
+  // OpenSSL sends no alert when the first record is not TLS at all. Only the former is a check.
+  let tlsShaped = tlsAlerts.withLock { $0[.garbageClientHello] } ?? (0, 0)
+  tally.check(
+    tlsShaped.peers == tlsShaped.alerts,
+    "scenario 3: \(tlsShaped.peers - tlsShaped.alerts) of \(tlsShaped.peers) garbage ClientHellos got no TLS alert")
   tally.check(lines == hostile, "scenario 3: kdserver logged \(lines) refusal/disconnect lines for \(hostile) peers")
   var reasons: [String: Int] = [:]
   for line in server.log.dropFirst(0) where isRefusalLine(line) { reasons[refusalReason(line), default: 0] += 1 }
@@ -142,7 +148,8 @@ func scenario3(_ server: ServerChild, hostile: Int, parallel: Int) {
       + "\(rssAfter / 1024) MiB after")
   for kind in kinds {
     let entry = o[kind] ?? (0, [])
-    say("  \(kind.rawValue): \(entry.count) (\(entry.count - entry.failures.count) refused)")
+    let alerts = tlsAlerts.withLock { $0[kind] }.map { ", \($0.alerts) of them got a TLS alert before the close" } ?? ""
+    say("  \(kind.rawValue): \(entry.count) (\(entry.count - entry.failures.count) refused\(alerts))")
   }
   say(
     "  server reasons: "
@@ -167,6 +174,7 @@ enum HostileKind: String, CaseIterable, Sendable {
   case garbage = "random garbage bytes (no TLS)"
   case stalledTCP = "stalled handshake: TCP connect, nothing sent"
   case stalledClientHello = "stalled handshake: half a TLS ClientHello record"
+  case garbageClientHello = "a TLS handshake record holding garbage"
   case oversizedBeforeHello = "TLS, oversized frame header instead of a hello"
   case garbageBeforeHello = "TLS, garbage instead of a hello"
   case stalledHello = "TLS, no hello sent"
@@ -179,15 +187,19 @@ enum HostileKind: String, CaseIterable, Sendable {
   func run(port: UInt16, tls: TLSClientOptions) -> String? {
     switch self {
     case .plaintext:
-      return rawTCP(port: port, send: Array("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8), wait: 15)
+      return rawTCP(self, port: port, send: Array("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8), wait: 15)
     case .garbage:
       var bytes = (0..<Int.random(in: 1...2048)).map { _ in UInt8.random(in: 0...255) }
       bytes[0] = UInt8.random(in: 0x17...0xff)  // not a TLS handshake record
-      return rawTCP(port: port, send: bytes, wait: 15)
+      return rawTCP(self, port: port, send: bytes, wait: 15)
     case .stalledTCP:
-      return rawTCP(port: port, send: [], wait: 25)
+      return rawTCP(self, port: port, send: [], wait: 25)
+    case .garbageClientHello:
+      let body = (0..<Int.random(in: 4...300)).map { _ in UInt8.random(in: 0...255) }
+      let length = [UInt8(body.count >> 8), UInt8(body.count & 0xff)]
+      return rawTCP(self, port: port, send: [0x16, 0x03, 0x01] + length + body, wait: 15)
     case .stalledClientHello:
-      return rawTCP(port: port, send: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01], wait: 25)
+      return rawTCP(self, port: port, send: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01], wait: 25)
     default:
       return tlsPeer(port: port, tls: tls)
     }
@@ -270,7 +282,10 @@ private func fuzzed(_ good: [UInt8]) -> [UInt8] {
 }
 
 /// Plain TCP: connect, send, then wait for the server to close (EOF or reset) within `wait` seconds.
-private func rawTCP(port: UInt16, send bytes: [UInt8], wait: Double) -> String? {
+/// Per plain-TCP kind: peers, and how many got a TLS alert record (0x15) before the close.
+let tlsAlerts = Mutex<[HostileKind: (peers: Int, alerts: Int)]>([:])
+
+private func rawTCP(_ kind: HostileKind, port: UInt16, send bytes: [UInt8], wait: Double) -> String? {
   let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
   guard fd >= 0 else { return "socket: errno \(errno)" }
   defer { close(fd) }
@@ -292,12 +307,21 @@ private func rawTCP(port: UInt16, send bytes: [UInt8], wait: Double) -> String? 
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
   let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
   var buffer = [UInt8](repeating: 0, count: 4096)
+  var first: UInt8?
   while ContinuousClock.now < deadline {
     let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-    if n == 0 { return nil }
+    if n > 0 && first == nil { first = buffer[0] }
+    if n == 0 || (n < 0 && errno == ECONNRESET) {
+      tlsAlerts.withLock { t in
+        var entry = t[kind] ?? (0, 0)
+        entry.peers += 1
+        if first == 0x15 { entry.alerts += 1 }
+        t[kind] = entry
+      }
+      return nil
+    }
     if n < 0 {
       if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { continue }
-      if errno == ECONNRESET { return nil }
       return "recv: errno \(errno)"
     }
   }
