@@ -133,7 +133,7 @@ func scenario3(_ server: ServerChild, hostile: Int, parallel: Int) {
   }
   // A peer that speaks TLS records gets OpenSSL's alert; a peer that does not (plaintext, garbage) gets none:
   // OpenSSL sends no alert when the first record is not TLS at all. Only the former is a check.
-  let tlsShaped = tlsAlerts.withLock { $0[.garbageClientHello] } ?? (0, 0)
+  let tlsShaped = tlsAlerts.withLock { $0[.garbageClientHello] } ?? (peers: 0, alerts: 0)
   tally.check(
     tlsShaped.peers == tlsShaped.alerts,
     "scenario 3: \(tlsShaped.peers - tlsShaped.alerts) of \(tlsShaped.peers) garbage ClientHellos got no TLS alert")
