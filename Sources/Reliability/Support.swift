@@ -45,6 +45,7 @@ func killChildren() {
 /// Ends the suite: the closing line, children killed, exit status 1 on any failure.
 func finish() -> Never {
   killChildren()
+  try? FileManager.default.removeItem(atPath: runDirectory)
   say("\(tally.passed) passed, \(tally.failed) failed")
   exit(tally.failed == 0 ? 0 : 1)
 }
@@ -275,8 +276,11 @@ struct SuiteError: Error, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
+/// Every temporary directory of this run, all under one parent that `finish()` removes.
+let runDirectory = NSTemporaryDirectory() + "kd-reliability-\(getpid())"
+
 func temporaryDirectory(_ name: String) -> String {
-  let path = NSTemporaryDirectory() + "kd-reliability-\(name)-\(UUID().uuidString)"
+  let path = runDirectory + "/\(name)-\(UUID().uuidString)"
   try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
   return path
 }
