@@ -16,7 +16,7 @@ let kd = binDir + "/kd"
 let kdserver = binDir + "/kdserver"
 
 for tool in [kd, kdserver] where !FileManager.default.isExecutableFile(atPath: tool) {
-  say("\(tool) is missing: build it first (swift build -c release --product kd --product kdserver)")
+  say("\(tool) is missing: build it first (swift build -c release --product \((tool as NSString).lastPathComponent))")
   exit(1)
 }
 installWatchdog(seconds: quick ? 300 : 900)

@@ -3,7 +3,7 @@ import KDProtocol
 
 extension StateChange {
   /// The wire form of a kernel break: registers and up to `maxFrames` of its stack travel with it.
-  init(_ event: BreakEvent, processors: UInt32, instructionStream: [UInt8], maxFrames: Int) {
+  init(_ event: BreakEvent, processors: UInt32, maxFrames: Int) {
     let reason: BreakReason
     var handle: UInt32 = 0
     var parameters = event.parameters.map(UInt64.init)
@@ -30,7 +30,7 @@ extension StateChange {
     programCounter = UInt64(event.pc)
     context = KDProtocol.X86Context(event.context)
     stack = event.stack.prefix(maxFrames).map(KDProtocol.StackFrame.init)
-    controlReport.instructionStream = Array(instructionStream.prefix(16))
+    controlReport.instructionStream = Array(event.instructionStream.prefix(16))
     controlReport.segCs = UInt16(truncatingIfNeeded: event.context.cs)
     controlReport.segDs = UInt16(truncatingIfNeeded: event.context.ds)
     controlReport.segEs = UInt16(truncatingIfNeeded: event.context.es)

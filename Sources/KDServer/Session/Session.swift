@@ -10,7 +10,7 @@ import Logging
 /// queue); other threads reach a session only through `deliver` and `close`, which hop onto that queue.
 final class Session: @unchecked Sendable {
   enum Event {
-    case halted(BreakEvent, [UInt8])
+    case halted(BreakEvent)
     case kernel(KernelEvent)
   }
 
@@ -183,9 +183,7 @@ final class Session: @unchecked Sendable {
       if acknowledgements { flags.insert(.acknowledgements) }
       if token != nil { flags.insert(.tokenRequired) }
       if hub.configuration.allowTakeover { flags.insert(.takeoverAllowed) }
-      let event = halted.map {
-        StateChange($0.0, processors: hub.processors, instructionStream: $0.1, maxFrames: breakFrames)
-      }
+      let event = halted.map { StateChange($0, processors: hub.processors, maxFrames: breakFrames) }
       send(
         .helloReply(
           HelloReply(
@@ -269,10 +267,8 @@ final class Session: @unchecked Sendable {
     connection.queue.async { [self] in
       guard phase == .attached else { return }
       switch event {
-      case .halted(let breakEvent, let stream):
-        sendEvent(
-          .stateChange(
-            StateChange(breakEvent, processors: hub.processors, instructionStream: stream, maxFrames: breakFrames)))
+      case .halted(let breakEvent):
+        sendEvent(.stateChange(StateChange(breakEvent, processors: hub.processors, maxFrames: breakFrames)))
       case .kernel(.running):
         sendEvent(.stateChange(StateChange(detail: .running)))
       case .kernel(.rebooted):
@@ -303,10 +299,7 @@ final class Session: @unchecked Sendable {
   private func sendCurrentState() {
     let halted = try? hub.kernel.sync { control -> RunState in control.runState }
     if case .halted(let event) = halted {
-      sendEvent(
-        .stateChange(
-          StateChange(
-            event, processors: hub.processors, instructionStream: event.instructionStream, maxFrames: breakFrames)))
+      sendEvent(.stateChange(StateChange(event, processors: hub.processors, maxFrames: breakFrames)))
     } else {
       sendEvent(.stateChange(StateChange(detail: .running)))
     }

@@ -13,8 +13,8 @@ final class TargetHub: Sendable {
     var sessions: [UInt32: Session] = [:]
     var controller: UInt32?
     var nextSessionId: UInt32 = 1
-    /// The break the target is halted in, as last reported by the kernel (with its instruction bytes).
-    var halted: (event: BreakEvent, instructionStream: [UInt8])?
+    /// The break the target is halted in, as last reported by the kernel.
+    var halted: BreakEvent?
     /// Bumped whenever a pending --resume-after must be forgotten (a controller attached).
     var resumeGeneration: UInt64 = 0
   }
@@ -50,7 +50,7 @@ final class TargetHub: Sendable {
     let sessions: [Session] = members.withLock { m in
       switch event {
       case .halted(let breakEvent):
-        m.halted = (breakEvent, breakEvent.instructionStream)
+        m.halted = breakEvent
       case .running, .rebooted:
         m.halted = nil
       case .debugPrint:
@@ -59,14 +59,14 @@ final class TargetHub: Sendable {
       return Array(m.sessions.values)
     }
     if case .halted(let breakEvent) = event {
-      for session in sessions { session.deliver(.halted(breakEvent, breakEvent.instructionStream)) }
+      for session in sessions { session.deliver(.halted(breakEvent)) }
       return
     }
     for session in sessions { session.deliver(.kernel(event)) }
   }
 
   enum Admission {
-    case admitted(id: UInt32, role: HelloReply.Role, halted: (BreakEvent, [UInt8])?, displaced: Session?)
+    case admitted(id: UInt32, role: HelloReply.Role, halted: BreakEvent?, displaced: Session?)
     case refused(NTStatus, String)
   }
 
@@ -92,7 +92,7 @@ final class TargetHub: Sendable {
       }
       m.sessions[id] = session
       return .admitted(
-        id: id, role: role, halted: m.halted.map { ($0.event, $0.instructionStream) }, displaced: displaced)
+        id: id, role: role, halted: m.halted, displaced: displaced)
     }
   }
 
