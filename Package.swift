@@ -30,9 +30,10 @@ let package = Package(
     .target(name: "KDProtocol", path: "Sources/Protocol"),
     // The simulated 32-bit kernel: Unicorn-run driver code, pools, modules, threads, breakpoints.
     .target(name: "KDKernel", dependencies: ["CUnicorn"], path: "Sources/Kernel", resources: [.copy("Scenarios")]),
-    // TLS over non-blocking Dispatch sockets, shared by the server and the client.
+    // TLS over non-blocking Dispatch sockets, shared by the server and the client; the frame links (TLS and
+    // in-memory) that sessions and the client connection use as their only I/O.
     .target(
-      name: "KDTransport", dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")],
+      name: "KDTransport", dependencies: ["KDProtocol", "COpenSSL", .product(name: "Logging", package: "swift-log")],
       path: "Sources/Transport"),
     .target(
       name: "KDServer",
@@ -48,14 +49,17 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "kdserver", dependencies: ["KDServer"]),
-    .executableTarget(name: "kd", dependencies: ["KDClient", "KDServer"]),
+    .executableTarget(name: "kd", dependencies: ["KDClient", "KDServer", "KDKernel", "KDTransport"]),
     // libFuzzer target for the frame and payload decoders (see docs/PROTOCOL.md, "Fuzzing").
     .target(name: "CFuzzerSupport", path: "Sources/CFuzzerSupport"),
     .executableTarget(
       name: "KDProtocolFuzz", dependencies: ["KDProtocol", "CFuzzerSupport"], path: "Sources/ProtocolFuzz"),
     // Benchmarks (docs/BENCHMARKS.md): `swift run -c release bench [--quick] [--only NAME]`.
     .executableTarget(
-      name: "bench", dependencies: ["KDClient", "KDServer", "KDKernel", "KDTransport"], path: "Sources/Bench"),
+      name: "bench",
+      dependencies: [
+        "KDClient", "KDServer", "KDKernel", "KDTransport", .product(name: "Logging", package: "swift-log"),
+      ], path: "Sources/Bench"),
 
     // Faults-and-load suite (slow, not part of `swift test`): `swift run -c release reliability [--quick]`.
     .executableTarget(

@@ -11,7 +11,7 @@ enum BareTLS {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let context = try TLSServerContext(options: TLSServerOptions(stateDirectory: directory))
     let listener = try TLSListener(
-      host: "127.0.0.1", port: 0, context: context, maxConnections: 16,
+      host: "127.0.0.1", port: 0, context: context,
       onConnection: { EchoPeer(connection: $0).start() }, onRefusal: { _, _ in })
     listener.start()
     Report.writeLine("READY \(listener.localPort) \(context.fingerprint)")

@@ -2,13 +2,30 @@ import Foundation
 import KDClient
 import KDServer
 import KDTransport
+import Logging
 
 /// `bench --serve-kd`: a kdserver daemon with the `bench` scenario (Sources/Kernel/Scenarios/bench) on a loopback
 /// port, in its own process. Prints `READY <port> <fingerprint> <token>`.
 enum KDServerChild {
   static func serve() throws -> Never {
-    let target = try EmbeddedTarget(scenario: "bench", pace: 1.0)
-    Report.writeLine("READY \(target.port) \(target.fingerprint) \(String(decoding: target.token, as: UTF8.self))")
+    let directory = NSTemporaryDirectory() + "kd-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let token = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    let tokenPath = directory + "/token"
+    guard
+      FileManager.default.createFile(
+        atPath: tokenPath, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
+    else { throw BenchError.child("cannot write \(tokenPath)") }
+    var configuration = ServerConfiguration(stateDirectory: directory)
+    configuration.port = 0
+    configuration.scenario = "bench"
+    configuration.pace = 1.0
+    configuration.tokenPath = tokenPath
+    var logger = Logger(label: "kdserver-bench")
+    logger.logLevel = .warning
+    let daemon = try Daemon(configuration: configuration, logger: logger)
+    try daemon.start()
+    Report.writeLine("READY \(daemon.port) \(daemon.fingerprint) \(token)")
     while true { sleep(3600) }
   }
 

@@ -417,7 +417,8 @@ final class Machine {
     var event = BreakEvent(
       thread: t.kthread, pc: ctx.eip, exceptionCode: code, exceptionAddress: ctx.eip,
       parameters: [], reason: reason, context: ctx,
-      stack: StackWalker.walk(ebp: ctx.ebp, eip: ctx.eip, emulator: emulator, maxFrames: 32),
+      stack: StackWalker.walk(
+        ebp: ctx.ebp, eip: ctx.eip, emulator: emulator, maxFrames: BreakEvent.capturedStackFrames),
       virtualTime: clock.now)
     var stream = space.readAvailable(ctx.eip, count: 16)
     breakpoints.hide(in: &stream.bytes, at: ctx.eip)

@@ -106,6 +106,12 @@ struct SocketAddress: CustomStringConvertible {
   }
 
   /// `[::1]` -> `::1`; anything else unchanged.
+  /// The address without its port: `127.0.0.1` of `127.0.0.1:54321`, `::1` of `[::1]:54321`.
+  static func hostPart(of peer: String) -> String {
+    guard let colon = peer.lastIndex(of: ":") else { return peer }
+    return unbracketed(String(peer[..<colon]))
+  }
+
   static func unbracketed(_ host: String) -> String {
     guard host.hasPrefix("["), host.hasSuffix("]") else { return host }
     return String(host.dropFirst().dropLast())

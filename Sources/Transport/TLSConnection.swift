@@ -48,6 +48,10 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   private var started = false
   private var onReceive: (([UInt8]) -> Void)?
   private var onClose: ((TransportError?) -> Void)?
+  /// Set by the owner (on ``queue``): while true no input is read, so the peer's sending backs up in TCP.
+  private var receivePaused = false
+  /// Called on ``queue`` when queued output has fallen to zero after a write (flow control resumes).
+  private var onDrained: (() -> Void)?
   private var closeError: TransportError?
   private var handshakeDone: ((Result<Void, TransportError>) -> Void)?
   private var onFinished: (() -> Void)?
@@ -120,6 +124,47 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   public var pendingOutputBytes: Int {
     dispatchPrecondition(condition: .onQueue(queue))
     return pendingOutput
+  }
+
+  /// Sends (``send(_:)`` calls) queued and not yet wholly accepted by TLS. Read it on ``queue``.
+  public var pendingOutputChunks: Int {
+    dispatchPrecondition(condition: .onQueue(queue))
+    return output.count - outputHead
+  }
+
+  /// Flow control, on ``queue``: while paused the connection reads nothing, so a peer that keeps sending is
+  /// held back by TCP's own window. Reading resumes (and buffered input is read) when unpaused.
+  public func setReceivePaused(_ paused: Bool) {
+    dispatchPrecondition(condition: .onQueue(queue))
+    guard paused != receivePaused else { return }
+    receivePaused = paused
+    if paused {
+      updateInterest(wantWrite: writeResumed)
+    } else if state == .open {
+      updateInterest(wantWrite: writeResumed)
+      readAvailable()
+    }
+  }
+
+  /// `handler` runs on ``queue`` each time queued output drains to nothing. Set it before ``start(onReceive:onClose:)``
+  /// or on the queue.
+  public func setDrainHandler(_ handler: @escaping () -> Void) {
+    let box = UncheckedDrain(handler)
+    if DispatchQueue.getSpecific(key: Self.queueKey) == queueToken {
+      onDrained = box.handler
+    } else {
+      queue.async { [self] in onDrained = box.handler }
+    }
+  }
+
+  /// The owner has admitted this connection (an accepted hello): it leaves its listener's pool of connections
+  /// not yet admitted. Any thread; idempotent.
+  public func markAdmitted() {
+    queue.async { [self] in
+      let finished = onFinished
+      onFinished = nil
+      finished?()
+    }
   }
 
   /// Closes the connection: with `flush`, after the queued output is written; then close_notify is sent.
@@ -216,7 +261,7 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   private var readAllowed: Bool {
     switch state {
     case .handshaking: true
-    case .open: started && pendingOutput <= maxPendingOutput / 4
+    case .open: started && !receivePaused && pendingOutput <= maxPendingOutput / 4
     case .closing, .closed: false
     }
   }
@@ -259,7 +304,8 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   }
 
   private func readAvailable() {
-    while state == .open {
+    // Checked before every read: a receive callback may pause input (its replies are backing up).
+    while state == .open && readAllowed {
       OpenSSLErrors.clear()
       let count = readBuffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
       if count > 0 {
@@ -317,6 +363,7 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
       return
     }
     updateInterest(wantWrite: false)
+    if state == .open, let onDrained { onDrained() }
   }
 
   private func consumeOutput(_ count: Int) {
@@ -388,8 +435,15 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     let closed = onClose
     onClose = nil
     onReceive = nil
+    onDrained = nil
     if started { closed?(closeError) }
   }
+}
+
+/// Carries the owner's drain handler onto the connection queue, where alone it is called.
+private struct UncheckedDrain: @unchecked Sendable {  // safe: used only on the connection's queue
+  let handler: () -> Void
+  init(_ handler: @escaping () -> Void) { self.handler = handler }
 }
 
 /// Carries the caller's non-Sendable callbacks onto the connection queue, where alone they are called.

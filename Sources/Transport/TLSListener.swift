@@ -5,10 +5,17 @@ import Dispatch
 #endif
 
 /// Accepts TCP connections and runs each one's TLS handshake on its own queue. Handshake failures
-/// (plaintext, garbage, an old protocol, a stalled handshake, a bad or missing client certificate) and
-/// connections over `maxConnections` go to `onRefusal` with the peer and a one-line reason, and are closed;
-/// OpenSSL sends a TLS alert where the protocol has one. Other connections are never disturbed.
-// @unchecked Sendable: `source` is touched only on `queue`; the count is `Locked`.
+/// (plaintext, garbage, an old protocol, a stalled handshake, a bad or missing client certificate) go to
+/// `onRefusal` with the peer and a one-line reason, and are closed; OpenSSL sends a TLS alert where the
+/// protocol has one. Other connections are never disturbed.
+///
+/// Admission: a connection is *pending* from accept until its owner calls ``TLSConnection/markAdmitted()``
+/// (the server does after an accepted hello) or it closes. Pending connections have a pool of their own
+/// (``AdmissionLimits``), so peers that never authenticate cannot take the slots of sessions that did: one
+/// source may hold at most `perSource` of them (more are closed at once), and when the pool is full the oldest
+/// pending connection is closed to make room, so a flood recycled against the server cannot keep a legitimate
+/// client out.
+// @unchecked Sendable: `source`, `paused`, `stopped` and `pending` are touched only on `queue`.
 public final class TLSListener: @unchecked Sendable {
   /// The port actually bound (useful when asked for port 0).
   public let localPort: UInt16
@@ -21,19 +28,21 @@ public final class TLSListener: @unchecked Sendable {
 
   private let fd: Int32
   private let context: TLSServerContext
-  private let maxConnections: Int
+  private let limits: AdmissionLimits
   private let onConnection: @Sendable (TLSConnection) -> Void
   private let onRefusal: @Sendable (String, String) -> Void
   private let queue = DispatchQueue(label: "kd.transport.listener")
   private var source: (any DispatchSourceRead)?
   private var stopped = false
   private var paused = false
-  private let active = Locked(0)
+  /// Pending connections in arrival order (oldest first), with their source address.
+  private var pending: [(id: ObjectIdentifier, source: String, connection: TLSConnection)] = []
+  private let pendingCount = Locked(0)
 
   /// Binds and listens on `host` (name, IPv4, IPv6 or `[v6]`; empty or `*` for any) and `port` (0: any free
   /// port). Accepting begins with ``start()``.
   public init(
-    host: String, port: UInt16, context: TLSServerContext, maxConnections: Int,
+    host: String, port: UInt16, context: TLSServerContext, limits: AdmissionLimits = AdmissionLimits(),
     onConnection: @escaping @Sendable (TLSConnection) -> Void,
     onRefusal: @escaping @Sendable (_ peer: String, _ reason: String) -> Void
   ) throws(TransportError) {
@@ -45,13 +54,13 @@ public final class TLSListener: @unchecked Sendable {
     localAddress = bound.description
     isLoopback = bound.isLoopback
     self.context = context
-    self.maxConnections = maxConnections
+    self.limits = limits
     self.onConnection = onConnection
     self.onRefusal = onRefusal
   }
 
-  /// Connections accepted and not yet closed (handshaking or open).
-  public var activeConnections: Int { active.withLock { $0 } }
+  /// Connections accepted and not yet admitted or closed.
+  public var pendingConnections: Int { pendingCount.withLock { $0 } }
 
   /// Starts accepting.
   public func start() {
@@ -110,15 +119,17 @@ public final class TLSListener: @unchecked Sendable {
   }
 
   private func admit(_ client: Int32, peer: String) {
-    let admitted = active.withLock { count in
-      guard count < maxConnections else { return false }
-      count += 1
-      return true
-    }
-    guard admitted else {
+    let source = SocketAddress.hostPart(of: peer)
+    if pending.lazy.filter({ $0.source == source }).count >= limits.perSource {
       Glibc.close(client)
-      onRefusal(peer, "connection limit reached (\(maxConnections) connections)")
+      onRefusal(peer, "source limit: \(limits.perSource) connections from \(source) not yet admitted")
       return
+    }
+    if pending.count >= limits.pending, let oldest = pending.first {
+      remove(oldest.id)
+      oldest.connection.close(flush: false)
+      onRefusal(
+        oldest.connection.peer, "evicted: the pool of \(limits.pending) connections not yet admitted was full")
     }
     let ssl: OpaquePointer
     do throws(TransportError) {
@@ -128,12 +139,14 @@ public final class TLSListener: @unchecked Sendable {
       ssl = try context.makeBoundSSL(fd: client)
     } catch {
       Glibc.close(client)
-      active.withLock { $0 -= 1 }
       onRefusal(peer, error.reason)
       return
     }
     let connection = TLSConnection(
       ssl: ssl, fd: client, peer: peer, handshaking: true, maxPendingOutput: context.options.maxPendingOutputBytes)
+    let id = ObjectIdentifier(connection)
+    pending.append((id, source, connection))
+    pendingCount.withLock { $0 = pending.count }
     connection.acceptHandshake(
       deadline: context.options.handshakeTimeout,
       completion: { [onConnection, onRefusal] result in
@@ -142,6 +155,28 @@ public final class TLSListener: @unchecked Sendable {
         case .failure(let error): onRefusal(peer, error.reason)
         }
       },
-      onFinished: { [active] in active.withLock { $0 -= 1 } })
+      onFinished: { [weak self] in
+        guard let listener = self else { return }
+        listener.queue.async { listener.remove(id) }
+      })
+  }
+
+  private func remove(_ id: ObjectIdentifier) {
+    guard let index = pending.firstIndex(where: { $0.id == id }) else { return }
+    pending.remove(at: index)
+    pendingCount.withLock { $0 = pending.count }
+  }
+}
+
+/// The pool of connections not yet admitted (handshaking, or waiting for their hello).
+public struct AdmissionLimits: Sendable {
+  /// Pending connections at once; a new one past it closes the oldest.
+  public var pending: Int
+  /// Pending connections from one source address; one more is closed at once.
+  public var perSource: Int
+
+  public init(pending: Int = 64, perSource: Int = 8) {
+    self.pending = max(1, pending)
+    self.perSource = max(1, perSource)
   }
 }

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Foundation
 
 /// The server's TLS configuration: identity, client-CA policy, protocol floor. ``reload()`` swaps in a
 /// new `SSL_CTX` for connections accepted afterwards; sessions already running keep the one they began with.
@@ -77,6 +78,19 @@ public final class TLSServerContext: @unchecked Sendable {  // safe: mutable sta
         }
         SSL_CTX_set_client_CA_list(context, names)
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
+      }
+      // Resumption (TLS 1.3 tickets, TLS 1.2 ids) with client verification needs a session id context, or
+      // OpenSSL refuses every resumed handshake (alert 80, "session id context uninitialized"). It names the
+      // trust the session was verified under: a session verified against another client CA is not resumed.
+      // Tickets are sealed with this context's own key, so they resume only in this server's lifetime.
+      var idContext = Array("kdserver".utf8)
+      if let clientCA = options.clientCAPath, let bundle = FileManager.default.contents(atPath: clientCA) {
+        var hasher = Hasher()
+        hasher.combine(bundle)
+        withUnsafeBytes(of: hasher.finalize().littleEndian) { idContext.append(contentsOf: $0) }
+      }
+      guard SSL_CTX_set_session_id_context(context, idContext, UInt32(idContext.count)) == 1 else {
+        throw OpenSSLErrors.error(call: "SSL_CTX_set_session_id_context", "cannot enable session resumption")
       }
       guard let leaf = SSL_CTX_get0_certificate(context) else {
         throw TransportError(.configuration, "no certificate in \(certificate)")

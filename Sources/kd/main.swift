@@ -1,8 +1,7 @@
-// `kd`: the debugger. Thin: the commands live in KDClient; without --connect it starts the embedded default
-// target (KDServer's EmbeddedTarget) in this process and attaches to it over TLS on loopback.
+// `kd`: the debugger. Thin: the commands live in KDClient; without --connect it runs the embedded default
+// target (EmbeddedTarget.swift) in this process and attaches to it over an in-memory frame link.
 import Foundation
 import KDClient
-import KDServer
 import KDTransport
 
 Transport.ignoreSIGPIPE()
@@ -25,6 +24,5 @@ KDCommand.main { options in
       `.help` lists the commands; `q` quits.
 
       """.utf8))
-  return try RemoteTarget.connect(
-    host: "127.0.0.1", port: target.port, tls: TLSClientOptions(fingerprint: target.fingerprint), token: target.token)
+  return try target.attach(breakOnAttach: false, onDebugPrint: RemoteTarget.printDebugOutput)
 }

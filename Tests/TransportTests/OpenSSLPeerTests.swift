@@ -13,7 +13,7 @@ import Testing
         clientCAPath: pki.caPath))
     let subjects = Mailbox<String>()
     let listener = try TLSListener(
-      host: "127.0.0.1", port: 0, context: context, maxConnections: 4,
+      host: "127.0.0.1", port: 0, context: context,
       onConnection: { connection in
         subjects.put(connection.peerCertificateSubject ?? "none")
         var line: [UInt8] = []

@@ -39,22 +39,47 @@ import Testing
     silent.close()
     let refusal = try #require(server.refusals.take())
     #expect(refusal.reason == "TLS handshake not completed within 0.3 s")
-    #expect(server.listener.activeConnections == 0)
+    #expect(server.listener.pendingConnections == 0)
   }
 
-  /// Past maxConnections a new peer is refused; the admitted ones go on.
-  @Test func overConnectionLimit_refused() throws {
+  /// One source may hold only `perSource` connections that are not yet admitted; one more is closed at once,
+  /// and the ones it holds go on. An admitted connection no longer counts.
+  @Test func overPerSourceLimit_refused() throws {
     let pki = try TestPKI.get()
-    let server = try TestServer.withPKI(maxConnections: 1)
+    let server = try TestServer.withPKI(limits: AdmissionLimits(pending: 8, perSource: 1))
     defer { server.stop() }
     let first = try Probe.connect(server, options: TLSClientOptions(caPath: pki.caPath))
     #expect(first.roundTrip("one") == "one")
     let second = try RawTCP(port: server.port)
     #expect(second.readUntilClosed().closed)
     second.close()
-    #expect(try #require(server.refusals.take()).reason == "connection limit reached (1 connections)")
+    #expect(
+      try #require(server.refusals.take()).reason == "source limit: 1 connections from 127.0.0.1 not yet admitted")
     #expect(first.roundTrip("still one") == "still one")
+    let accepted = try #require(server.connections.take())
+    accepted.markAdmitted()
+    // Leaving the pool hops through two queues; wait (bounded) until the listener has seen it.
+    for _ in 0..<400 where server.listener.pendingConnections > 0 { usleep(5_000) }
+    #expect(server.listener.pendingConnections == 0)
+    let third = try Probe.connect(server, options: TLSClientOptions(caPath: pki.caPath))
+    #expect(third.roundTrip("three") == "three")
     first.connection.close(flush: false)
+    third.connection.close(flush: false)
+  }
+
+  /// When the pool of connections not yet admitted is full, the oldest is closed to make room: a flood of
+  /// idle peers cannot keep a new client from handshaking.
+  @Test func fullPendingPool_evictsOldest() throws {
+    let pki = try TestPKI.get()
+    let server = try TestServer.withPKI(limits: AdmissionLimits(pending: 2, perSource: 8))
+    defer { server.stop() }
+    let idle = [try RawTCP(port: server.port), try RawTCP(port: server.port)]
+    let client = try Probe.connect(server, options: TLSClientOptions(caPath: pki.caPath))
+    #expect(client.roundTrip("in") == "in")
+    #expect(idle[0].readUntilClosed().closed)
+    #expect(try #require(server.refusals.take()).reason.hasPrefix("evicted: the pool of 2 connections"))
+    for peer in idle { peer.close() }
+    client.connection.close(flush: false)
   }
 
   /// A TLS 1.2-only client (openssl s_client -tls1_2) is refused by a TLS 1.3-only server, and admitted
@@ -117,14 +142,14 @@ import Testing
       ("::", false, "[::]"),
     ] {
       let listener = try TLSListener(
-        host: host, port: 0, context: context, maxConnections: 1, onConnection: { _ in }, onRefusal: { _, _ in })
+        host: host, port: 0, context: context, onConnection: { _ in }, onRefusal: { _, _ in })
       #expect(listener.isLoopback == loopback, "\(host)")
       if let address { #expect(listener.localAddress == "\(address):\(listener.localPort)") }
       listener.stop()
     }
     #expect(throws: TransportError.self) {
       try TLSListener(
-        host: "no-such-host.invalid", port: 0, context: context, maxConnections: 1, onConnection: { _ in },
+        host: "no-such-host.invalid", port: 0, context: context, onConnection: { _ in },
         onRefusal: { _, _ in })
     }
   }

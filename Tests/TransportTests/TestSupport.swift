@@ -101,13 +101,16 @@ final class TestServer: Sendable {
   let refusals = Mailbox<Refusal>()
   let closes = Mailbox<TransportError?>()
 
-  init(options: TLSServerOptions, host: String = "127.0.0.1", maxConnections: Int = 16, echo: Bool = true) throws {
+  init(
+    options: TLSServerOptions, host: String = "127.0.0.1", limits: AdmissionLimits = AdmissionLimits(pending: 16),
+    echo: Bool = true
+  ) throws {
     context = try TLSServerContext(options: options)
     let connections = connections
     let refusals = refusals
     let closes = closes
     listener = try TLSListener(
-      host: host, port: 0, context: context, maxConnections: maxConnections,
+      host: host, port: 0, context: context, limits: limits,
       onConnection: { connection in
         connections.put(connection)
         if echo {
@@ -122,7 +125,8 @@ final class TestServer: Sendable {
 
   static func withPKI(
     clientCA: Bool = false, allowTLS12: Bool = false, handshakeTimeout: Duration = .seconds(10),
-    maxConnections: Int = 16, maxPendingOutputBytes: Int = TLSConnection.defaultMaxPendingOutputBytes,
+    limits: AdmissionLimits = AdmissionLimits(pending: 16),
+    maxPendingOutputBytes: Int = TLSConnection.defaultMaxPendingOutputBytes,
     echo: Bool = true
   ) throws -> TestServer {
     let pki = try TestPKI.get()
@@ -131,7 +135,7 @@ final class TestServer: Sendable {
         certificatePath: pki.serverCertificate, keyPath: pki.serverKey, stateDirectory: temporaryDirectory("state"),
         clientCAPath: clientCA ? pki.caPath : nil, allowTLS12: allowTLS12, handshakeTimeout: handshakeTimeout,
         maxPendingOutputBytes: maxPendingOutputBytes),
-      maxConnections: maxConnections, echo: echo)
+      limits: limits, echo: echo)
   }
 
   func stop() { listener.stop() }

@@ -3,12 +3,13 @@ import KDProtocol
 import KDTransport
 import Synchronization
 
-/// A client session with a kdserver: TLS, the hello, pipelined requests matched by packet id, and the events
-/// the server pushes (breaks, running, debug output) in order.
+/// A client session with a kdserver over a ``FrameLink`` (TLS, or in memory for the embedded target): the hello,
+/// pipelined requests matched by packet id, and the events the server pushes (breaks, running, debug output) in
+/// order.
 ///
 /// Requests block the calling thread until their reply; several may be in flight at once (``begin(_:)`` then
-/// ``Pending/wait()``), which is how bulk reads fill the link. All state is in `state` (a Mutex); input is
-/// decoded on the TLS connection's queue.
+/// ``Pending/wait()``), up to the window the server's HELLO_REPLY advertised (``begin(_:)`` waits for a slot),
+/// which is how bulk reads fill the link. All state is in `state` (a Mutex); frames arrive on the link's queue.
 public final class RemoteConnection: Sendable {
   public struct Options: Sendable {
     public var tls: TLSClientOptions
@@ -30,19 +31,25 @@ public final class RemoteConnection: Sendable {
     let slot = Mutex<Result<ManipulateState, RemoteError>?>(nil)
     let api: ApiNumber
     let timeout: Duration
+    /// The connection's window: a request that was sent gives its permit back when it ends, whichever way.
+    let slots: DispatchSemaphore
 
-    init(api: ApiNumber, timeout: Duration) {
+    init(api: ApiNumber, timeout: Duration, slots: DispatchSemaphore) {
       self.api = api
       self.timeout = timeout
+      self.slots = slots
     }
 
-    func fulfil(_ result: Result<ManipulateState, RemoteError>) {
+    func fulfil(_ result: Result<ManipulateState, RemoteError>, releasing: Bool = true) {
       let first = slot.withLock { s -> Bool in
         guard s == nil else { return false }
         s = result
         return true
       }
-      if first { semaphore.signal() }
+      if first {
+        if releasing { slots.signal() }
+        semaphore.signal()
+      }
     }
 
     /// The reply, or why there is none.
@@ -55,7 +62,6 @@ public final class RemoteConnection: Sendable {
   }
 
   struct State {
-    var decoder = FrameDecoder(maxPayload: Limits.hardMaxPayload)
     var nextPacketId: UInt32 = 0x8080_0000
     var pending: [UInt32: Pending] = [:]
     var helloReply: HelloReply?
@@ -65,9 +71,11 @@ public final class RemoteConnection: Sendable {
     var halted: StateChange?
   }
 
-  let connection: TLSConnection
+  let link: any FrameLink
   let options: Options
   private let state = Mutex(State())
+  /// One permit per request the window lets us have in flight; released as each request ends.
+  private let slots = DispatchSemaphore(value: 0)
   private let helloArrived = DispatchSemaphore(value: 0)
   private let eventArrived = DispatchSemaphore(value: 0)
   /// Debug print output from the target (DbgPrint), on the connection's queue.
@@ -76,18 +84,31 @@ public final class RemoteConnection: Sendable {
   /// The server's answer to our hello.
   public var hello: HelloReply { state.withLock { $0.helloReply! } }
 
-  /// Connects, verifies the server, says hello. Throws with the server's reason when refused.
-  public init(
+  /// Connects over TLS, verifies the server, says hello. Throws with the server's reason when refused.
+  public convenience init(
     host: String, port: UInt16, options: Options,
     onDebugPrint: @escaping @Sendable (String, UInt32) -> Void = { _, _ in }
   ) throws(RemoteError) {
-    self.options = options
-    self.printHandler = onDebugPrint
+    let connection: TLSConnection
     do {
       connection = try TLSClient.connect(host: host, port: port, options: options.tls, timeout: options.connectTimeout)
     } catch {
       throw .connect("cannot connect to \(host):\(port): \(error)")
     }
+    // The client never holds its own input back: replies are what it waits for.
+    let link = TLSFrameLink(connection, budget: OutputBudget(perLink: Int.max / 2))
+    try self.init(link: link, peerName: "\(host):\(port)", options: options, onDebugPrint: onDebugPrint)
+  }
+
+  /// Says hello over `link` (not yet started) and waits for the answer. Throws with the server's reason when
+  /// refused.
+  public init(
+    link: any FrameLink, peerName: String, options: Options,
+    onDebugPrint: @escaping @Sendable (String, UInt32) -> Void = { _, _ in }
+  ) throws(RemoteError) {
+    self.link = link
+    self.options = options
+    self.printHandler = onDebugPrint
     var flags: Hello.Flags = []
     if options.wantController { flags.insert(.wantController) }
     if options.breakOnAttach { flags.insert(.breakOnAttach) }
@@ -95,20 +116,18 @@ public final class RemoteConnection: Sendable {
       clientName: options.clientName, flags: flags, token: options.token, maxPayload: options.maxPayload,
       breakStackFrames: options.breakStackFrames)
     let box = Unchecked(self)
-    connection.start(
-      onReceive: { bytes in box.value?.receive(bytes) },
-      onClose: { error in box.value?.closed(error.map { "\($0)" } ?? "the server closed the connection") })
-    connection.send(Message.hello(helloMessage).encoded(packetId: 1))
+    link.start { event in box.value?.receive(event) }
+    link.send(Message.hello(helloMessage).encoded(packetId: 1))
     _ = helloArrived.wait(timeout: .now() + options.connectTimeout.dispatchInterval)
     let (reply, reason) = state.withLock { ($0.helloReply, $0.closedReason) }
     guard let reply else {
-      connection.close(flush: false)
-      throw .connect(reason ?? "no hello reply from \(host):\(port) within \(options.connectTimeout)")
+      link.close(flush: false)
+      throw .connect(reason ?? "no hello reply from \(peerName) within \(options.connectTimeout)")
     }
     guard reply.major == ProtocolVersion.major else {
-      connection.close(flush: false)
+      link.close(flush: false)
       throw .connect(
-        "\(host):\(port) speaks protocol version \(reply.major).\(reply.minor); this kd speaks \(ProtocolVersion.major).\(ProtocolVersion.minor)"
+        "\(peerName) speaks protocol version \(reply.major).\(reply.minor); this kd speaks \(ProtocolVersion.major).\(ProtocolVersion.minor)"
       )
     }
     guard reply.status == .success else {
@@ -118,16 +137,16 @@ public final class RemoteConnection: Sendable {
         _ = helloArrived.wait(timeout: .now() + .seconds(2))
         why = state.withLock { $0.closedReason }
       }
-      connection.close(flush: false)
+      link.close(flush: false)
       throw .refused(reply.status, why ?? "the server refused the session (\(reply.status))")
     }
-    state.withLock { s in
-      s.decoder.maxPayload = Int(reply.maxPayload)
-      s.halted = reply.breakEvent
-    }
+    state.withLock { s in s.halted = reply.breakEvent }
+    let payload = Int(reply.maxPayload)
+    link.queue.async { link.setMaxPayload(min(max(payload, Limits.minMaxPayload), Limits.hardMaxPayload)) }
+    for _ in 0..<max(1, Int(reply.window)) { slots.signal() }
   }
 
-  deinit { connection.close(flush: true) }
+  deinit { link.close(flush: true) }
 
   public var maxPayload: Int { Int(hello.maxPayload) }
   public var isController: Bool { hello.role == .controller }
@@ -138,7 +157,18 @@ public final class RemoteConnection: Sendable {
 
   /// Sends a request; the reply comes through the returned handle.
   public func begin(_ body: Manipulate, timeout: Duration? = nil) -> Pending {
-    let pending = Pending(api: body.api, timeout: timeout ?? options.requestTimeout)
+    let pending = Pending(api: body.api, timeout: timeout ?? options.requestTimeout, slots: slots)
+    if let reason = closedReason {
+      pending.fulfil(.failure(.disconnected(reason)), releasing: false)
+      return pending
+    }
+    // The window: wait for a request in flight to end (a disconnect ends them all).
+    if slots.wait(timeout: .now() + pending.timeout.dispatchInterval) == .timedOut {
+      pending.fulfil(
+        .failure(.timeout("\(body.api): no room in the window of \(hello.window) requests within \(pending.timeout)")),
+        releasing: false)
+      return pending
+    }
     let outcome: (UInt32, String?) = state.withLock { s in
       if let reason = s.closedReason { return (0, reason) }
       s.nextPacketId &+= 1
@@ -148,7 +178,7 @@ public final class RemoteConnection: Sendable {
     if let reason = outcome.1 {
       pending.fulfil(.failure(.disconnected(reason)))
     } else {
-      connection.sendNow(Message.manipulate(ManipulateState(body)).encoded(packetId: outcome.0))
+      link.sendNow(Message.manipulate(ManipulateState(body)).encoded(packetId: outcome.0))
     }
     return pending
   }
@@ -160,17 +190,17 @@ public final class RemoteConnection: Sendable {
 
   /// The break-in packet (Ctrl+C).
   public func sendBreakIn() {
-    connection.send(Message.breakIn.encoded(packetId: 0))
+    link.send(Message.breakIn.encoded(packetId: 0))
   }
 
   /// Detaches politely; a halted target stays halted (KD's behaviour).
   public func detach() {
-    connection.send(Message.goodbye(Goodbye(status: .success, reason: "detached")).encoded(packetId: 0))
-    connection.close(flush: true)
+    link.send(Message.goodbye(Goodbye(status: .success, reason: "detached")).encoded(packetId: 0))
+    link.close(flush: true)
   }
 
   /// Closes the connection without a goodbye, as a crashed or unplugged client would.
-  public func drop() { connection.close(flush: false) }
+  public func drop() { link.close(flush: false) }
 
   /// The next state change (break, running, load symbols) in arrival order; nil on timeout or disconnect.
   public func nextEvent(timeout: Duration?) -> StateChange? {
@@ -189,23 +219,16 @@ public final class RemoteConnection: Sendable {
   /// Forgets queued events (after a resume, the old ones are history).
   public func discardEvents() { state.withLock { $0.events.removeAll() } }
 
-  // MARK: input, on the connection's queue
+  // MARK: input, on the link's queue
 
-  private func receive(_ bytes: [UInt8]) {
-    var frames: [Frame] = []
-    let failure: String? = state.withLock { s in
-      s.decoder.feed(bytes)
-      do {
-        while let frame = try s.decoder.next() { frames.append(frame) }
-        return nil
-      } catch {
-        return "malformed frame from the server: \(error)"
-      }
-    }
-    for frame in frames { handle(frame) }
-    if let failure {
-      closed(failure)
-      connection.close(flush: false)
+  private func receive(_ event: FrameLinkEvent) {
+    switch event {
+    case .frame(let frame): handle(frame)
+    case .malformed(let error):
+      closed("malformed frame from the server: \(error)")
+      link.close(flush: false)
+    case .partialFrame: break
+    case .closed(let error): closed(error.map { "\($0)" } ?? "the server closed the connection")
     }
   }
 
@@ -215,7 +238,7 @@ public final class RemoteConnection: Sendable {
       message = try Message(frame: frame)
     } catch {
       closed("malformed \(frame.type) from the server: \(error)")
-      connection.close(flush: false)
+      link.close(flush: false)
       return
     }
     switch message {

@@ -8,22 +8,24 @@ import Logging
   import Glibc
 #endif
 
-/// The target daemon: the simulated kernel, the TLS listener and the sessions, wired together.
+/// The target daemon: a ``TargetHost`` (the kernel and its sessions) behind a TLS listener, with signals,
+/// systemd readiness and the operator's log lines.
 ///
-/// `@unchecked Sendable`: `listener`, `hub` and `signalSources` are written once in `start()` before any other
-/// thread can see the daemon, and only read afterwards.
+/// `@unchecked Sendable`: `listener` and `signalSources` are written once in `start()` before any other thread can
+/// see the daemon, and only read afterwards.
 public final class Daemon: @unchecked Sendable {
-  public static let serverName = "kdserver 0.1 (swift-kd)"
+  public static var serverName: String { TargetHost.serverName }
 
   public let configuration: ServerConfiguration
   let logger: Logger
-  let kernel: Kernel
+  public let host: TargetHost
   let tls: TLSServerContext
-  let token: AccessToken?
   private var listener: TLSListener?
-  private var hub: TargetHub?
   private var signalSources: [DispatchSourceSignal] = []
   private let stopped = DispatchSemaphore(value: 0)
+  private let refusals: RefusalLog
+  /// Unsent output across every connection, bounded by `configuration.maxBufferedBytes`.
+  private let outputPool: OutputBudget.Pool
 
   /// Where the daemon listens, once started.
   public private(set) var port: UInt16 = 0
@@ -33,46 +35,73 @@ public final class Daemon: @unchecked Sendable {
     try configuration.validate()
     self.configuration = configuration
     self.logger = logger
-    token = try configuration.tokenPath.map { path throws(ServerError) in try AccessToken.load(path: path) }
+    let token = try configuration.tokenPath.map { path throws(ServerError) in try AccessToken.load(path: path) }
     tls = try TLSServerContext(
       options: TLSServerOptions(
         certificatePath: configuration.certificatePath, keyPath: configuration.keyPath,
         stateDirectory: configuration.stateDirectory, clientCAPath: configuration.clientCAPath,
         allowTLS12: configuration.allowTLS12, handshakeTimeout: configuration.handshakeTimeout,
         maxPendingOutputBytes: configuration.maxPendingOutputBytes * 2))
-    kernel = try Kernel(
-      configuration: KernelConfiguration(
+    refusals = RefusalLog(logger: logger, interval: configuration.refusalLogInterval)
+    outputPool = OutputBudget.Pool(limit: configuration.maxBufferedBytes)
+    var policy = SessionPolicy(serverName: TargetHost.serverName, token: token)
+    policy.helloTimeout = configuration.helloTimeout
+    policy.frameTimeout = configuration.frameTimeout
+    policy.maxPayload = configuration.maxPayload
+    policy.maxPendingOutputBytes = configuration.maxPendingOutputBytes
+    policy.allowTakeover = configuration.allowTakeover
+    policy.resumeAfter = configuration.resumeAfter
+    policy.maxObservers = configuration.maxObservers
+    policy.maxSessions = configuration.maxConnections
+    policy.window = configuration.window
+    let once = configuration.once
+    let stopBox = WeakDaemon()
+    host = try TargetHost(
+      kernel: KernelConfiguration(
         scenario: configuration.scenario, seed: configuration.seed, pace: configuration.pace,
-        era: configuration.era.flatMap(KernelEra.init(rawValue:))))
+        era: configuration.era.flatMap(KernelEra.init(rawValue:))),
+      policy: policy, logger: logger,
+      onSessionEnded: {
+        guard once, let daemon = stopBox.daemon else { return }
+        daemon.logger.info("first session ended (--once): stopping")
+        daemon.stop(reason: "kdserver --once: the session ended")
+      })
+    stopBox.daemon = self
   }
 
-  /// Starts the kernel and the listener; returns once connections are accepted.
+  /// Starts the kernel and the listener; returns once connections are accepted. Refuses to serve a
+  /// non-loopback address without client authentication, decided on the address actually bound.
   public func start() throws {
-    let hub = try TargetHub(kernel: kernel, configuration: configuration, logger: logger) { [weak self] in
-      guard let self, self.configuration.once else { return }
-      self.logger.info("first session ended (--once): stopping")
-      self.stop(reason: "kdserver --once: the session ended")
-    }
-    self.hub = hub
-    kernel.setEventHandler { event in hub.kernelEvent(event) }
-    let logger = self.logger
-    let token = self.token
+    let host = self.host
+    let refusals = self.refusals
+    let budget = OutputBudget(perLink: configuration.maxPendingOutputBytes / 4, pool: outputPool)
     let listener = try TLSListener(
-      host: configuration.host, port: configuration.port, context: tls, maxConnections: configuration.maxConnections,
-      onConnection: { connection in
-        Session(connection: connection, hub: hub, token: token, logger: logger).start()
-      },
-      onRefusal: { peer, reason in
-        logger.notice("refused connection: \(reason)", metadata: ["peer": "\(peer)"])
-      })
+      host: configuration.host, port: configuration.port, context: tls,
+      limits: AdmissionLimits(pending: configuration.maxPending, perSource: configuration.maxPendingPerSource),
+      onConnection: { connection in host.serve(TLSFrameLink(connection, budget: budget)) },
+      onRefusal: { peer, reason in refusals.record(peer: peer, reason: reason) })
+    let authenticated = configuration.clientCAPath != nil || configuration.tokenPath != nil
+    guard listener.isLoopback || authenticated else {
+      listener.stop()
+      throw ServerError.configuration(
+        "refusing to listen on \(listener.localAddress) (from --listen \(configuration.host)) without client "
+          + "authentication: it is not a loopback address. Add --client-ca CA.pem (mutual TLS) and/or "
+          + "--token-file FILE, or listen on 127.0.0.1")
+    }
     self.listener = listener
     port = listener.localPort
-    kernel.start()
+    host.start()
     listener.start()
-    let shownHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+    var modes: [String] = []
+    if configuration.clientCAPath != nil { modes.append("mutual-tls") }
+    if configuration.tokenPath != nil { modes.append("token") }
     logger.notice(
-      "listening on \(shownHost):\(listener.localPort)",
-      metadata: ["fingerprint": "\(tls.fingerprint)", "scenario": "\(configuration.scenario)"])
+      "listening on \(listener.localAddress)",
+      metadata: [
+        "fingerprint": "\(tls.fingerprint)", "scenario": "\(configuration.scenario)",
+        "auth": "\(modes.isEmpty ? "none" : modes.joined(separator: "+"))",
+        "bound": "\(listener.isLoopback ? "loopback" : "network")",
+      ])
     if tls.generatedSelfSigned {
       logger.notice(
         "using the self-signed certificate in \(configuration.stateDirectory); clients pin it with --fingerprint \(tls.fingerprint)"
@@ -114,14 +143,24 @@ public final class Daemon: @unchecked Sendable {
   public func stop(reason: String) {
     SystemdNotifier.notify("STOPPING=1")
     listener?.stop()
-    hub?.shutdown(reason: reason)
+    host.disconnectAll(reason: reason)
+    refusals.flush()
     // Give goodbyes a moment to reach the clients before the process goes.
     DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(200)) { [self] in
-      kernel.shutdown()
+      host.shutdown()
       stopped.signal()
     }
   }
 
   /// Blocks until `stop` has finished.
   public func waitUntilStopped() { stopped.wait() }
+
+  /// Unsent output across all connections now (the bound is `maxBufferedBytes`).
+  public var bufferedOutputBytes: Int { outputPool.bytes }
+}
+
+/// Lets the host's session-ended callback reach the daemon that owns the host without keeping it alive.
+/// `@unchecked Sendable`: `daemon` is written once, at the end of `Daemon.init`, before any session exists.
+private final class WeakDaemon: @unchecked Sendable {
+  weak var daemon: Daemon?
 }

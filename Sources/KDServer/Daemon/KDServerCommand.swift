@@ -40,8 +40,22 @@ public struct KDServerCommand: ParsableCommand {
   @Option(
     help: "Kernel era: 'xp' (pool tagging off until !gflag +ptg and .reboot) or 'server2003'. Default: the scenario's.")
   var era: String?
-  @Option(name: .customLong("max-connections"), help: "Most simultaneous connections.")
+  @Option(name: .customLong("max-connections"), help: "Most sessions attached at once (controller and observers).")
   var maxConnections = 64
+  @Option(name: .customLong("max-observers"), help: "Most observers attached at once.")
+  var maxObservers = 16
+  @Option(
+    name: .customLong("max-pending"),
+    help: "Most connections not yet admitted (TLS handshake, then hello); past it the oldest is closed.")
+  var maxPending = 64
+  @Option(name: .customLong("max-pending-per-source"), help: "Most connections not yet admitted from one address.")
+  var maxPendingPerSource = 8
+  @Option(help: "Requests a client may have in flight (advertised in HELLO_REPLY).")
+  var window = SessionPolicy.defaultWindow
+  @Option(
+    name: .customLong("max-buffered-mib"),
+    help: "Unsent output across all connections, in MiB; past it, busy connections wait for theirs to drain.")
+  var maxBufferedMiB = 64
   @Flag(name: .customLong("allow-takeover"), help: "A new controller takes over from the current one.")
   var allowTakeover = false
   @Option(
@@ -63,6 +77,13 @@ public struct KDServerCommand: ParsableCommand {
     }
     _ = try Self.split(listen)
     if let era, era != "xp" && era != "server2003" { throw ValidationError("--era must be xp or server2003") }
+    for (name, value, range) in [
+      ("--max-connections", maxConnections, 1...4096), ("--max-observers", maxObservers, 0...4096),
+      ("--max-pending", maxPending, 1...65536), ("--max-pending-per-source", maxPendingPerSource, 1...65536),
+      ("--window", window, 1...Int(UInt16.max)), ("--max-buffered-mib", maxBufferedMiB, 1...65536),
+    ] where !range.contains(value) {
+      throw ValidationError("\(name) must be in \(range.lowerBound)...\(range.upperBound), not \(value)")
+    }
   }
 
   static func split(_ listen: String) throws -> (String, UInt16) {
@@ -101,6 +122,11 @@ public struct KDServerCommand: ParsableCommand {
     c.pace = pace
     c.era = era
     c.maxConnections = maxConnections
+    c.maxObservers = maxObservers
+    c.maxPending = maxPending
+    c.maxPendingPerSource = maxPendingPerSource
+    c.window = window
+    c.maxBufferedBytes = maxBufferedMiB << 20
     c.allowTakeover = allowTakeover
     c.resumeAfter = resumeAfter.map { .seconds($0) }
     c.allowTLS12 = allowTLS12

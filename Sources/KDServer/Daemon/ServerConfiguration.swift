@@ -22,7 +22,21 @@ public struct ServerConfiguration: Sendable {
   public var pace: Double?
   /// "xp" for the Windows 2000/XP target whose pool tagging is off until `!gflag +ptg` and a reboot.
   public var era: String?
+  /// Sessions attached at once (controller and observers); one more is refused with STATUS_QUOTA_EXCEEDED.
   public var maxConnections = 64
+  /// Observers attached at once (within `maxConnections`).
+  public var maxObservers = 16
+  /// Connections not yet admitted (TLS handshake, then hello) at once; past it the oldest is closed.
+  public var maxPending = 64
+  /// Connections not yet admitted from one source address.
+  public var maxPendingPerSource = 8
+  /// Requests a client may have in flight (HELLO_REPLY's window).
+  public var window = SessionPolicy.defaultWindow
+  /// Unsent output across all connections; past it, connections with output of their own take no more requests
+  /// until it drains.
+  public var maxBufferedBytes = 64 << 20
+  /// Refused connections are logged as one summary line per interval.
+  public var refusalLogInterval: Duration = .seconds(10)
   /// A new controller takes the role from the current one (which is told, and disconnected).
   public var allowTakeover = false
   /// Resume a halted target after its controller has been gone this long; nil keeps it halted (KD's behaviour).
@@ -44,17 +58,9 @@ public struct ServerConfiguration: Sendable {
     self.stateDirectory = stateDirectory
   }
 
-  public var isLoopback: Bool {
-    host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
-  }
-
-  /// KD-style refusal to serve the network unauthenticated.
+  /// Checks what can be checked before binding. Whether authentication is required is decided by ``Daemon``
+  /// on the address actually bound (a name may resolve to a wildcard).
   public func validate() throws(ServerError) {
-    if !isLoopback && clientCAPath == nil && tokenPath == nil {
-      throw .configuration(
-        "refusing to listen on \(host) without client authentication: add --client-ca CA.pem (mutual TLS) "
-          + "and/or --token-file FILE, or listen on 127.0.0.1")
-    }
     if (certificatePath == nil) != (keyPath == nil) {
       throw .configuration("--cert and --key go together")
     }

@@ -4,10 +4,13 @@ import KDProtocol
 import KDTransport
 import Logging
 
-/// One attached debugger: TLS bytes in, frames, hello, requests to the kernel, replies and events out.
+/// One attached debugger, as a state machine over a ``FrameLink``: frames in; hello negotiation, roles and
+/// takeover, deadlines, the in-flight window and back-pressure, the goodbye reasons; replies and events out.
+/// It does no I/O of its own and reads no daemon state: its limits come in as a ``SessionPolicy``, its time from
+/// a ``SessionClock``, its target from the ``TargetHub``. The same session serves TLS peers and in-memory ones.
 ///
-/// `@unchecked Sendable`: every mutable property is touched only on `connection.queue` (the connection's serial
-/// queue); other threads reach a session only through `deliver` and `close`, which hop onto that queue.
+/// `@unchecked Sendable`: every mutable property is touched only on `link.queue` (the link's serial queue);
+/// other threads reach a session only through `deliver` and `close`, which hop onto that queue.
 final class Session: @unchecked Sendable {
   enum Event {
     case halted(BreakEvent)
@@ -16,83 +19,76 @@ final class Session: @unchecked Sendable {
 
   private enum Phase { case awaitingHello, attached, closing }
 
-  let connection: TLSConnection
+  let link: any FrameLink
   let hub: TargetHub
-  var peer: String { connection.peer }
+  let policy: SessionPolicy
+  let clock: any SessionClock
+  var peer: String { link.peer }
   private var logger: Logger
   private var phase = Phase.awaitingHello
   private var id: UInt32 = 0
   private var role = HelloReply.Role.none
-  private var decoder = FrameDecoder(maxPayload: Limits.hardMaxPayload)
   private var maxPayload = Limits.defaultMaxPayload
   private var breakFrames = Limits.defaultBreakFrames
   private var acknowledgements = false
   private var lastDataFrame: [UInt8] = []
   private var eventSequence: UInt32 = 0
   private var droppedPrints: UInt32 = 0
-  private var helloTimer: DispatchSourceTimer?
-  private var frameTimer: DispatchSourceTimer?
-  private let token: AccessToken?
+  private var helloTimer: (any SessionTimer)?
+  private var frameTimer: (any SessionTimer)?
 
-  /// Beyond this much unsent output, debug prints are coalesced (counted, not sent).
-  static let printBackpressureBytes = 1 << 20
-
-  init(connection: TLSConnection, hub: TargetHub, token: AccessToken?, logger: Logger) {
-    self.connection = connection
+  init(link: any FrameLink, hub: TargetHub, policy: SessionPolicy, clock: any SessionClock, logger: Logger) {
+    self.link = link
     self.hub = hub
-    self.token = token
+    self.policy = policy
+    self.clock = clock
     self.logger = logger
-    self.logger[metadataKey: "peer"] = "\(connection.peer)"
-    if let subject = connection.peerCertificateSubject { self.logger[metadataKey: "client-cert"] = "\(subject)" }
+    self.logger[metadataKey: "peer"] = "\(link.peer)"
+    if let subject = link.peerCertificateSubject {
+      self.logger[metadataKey: "client-cert"] = "\(LogField.quoted(subject, maxBytes: 256))"
+    }
   }
 
   func start() {
-    connection.queue.async { [self] in
-      helloTimer = timer(after: hub.configuration.helloTimeout) { [self] in
-        refuse(.timeout, "no hello within \(hub.configuration.helloTimeout)")
+    link.queue.async { [self] in
+      helloTimer = clock.schedule(after: policy.helloTimeout, on: link.queue) { [self] in
+        guard phase == .awaitingHello else { return }
+        refuse(.timeout, "no hello within \(policy.helloTimeout)")
       }
-      connection.start(
-        onReceive: { [self] bytes in receive(bytes) },
-        onClose: { [self] error in closed(error) })
+      link.start { [self] event in receive(event) }
     }
   }
 
   // MARK: input
 
-  private func receive(_ bytes: [UInt8]) {
-    guard phase != .closing else { return }
-    decoder.feed(bytes)
-    var completedFrame = false
-    while phase != .closing {
-      let frame: Frame
-      do {
-        guard let next = try decoder.next() else { break }
-        frame = next
-      } catch {
-        refuse(.protocolError, "malformed frame: \(error)")
-        return
-      }
-      completedFrame = true
-      handle(frame)
-    }
-    if completedFrame {
-      // The deadline is per frame: a partial frame left now started after the last complete one.
+  private func receive(_ event: FrameLinkEvent) {
+    switch event {
+    case .frame(let frame):
+      guard phase != .closing else { return }
+      // The deadline is per frame: a partial frame left after this one started after it.
       frameTimer?.cancel()
       frameTimer = nil
+      handle(frame)
+    case .malformed(let error):
+      refuse(.protocolError, "malformed frame: \(error)")
+    case .partialFrame(let inside):
+      updateFrameDeadline(inside: inside)
+    case .closed(let error):
+      closed(error)
     }
-    updateFrameDeadline()
   }
 
-  private func updateFrameDeadline() {
-    if decoder.isInsideFrame && phase != .closing {
-      if frameTimer == nil {
-        frameTimer = timer(after: hub.configuration.frameTimeout) { [self] in
-          refuse(.timeout, "frame not completed within \(hub.configuration.frameTimeout)")
-        }
-      }
-    } else {
+  private func updateFrameDeadline(inside: Bool) {
+    guard inside && phase != .closing else {
       frameTimer?.cancel()
       frameTimer = nil
+      return
+    }
+    if frameTimer == nil {
+      frameTimer = clock.schedule(after: policy.frameTimeout, on: link.queue) { [self] in
+        guard frameTimer != nil else { return }
+        refuse(.timeout, "frame not completed within \(policy.frameTimeout)")
+      }
     }
   }
 
@@ -117,6 +113,15 @@ final class Session: @unchecked Sendable {
     }
     switch message {
     case .manipulate(let request):
+      // Replies queued and not yet taken are requests still in flight from the client's side. Events share
+      // the queue (prints give way at half the window), so a client within its window stays under twice it.
+      if link.pendingOutputFrames >= 2 * policy.window {
+        refuse(
+          .quotaExceeded,
+          "over the window of \(policy.window) requests in flight that HELLO_REPLY advertised: "
+            + "\(link.pendingOutputFrames) replies and events not taken")
+        return
+      }
       serve(request, packetId: frame.packetId)
     case .breakIn:
       guard role == .controller else {
@@ -126,16 +131,17 @@ final class Session: @unchecked Sendable {
       logger.info("audit: break-in", metadata: ["session": "\(id)"])
       hub.kernel.breakIn()
     case .resend:
-      if !lastDataFrame.isEmpty { connection.send(lastDataFrame) }
+      if !lastDataFrame.isEmpty { link.send(lastDataFrame) }
     case .reset:
       send(.reset, packetId: 0, remember: false)
       sendCurrentState()
     case .acknowledge:
       break
     case .goodbye(let goodbye):
-      logger.info("client detached: \(goodbye.reason)", metadata: ["session": "\(id)"])
+      logger.info(
+        "client detached", metadata: ["session": "\(id)", "reason": "\(LogField.quoted(goodbye.reason))"])
       phase = .closing
-      connection.close(flush: true)
+      link.close(flush: true)
     case .hello:
       send(.refused(Refused(status: .invalidDeviceState, refusedType: .hello)), packetId: frame.packetId)
     case .helloReply, .stateChange, .debugIO, .refused:
@@ -150,14 +156,14 @@ final class Session: @unchecked Sendable {
   private func attach(_ hello: Hello, packetId: UInt32) {
     helloTimer?.cancel()
     helloTimer = nil
-    logger[metadataKey: "client"] = "\(hello.clientName)"
+    logger[metadataKey: "client"] = "\(LogField.quoted(hello.clientName))"
     guard hello.major == ProtocolVersion.major else {
       reject(
         hello, packetId: packetId, .revisionMismatch,
         "protocol version \(hello.major).\(hello.minor) is not \(ProtocolVersion.major).x")
       return
     }
-    if let token, !token.matches(hello.token) {
+    if let token = policy.token, !token.matches(hello.token) {
       reject(
         hello, packetId: packetId, .accessDenied,
         hello.token.isEmpty ? "no token (the server requires one)" : "wrong token")
@@ -171,25 +177,27 @@ final class Session: @unchecked Sendable {
       self.role = role
       logger[metadataKey: "session"] = "\(id)"
       phase = .attached
-      maxPayload = min(
-        hello.maxPayload == 0 ? Limits.defaultMaxPayload : Int(hello.maxPayload), hub.configuration.maxPayload)
+      link.admitted()
+      let requested = hello.maxPayload == 0 ? Limits.defaultMaxPayload : Int(hello.maxPayload)
+      maxPayload = max(Limits.minMaxPayload, min(requested, policy.maxPayload))
       // Every event (and the hello reply that may carry one) must fit the negotiated payload.
       let requestedFrames = hello.breakStackFrames == 0 ? Limits.defaultBreakFrames : Int(hello.breakStackFrames)
-      let room = (maxPayload - StateChange.fixedSize - 40 - Daemon.serverName.utf8.count) / KDProtocol.StackFrame.size
-      breakFrames = max(0, min(requestedFrames, room))
-      decoder.maxPayload = maxPayload
+      let room = (maxPayload - StateChange.fixedSize - 40 - policy.serverName.utf8.count) / KDProtocol.StackFrame.size
+      breakFrames = max(0, min(requestedFrames, room, BreakEvent.capturedStackFrames))
+      link.setMaxPayload(maxPayload)
       acknowledgements = hello.flags.contains(.ackRequested)
       var flags: HelloReply.Flags = []
       if acknowledgements { flags.insert(.acknowledgements) }
-      if token != nil { flags.insert(.tokenRequired) }
-      if hub.configuration.allowTakeover { flags.insert(.takeoverAllowed) }
+      if policy.token != nil { flags.insert(.tokenRequired) }
+      if policy.allowTakeover { flags.insert(.takeoverAllowed) }
       let event = halted.map { StateChange($0, processors: hub.processors, maxFrames: breakFrames) }
       send(
         .helloReply(
           HelloReply(
             status: .success, role: role, maxPayload: UInt32(maxPayload), breakStackFrames: UInt32(breakFrames),
-            sessionId: id, targetState: event == nil ? .running : .halted, flags: flags, serverName: Daemon.serverName,
-            breakEvent: event)), packetId: packetId)
+            sessionId: id, targetState: event == nil ? .running : .halted, flags: flags,
+            window: UInt16(clamping: policy.window), serverName: policy.serverName, breakEvent: event)),
+        packetId: packetId)
       logger.info(
         "audit: session attached as \(role == .controller ? "controller" : "observer")",
         metadata: ["target": "\(event == nil ? "running" : "halted")"])
@@ -208,7 +216,7 @@ final class Session: @unchecked Sendable {
       .helloReply(
         HelloReply(
           status: status, role: .none, maxPayload: UInt32(maxPayload), breakStackFrames: UInt32(breakFrames),
-          sessionId: 0, targetState: .running, serverName: Daemon.serverName)), packetId: packetId)
+          sessionId: 0, targetState: .running, serverName: policy.serverName)), packetId: packetId)
     refuse(status, "hello refused: \(reason)")
   }
 
@@ -242,11 +250,11 @@ final class Session: @unchecked Sendable {
 
   private func auditDetail(_ body: Manipulate) -> String {
     switch body {
-    case .writeVirtualMemory(let w): "\(w.data.count) bytes at 0x\(String(w.address, radix: 16))"
-    case .writeBreakPoint(let b): "at 0x\(String(b.address, radix: 16))"
-    case .restoreBreakPoint(let b): "handle \(b.handle)"
-    case .continue2(let c): c.singleStep ? "single step" : "go"
-    default: ""
+    case .writeVirtualMemory(let w): "\"\(w.data.count) bytes at 0x\(String(w.address, radix: 16))\""
+    case .writeBreakPoint(let b): "\"at 0x\(String(b.address, radix: 16))\""
+    case .restoreBreakPoint(let b): "\"handle \(b.handle)\""
+    case .continue2(let c): c.singleStep ? "\"single step\"" : "go"
+    default: "\"\""
     }
   }
 
@@ -264,7 +272,7 @@ final class Session: @unchecked Sendable {
 
   /// Queues an event; any thread.
   func deliver(_ event: Event) {
-    connection.queue.async { [self] in
+    link.queue.async { [self] in
       guard phase == .attached else { return }
       switch event {
       case .halted(let breakEvent):
@@ -274,7 +282,9 @@ final class Session: @unchecked Sendable {
       case .kernel(.rebooted):
         sendEvent(.stateChange(StateChange(detail: .running)))
       case .kernel(.debugPrint(let text)):
-        if connection.pendingOutputBytes > Self.printBackpressureBytes {
+        // Prints are the one event that can come in floods: they give way before they could crowd out
+        // replies (the window counts queued frames) or grow the backlog.
+        if link.pendingOutputBytes > policy.printBackpressureBytes || link.pendingOutputFrames >= policy.window / 2 {
           droppedPrints &+= 1
           return
         }
@@ -285,8 +295,8 @@ final class Session: @unchecked Sendable {
       case .kernel(.halted):
         break  // the hub turns halts into .halted with their instruction bytes
       }
-      if connection.pendingOutputBytes > hub.configuration.maxPendingOutputBytes {
-        refuse(.quotaExceeded, "client is not reading: \(connection.pendingOutputBytes) bytes of events unsent")
+      if link.pendingOutputBytes > policy.maxPendingOutputBytes {
+        refuse(.quotaExceeded, "client is not reading: \(link.pendingOutputBytes) bytes of events unsent")
       }
     }
   }
@@ -310,43 +320,38 @@ final class Session: @unchecked Sendable {
   private func send(_ message: Message, packetId: UInt32, remember: Bool = true) {
     let bytes = message.encoded(packetId: packetId)
     if remember { lastDataFrame = bytes }
-    connection.send(bytes)
+    link.send(bytes)
   }
 
   /// Tells the peer why, then disconnects it. One log line says who and why.
   private func refuse(_ status: NTStatus, _ reason: String) {
     guard phase != .closing else { return }
-    logger.notice("disconnecting: \(reason)", metadata: ["status": "\(status)"])
+    logger.notice(
+      "disconnecting", metadata: ["status": "\(status)", "reason": "\(LogField.quoted(reason, maxBytes: 200))"])
     send(.goodbye(Goodbye(status: status, reason: reason)), packetId: 0, remember: false)
     phase = .closing
     helloTimer?.cancel()
     frameTimer?.cancel()
-    connection.close(flush: true)
+    link.close(flush: true)
   }
 
   /// Closes from another thread (shutdown, takeover).
   func close(status: NTStatus, reason: String) {
-    connection.queue.async { [self] in refuse(status, reason) }
+    link.queue.async { [self] in refuse(status, reason) }
   }
 
   private func closed(_ error: TransportError?) {
     helloTimer?.cancel()
     frameTimer?.cancel()
+    frameTimer = nil
     let wasAttached = id != 0
     phase = .closing
-    if let error { logger.info("connection closed: \(error)") }
+    if let error {
+      logger.info("connection closed", metadata: ["error": "\(LogField.quoted("\(error)", maxBytes: 200))"])
+    }
     if wasAttached {
       logger.info("audit: session ended")
       hub.remove(id)
     }
-  }
-
-  private func timer(after delay: Duration, _ action: @escaping () -> Void) -> DispatchSourceTimer {
-    let timer = DispatchSource.makeTimerSource(queue: connection.queue)
-    let (seconds, attoseconds) = delay.components
-    timer.schedule(deadline: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
-    timer.setEventHandler(handler: action)
-    timer.resume()
-    return timer
   }
 }

@@ -17,10 +17,13 @@ final class TargetHub: Sendable {
     var halted: BreakEvent?
     /// Bumped whenever a pending --resume-after must be forgotten (a controller attached).
     var resumeGeneration: UInt64 = 0
+    /// The pending --resume-after, kept so it can fire (a dropped timer would be cancelled).
+    var resumeTimer: (any SessionTimer)?
   }
 
   let kernel: Kernel
-  let configuration: ServerConfiguration
+  let policy: SessionPolicy
+  let clock: any SessionClock
   let logger: Logger
   let processors: UInt32
   private let members = Mutex(Members())
@@ -28,10 +31,12 @@ final class TargetHub: Sendable {
   let onSessionEnded: @Sendable () -> Void
 
   init(
-    kernel: Kernel, configuration: ServerConfiguration, logger: Logger, onSessionEnded: @escaping @Sendable () -> Void
+    kernel: Kernel, policy: SessionPolicy, clock: any SessionClock = DispatchSessionClock(), logger: Logger,
+    onSessionEnded: @escaping @Sendable () -> Void = {}
   ) throws(KernelError) {
     self.kernel = kernel
-    self.configuration = configuration
+    self.policy = policy
+    self.clock = clock
     self.logger = logger
     self.onSessionEnded = onSessionEnded
     processors = try kernel.sync { $0.version().processors }
@@ -73,13 +78,16 @@ final class TargetHub: Sendable {
   /// Admits a session after its hello, with the role it asked for if it can have it.
   func admit(_ session: Session, wantsController: Bool) -> Admission {
     members.withLock { m in
+      if m.sessions.count >= policy.maxSessions {
+        return .refused(.quotaExceeded, "\(m.sessions.count) sessions are attached, the most this server allows")
+      }
       let id = m.nextSessionId
       m.nextSessionId &+= 1
       var role = HelloReply.Role.observer
       var displaced: Session?
       if wantsController {
         if let current = m.controller {
-          guard configuration.allowTakeover else {
+          guard policy.allowTakeover else {
             let holder = m.sessions[current]?.peer ?? "another session"
             return .refused(
               .deviceBusy, "the controller role is held by \(holder); attach as an observer or retry later")
@@ -89,6 +97,11 @@ final class TargetHub: Sendable {
         m.controller = id
         role = .controller
         m.resumeGeneration &+= 1
+      } else {
+        let observers = m.sessions.count - (m.controller == nil ? 0 : 1)
+        if observers >= policy.maxObservers {
+          return .refused(.quotaExceeded, "\(observers) observers are attached, the most this server allows")
+        }
       }
       m.sessions[id] = session
       return .admitted(
@@ -98,6 +111,9 @@ final class TargetHub: Sendable {
 
   func isController(_ id: UInt32) -> Bool { members.withLock { $0.controller == id } }
 
+  /// The break the target is halted in, or nil while it runs (as the kernel last reported).
+  var haltedEvent: BreakEvent? { members.withLock { $0.halted } }
+
   func remove(_ id: UInt32) {
     let (wasController, halted) = members.withLock { m -> (Bool, Bool) in
       m.sessions[id] = nil
@@ -105,7 +121,7 @@ final class TargetHub: Sendable {
       if was { m.controller = nil }
       return (was, m.halted != nil)
     }
-    if wasController && halted, let delay = configuration.resumeAfter {
+    if wasController && halted, let delay = policy.resumeAfter {
       scheduleResume(after: delay)
     }
     onSessionEnded()
@@ -117,15 +133,17 @@ final class TargetHub: Sendable {
       m.resumeGeneration &+= 1
       return m.resumeGeneration
     }
-    let (seconds, attoseconds) = delay.components
-    let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
+    let timer = clock.schedule(after: delay, on: eventQueue) { [self] in
       let stillAlone = members.withLock {
         $0.resumeGeneration == generation && $0.controller == nil && $0.halted != nil
       }
       guard stillAlone else { return }
       logger.notice("audit: resuming the target: no controller for \(delay)", metadata: ["event": "resume-after"])
       _ = try? kernel.sync { control throws(KernelError) in try control.resume(singleStep: false) }
+    }
+    members.withLock { m in
+      m.resumeTimer?.cancel()
+      m.resumeTimer = timer
     }
   }
 

@@ -1,5 +1,9 @@
 /// Why and where the whole target stopped.
 public struct BreakEvent: Sendable, Equatable {
+  /// Most frames of the stack a break captures (`stack` holds at most this many): what a break notification
+  /// can carry; GetStackTrace walks deeper on request.
+  public static let capturedStackFrames = 32
+
   public enum Reason: Sendable, Equatable {
     /// One of our software breakpoints (0xCC written by `setBreakpoint`).
     case breakpoint(handle: UInt32)

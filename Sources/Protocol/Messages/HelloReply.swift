@@ -11,7 +11,7 @@
 /// +20 SessionId u32
 /// +24 TargetState u32        1 running, 2 halted
 /// +28 Flags u32              bit 0 acknowledgements on, bit 1 server requires a token, bit 2 takeover allowed
-/// +32 ServerNameLength u16   +34 reserved u16
+/// +32 ServerNameLength u16   +34 Window u16  requests a client may have in flight (0: not stated, assume 1)
 /// +36 StateChangeLength u32  0, or the length of the current break event when halted
 /// +40 ServerName (UTF-8), then the break event as a complete KD_STATE_CHANGE64 payload
 /// ```
@@ -36,14 +36,19 @@ public struct HelloReply: Equatable, Sendable {
   public var sessionId: UInt32
   public var targetState: TargetState
   public var flags: Flags
+  /// Requests the client may have outstanding at once; past it the server says GOODBYE (STATUS_QUOTA_EXCEEDED).
+  /// 0 from a server that does not state one: send one request at a time.
+  public var window: UInt16
   public var serverName: String
   /// The current break event, when the target is halted.
   public var breakEvent: StateChange?
 
   public init(
     status: NTStatus, role: Role, maxPayload: UInt32, breakStackFrames: UInt32, sessionId: UInt32,
-    targetState: TargetState, flags: Flags = [], serverName: String, breakEvent: StateChange? = nil
+    targetState: TargetState, flags: Flags = [], window: UInt16 = 0, serverName: String,
+    breakEvent: StateChange? = nil
   ) {
+    self.window = window
     self.status = status
     self.role = role
     self.maxPayload = maxPayload
@@ -82,7 +87,7 @@ public struct HelloReply: Equatable, Sendable {
     }
     let nameAt = r.absoluteOffset
     let nameLength = Int(try r.u16())
-    try r.reserved16()
+    window = try r.u16()
     let eventLength = Int(try r.u32())
     if r.remaining != nameLength + eventLength {
       throw .lengthMismatch(
@@ -107,8 +112,8 @@ public struct HelloReply: Equatable, Sendable {
     w.u32(sessionId)
     w.u32(targetState.rawValue)
     w.u32(flags.rawValue)
-    w.u16(UInt16(serverName.utf8.count))
-    w.u16(0)
+    w.u16(UInt16(truncatingIfNeeded: serverName.utf8.count))
+    w.u16(window)
     w.u32(UInt32(event.count))
     w.append(serverName.utf8)
     w.append(event)

@@ -2,8 +2,8 @@ import Foundation
 import KDTestSupport
 import Testing
 
-/// The README's first command: `kd` with no `--connect` starts the embedded default target, attaches over TLS
-/// on loopback, breaks in and says what to try first.
+/// The README's first command: `kd` with no `--connect` runs the embedded default target in its own process,
+/// attaches over an in-memory link, breaks in and says what to try first.
 @Suite struct FirstRunTests {
   @Test func embeddedTargetBreaksInAndAnswersCommands() {
     let kd = builtExecutable("kd")
@@ -17,6 +17,35 @@ import Testing
     // Server 2003 era: tagging is always on, and the drivers have allocated by the time of the break-in.
     #expect(result.stdout.contains("Sorting by Paged Pool Consumed"))
     #expect(result.stdout.contains(" Abc ") && result.stdout.contains(" Abc          (deferred)"))
+  }
+
+  /// The embedded target opens no socket and writes no file: checked on the real binary's system calls
+  /// (strace, which scripts/install-deps.sh installs), with TMPDIR and HOME pointing at empty directories.
+  @Test func embeddedTargetOpensNoSocketAndWritesNoFile() throws {
+    let strace = "/usr/bin/strace"
+    try #require(FileManager.default.isExecutableFile(atPath: strace), "strace is not installed")
+    let scratch = makeTemporaryDirectory("kd-no-files")
+    let trace = scratch + "/trace"
+    let empty = makeTemporaryDirectory("kd-empty-home")
+    let result = run(
+      "/usr/bin/env",
+      [
+        "TMPDIR=\(empty)", "HOME=\(empty)", strace, "-f", "-qq", "-o", trace, "-e",
+        "trace=socket,bind,connect,listen,creat,mkdir,mkdirat,openat,open,rename,unlink,unlinkat",
+        builtExecutable("kd"), "--timeout", "60", "-c", "lm; !poolused 4",
+      ])
+    #expect(result.status == 0, "kd failed: \(result.stderr)")
+    #expect(result.stdout.contains("Sorting by Paged Pool Consumed"))
+    let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+    #expect(calls.count > 10, "strace saw almost nothing: \(calls)")
+    let sockets = calls.filter { $0.contains("socket(") || $0.contains("bind(") || $0.contains("listen(") }
+    #expect(sockets.isEmpty, "kd opened sockets: \(sockets)")
+    let writes = calls.filter {
+      ($0.contains("O_CREAT") || $0.contains("O_WRONLY") || $0.contains("O_RDWR") || $0.contains("mkdir")
+        || $0.contains("rename") || $0.contains("unlink")) && !$0.contains("/dev/")
+    }
+    #expect(writes.isEmpty, "kd wrote files: \(writes)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty)
   }
 
   @Test func embeddedTargetOptionsChooseTheEra() {
