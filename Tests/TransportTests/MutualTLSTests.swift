@@ -1,3 +1,4 @@
+import Foundation
 import KDTransport
 import Testing
 
@@ -43,5 +44,37 @@ import Testing
     let closeError = try #require(probe.closed.take())
     #expect(closeError?.reason.contains("peer sent TLS alert") == true)
     #expect(server.connections.count == 0)
+  }
+}
+
+@Suite struct SessionResumptionTests {
+  /// A TLS 1.3 client that saved its session (`openssl s_client -sess_out`) resumes it on a mutual-TLS server
+  /// (`-sess_in`): the server has a session id context, so OpenSSL does not refuse with alert 80.
+  @Test func mutualTLSSessionResumes() throws {
+    let pki = try TestPKI.get()
+    let server = try TestServer.withPKI(clientCA: true)
+    defer { server.stop() }
+    let session = temporaryDirectory("resume") + "/session.pem"
+    func sClient(_ sessionFlag: String) -> (status: Int32, stdout: String, stderr: String) {
+      // s_client quits at its input's end; the pause lets the server's session ticket arrive first.
+      runTool(
+        "/bin/sh",
+        [
+          "-c",
+          "sleep 0.5 | /usr/bin/openssl s_client -connect 127.0.0.1:\(server.port) -CAfile '\(pki.caPath)' "
+            + "-cert '\(pki.aliceCertificate)' -key '\(pki.aliceKey)' \(sessionFlag) '\(session)' 2>&1",
+        ])
+    }
+    let first = sClient("-sess_out")
+    #expect(first.stdout.contains("New, TLSv1.3"), "\(first.stdout)")
+    #expect(FileManager.default.fileExists(atPath: session))
+    let second = sClient("-sess_in")
+    #expect(second.stdout.contains("Reused, TLSv1.3"), "\(second.stdout)")
+    #expect(!second.stdout.contains("alert"), "\(second.stdout)")
+    // The resumed connection is admitted with the client identity of the session it resumed.
+    _ = try #require(server.connections.take())
+    let resumed = try #require(server.connections.take())
+    #expect(resumed.peerCertificateSubject == "CN=alice")
+    #expect(server.refusals.count == 0)
   }
 }
