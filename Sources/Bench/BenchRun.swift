@@ -31,6 +31,8 @@ final class BenchRun {
     let kdBulk = Double(t.bulkBytes) / t.bulkSeconds
     let kdMedian = Measure.quantile(t.roundTrips, 0.5)
     let kdP99 = Measure.quantile(t.roundTrips, 0.99)
+    let haltedMedian = Measure.quantile(t.haltedRoundTrips, 0.5)
+    let haltedP99 = Measure.quantile(t.haltedRoundTrips, 0.99)
     var kdBreakSeconds: Double?
     if options.wants("gdb") { kdBreakSeconds = try KDBench.breaks(kd, count: options.hits, sink: sink) }
     var scriptSeconds: Double?
@@ -56,10 +58,15 @@ final class BenchRun {
           Format.rate(gdbRate, "hits"), ratio: Format.ratio(kdRate / gdbRate),
           goal: ">= 10x: \(Format.verdict(kdRate / gdbRate >= 10))")
         report.row(
-          "4-byte read round trip, median (p99)", "\(Format.time(kdMedian)) (\(Format.time(kdP99)))",
+          "4-byte read round trip, target halted (as gdb's is), median (p99)",
+          "\(Format.time(haltedMedian)) (\(Format.time(haltedP99)))",
           "\(Format.time(g.roundTripMedian)) (\(Format.time(g.roundTripP99)))",
-          ratio: Format.ratio(kdMedian / g.roundTripMedian) + " of gdb's time",
-          goal: "below gdb's: \(Format.verdict(kdMedian < g.roundTripMedian))")
+          ratio: Format.ratio(haltedMedian / g.roundTripMedian) + " of gdb's time",
+          goal: "below gdb's: \(Format.verdict(haltedMedian < g.roundTripMedian))")
+        report.row(
+          "4-byte read round trip, target running, median (p99)", "\(Format.time(kdMedian)) (\(Format.time(kdP99)))",
+          "\(Format.time(g.roundTripMedian)) (\(Format.time(g.roundTripP99)))",
+          ratio: Format.ratio(kdMedian / g.roundTripMedian) + " of gdb's time", goal: "reported")
       }
     }
 

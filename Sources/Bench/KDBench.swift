@@ -7,8 +7,10 @@ enum KDBench {
     var bulkBytes: Int
     /// Median of the measured bulk reads.
     var bulkSeconds: Double
-    /// Sorted 4-byte read latencies.
+    /// Sorted 4-byte read latencies, the target running.
     var roundTrips: [Double]
+    /// The same with the target halted (broken in), as gdb's inferior is when gdb reads it.
+    var haltedRoundTrips: [Double]
   }
 
   /// Bulk: `bytes` of paged pool (filled first with 64 KiB `Bbal` blocks) through RemoteTarget.readVirtual
@@ -32,7 +34,14 @@ enum KDBench {
     let latencies = try Measure.latencies(count: count) { i in
       _ = try kd.target.readVirtual(start &+ UInt32(i * 4096 % bytes), count: 4)
     }
-    return Transfer(bulkBytes: bytes, bulkSeconds: times.sorted()[1], roundTrips: latencies)
+    guard try kd.debugger.breakIn(timeout: .seconds(10)) != nil else { throw BenchError.failed("no break-in") }
+    for i in 0..<200 { _ = try kd.target.readVirtual(start &+ UInt32(i * 4096 % bytes), count: 4) }
+    let halted = try Measure.latencies(count: count) { i in
+      _ = try kd.target.readVirtual(start &+ UInt32(i * 4096 % bytes), count: 4)
+    }
+    try kd.target.resume(singleStep: false)
+    return Transfer(
+      bulkBytes: bytes, bulkSeconds: times.sorted()[1], roundTrips: latencies, haltedRoundTrips: halted)
   }
 
   /// PoolHitTag on `Bnch` (allocated and freed every iteration of the pool loop); each break is taken with `g`

@@ -15,6 +15,27 @@ public enum TLSClient {
   public static func connect(
     host: String, port: UInt16, options: TLSClientOptions, timeout: Duration = .seconds(10)
   ) throws(TransportError) -> TLSConnection {
+    let (ssl, fd, peer, subject) = try establish(host: host, port: port, options: options, timeout: timeout)
+    let connection = TLSConnection(
+      ssl: ssl, fd: fd, peer: peer, handshaking: false, maxPendingOutput: options.maxPendingOutputBytes)
+    connection.activate(peerCertificateSubject: subject)
+    return connection
+  }
+
+  /// Like ``connect(host:port:options:timeout:)``, for a client that does its I/O on the threads that wait for
+  /// replies (``DirectTLSLink``): no Dispatch source, no queue hop per request.
+  public static func connectDirect(
+    host: String, port: UInt16, options: TLSClientOptions, timeout: Duration = .seconds(10)
+  ) throws(TransportError) -> DirectTLSLink {
+    let (ssl, fd, peer, subject) = try establish(host: host, port: port, options: options, timeout: timeout)
+    return DirectTLSLink(ssl: ssl, fd: fd, peer: peer, peerCertificateSubject: subject)
+  }
+
+  /// TCP connect, handshake and verification; the SSL and the socket (non-blocking, TCP_NODELAY) are the
+  /// caller's from then on.
+  private static func establish(
+    host: String, port: UInt16, options: TLSClientOptions, timeout: Duration
+  ) throws(TransportError) -> (OpaquePointer, Int32, String, String?) {
     Transport.ignoreSIGPIPE()
     let deadline = ContinuousClock.now + timeout
     var pin: String?
@@ -47,10 +68,7 @@ public enum TLSClient {
         throw TransportError(
           .verification, "server \(peer) certificate fingerprint \(fingerprint) does not match the pinned \(pin)")
       }
-      let connection = TLSConnection(
-        ssl: ssl, fd: fd, peer: peer, handshaking: false, maxPendingOutput: options.maxPendingOutputBytes)
-      connection.activate(peerCertificateSubject: X509Name.text(X509_get_subject_name(certificate)))
-      return connection
+      return (ssl, fd, peer, X509Name.text(X509_get_subject_name(certificate)))
     } catch {
       SSL_free(ssl)
       Glibc.close(fd)

@@ -33,12 +33,32 @@ public final class RemoteConnection: Sendable {
     let timeout: Duration
     /// The connection's window: a request that was sent gives its permit back when it ends, whichever way.
     let slots: DispatchSemaphore
+    /// A link the waiting thread reads itself (the fast path); nil for a link that delivers on its queue.
+    let puller: (any PullFrameLink)?
 
-    init(api: ApiNumber, timeout: Duration, slots: DispatchSemaphore) {
+    init(api: ApiNumber, timeout: Duration, slots: DispatchSemaphore, puller: (any PullFrameLink)?) {
       self.api = api
       self.timeout = timeout
       self.slots = slots
+      self.puller = puller
     }
+
+    var isFulfilled: Bool { slot.withLock { $0 != nil } }
+
+    /// Set when ``RemoteConnection/begin(_:timeout:)`` reserved the reader for this request's wait.
+    private let reserved = Atomic<Bool>(false)
+
+    func reserve() {
+      guard let puller else { return }
+      puller.reserve()
+      reserved.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    private func releaseReservation() {
+      if reserved.exchange(false, ordering: .sequentiallyConsistent) { puller?.unreserve() }
+    }
+
+    deinit { releaseReservation() }
 
     func fulfil(_ result: Result<ManipulateState, RemoteError>, releasing: Bool = true) {
       let first = slot.withLock { s -> Bool in
@@ -54,7 +74,14 @@ public final class RemoteConnection: Sendable {
 
     /// The reply, or why there is none.
     public func wait() throws(RemoteError) -> ManipulateState {
-      if semaphore.wait(timeout: .now() + timeout.dispatchInterval) == .timedOut {
+      if let puller {
+        // Read the reply on this thread; whoever read it has fulfilled the slot by the time pump returns.
+        defer { releaseReservation() }
+        if !puller.pump(until: { isFulfilled }, deadline: .now + timeout) {
+          fulfil(.failure(.timeout("\(api) got no reply within \(timeout)")))
+        }
+        semaphore.wait()
+      } else if semaphore.wait(timeout: .now() + timeout.dispatchInterval) == .timedOut {
         fulfil(.failure(.timeout("\(api) got no reply within \(timeout)")))
       }
       return try slot.withLock { $0! }.get()
@@ -89,14 +116,12 @@ public final class RemoteConnection: Sendable {
     host: String, port: UInt16, options: Options,
     onDebugPrint: @escaping @Sendable (String, UInt32) -> Void = { _, _ in }
   ) throws(RemoteError) {
-    let connection: TLSConnection
+    let link: DirectTLSLink
     do {
-      connection = try TLSClient.connect(host: host, port: port, options: options.tls, timeout: options.connectTimeout)
+      link = try TLSClient.connectDirect(host: host, port: port, options: options.tls, timeout: options.connectTimeout)
     } catch {
       throw .connect("cannot connect to \(host):\(port): \(error)")
     }
-    // The client never holds its own input back: replies are what it waits for.
-    let link = TLSFrameLink(connection, budget: OutputBudget(perLink: Int.max / 2))
     try self.init(link: link, peerName: "\(host):\(port)", options: options, onDebugPrint: onDebugPrint)
   }
 
@@ -118,6 +143,11 @@ public final class RemoteConnection: Sendable {
     let box = Unchecked(self)
     link.start { event in box.value?.receive(event) }
     link.send(Message.hello(helloMessage).encoded(packetId: 1))
+    if let puller = link as? any PullFrameLink {
+      _ = puller.pump(
+        until: { self.state.withLock { $0.helloReply != nil || $0.closedReason != nil } },
+        deadline: .now + options.connectTimeout)
+    }
     _ = helloArrived.wait(timeout: .now() + options.connectTimeout.dispatchInterval)
     let (reply, reason) = state.withLock { ($0.helloReply, $0.closedReason) }
     guard let reply else {
@@ -157,7 +187,8 @@ public final class RemoteConnection: Sendable {
 
   /// Sends a request; the reply comes through the returned handle.
   public func begin(_ body: Manipulate, timeout: Duration? = nil) -> Pending {
-    let pending = Pending(api: body.api, timeout: timeout ?? options.requestTimeout, slots: slots)
+    let pending = Pending(
+      api: body.api, timeout: timeout ?? options.requestTimeout, slots: slots, puller: link as? any PullFrameLink)
     if let reason = closedReason {
       pending.fulfil(.failure(.disconnected(reason)), releasing: false)
       return pending
@@ -178,6 +209,7 @@ public final class RemoteConnection: Sendable {
     if let reason = outcome.1 {
       pending.fulfil(.failure(.disconnected(reason)))
     } else {
+      pending.reserve()
       link.sendNow(Message.manipulate(ManipulateState(body)).encoded(packetId: outcome.0))
     }
     return pending
@@ -212,6 +244,16 @@ public final class RemoteConnection: Sendable {
       }
       if let event { return event }
       if closed { return nil }
+      if let puller = link as? any PullFrameLink {
+        // Wait by reading: the event is delivered on this thread.
+        let until: ContinuousClock.Instant = timeout.map { .now + $0 } ?? .now + .seconds(86_400 * 365)
+        if !puller.pump(
+          until: { self.state.withLock { !$0.events.isEmpty || $0.closedReason != nil } }, deadline: until)
+        {
+          return nil
+        }
+        continue
+      }
       if eventArrived.wait(timeout: deadline) == .timedOut { return nil }
     }
   }

@@ -16,6 +16,13 @@ protocol RequestHandler: ManipulateBody {
   func handle(_ context: RequestContext) throws(KernelError) -> (NTStatus, Manipulate)
 }
 
+extension RequestHandler {
+  /// Served on the session's own thread when the target is halted (``Kernel/inspectHalted(_:)``), saving the
+  /// two hops to the kernel thread and back: reads that end quickly. A search over gigabytes keeps to the
+  /// kernel thread, where it takes turns with other work.
+  static var inlineWhenHalted: Bool { !mutates && api != .searchMemory }
+}
+
 extension KernelError {
   /// The NTSTATUS a reply carries for this error.
   var status: NTStatus {

@@ -238,8 +238,13 @@ final class Session: @unchecked Sendable {
     let maxPayload = self.maxPayload
     let outcome: (NTStatus, Manipulate)
     do {
-      outcome = try hub.kernel.sync { control throws(KernelError) in
+      let work = { (control: KernelControl) throws(KernelError) -> (NTStatus, Manipulate) in
         try handler.handle(RequestContext(control: control, maxPayload: maxPayload))
+      }
+      if type(of: handler).inlineWhenHalted, let inline = try hub.kernel.inspectHalted(work) {
+        outcome = inline
+      } else {
+        outcome = try hub.kernel.sync(work)
       }
     } catch {
       outcome = (error.status, request.body)

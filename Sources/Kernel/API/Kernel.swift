@@ -17,6 +17,10 @@ public final class Kernel: @unchecked Sendable {
   private var startRequested = false
   private var handler: (@Sendable (KernelEvent) -> Void)?
   private var kernelThread: pthread_t?
+  /// The kernel thread waits on `condition` with the target halted: it touches nothing until woken.
+  private var parked = false
+  /// Another thread is reading the parked machine (``inspectHalted(_:)``); the kernel thread waits for it.
+  private var inspecting = false
   private let stopHandle: Mutex<Emulator.StopHandle>
   private let sliceClock = SliceClock()
   private let finished = Atomic<Bool>(false)
@@ -86,6 +90,36 @@ public final class Kernel: @unchecked Sendable {
     return try result.get()
   }
 
+  /// Runs `body` on the caller's thread, without the hop to the kernel thread, when that is safe: the target
+  /// is halted, the kernel thread is parked with nothing to do, and no other thread is inspecting. Returns nil
+  /// otherwise (the caller then uses ``sync(_:)``). For requests that only read.
+  ///
+  /// The invariant that makes it safe, enforced here under `condition`: a halted machine changes only on the
+  /// kernel thread, and the kernel thread does nothing while `inspecting` is set (it checks the flag before
+  /// every piece of work). `body` has the machine to itself, and the lock orders its accesses after the kernel
+  /// thread's last ones and before its next ones.
+  public func inspectHalted<T: Sendable>(_ body: (KernelControl) throws(KernelError) -> T) throws(KernelError) -> T? {
+    condition.lock()
+    let claimed: Bool
+    if parked && !inspecting && requests.isEmpty && !breakRequested && !shutdownRequested,
+      case .halted = machine.runState
+    {
+      inspecting = true
+      claimed = true
+    } else {
+      claimed = false
+    }
+    condition.unlock()
+    guard claimed else { return nil }
+    defer {
+      condition.lock()
+      inspecting = false
+      condition.broadcast()
+      condition.unlock()
+    }
+    return try body(KernelControl(kernel: self))
+  }
+
   // MARK: kernel thread
 
   var currentMachine: Machine { machine }
@@ -138,6 +172,11 @@ public final class Kernel: @unchecked Sendable {
           finished.store(true, ordering: .relaxed)
           return
         }
+        if inspecting {
+          // Another thread has the halted machine (inspectHalted): nothing may change under it.
+          condition.wait()
+          continue
+        }
         if !requests.isEmpty {
           let batch = requests
           requests = []
@@ -156,7 +195,9 @@ public final class Kernel: @unchecked Sendable {
           continue
         }
         if case .running = machine.runState { break }
+        parked = true
         condition.wait()
+        parked = false
       }
       condition.unlock()
       switch machine.runSlice() {

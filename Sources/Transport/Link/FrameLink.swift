@@ -45,6 +45,17 @@ public protocol FrameLink: AnyObject, Sendable {
   var pendingOutputFrames: Int { get }
 }
 
+/// A link whose input a waiting thread reads itself (the client's fast path, ``DirectTLSLink``).
+public protocol PullFrameLink: FrameLink {
+  /// Reads and delivers frames on the calling thread until `done()` holds, the link closes, or `deadline`
+  /// passes (then false).
+  func pump(until done: () -> Bool, deadline: ContinuousClock.Instant) -> Bool
+  /// Says, before sending a request, that a thread will wait for its reply: the background reader stands down
+  /// now, so the reply is left for the waiter. Pair with ``unreserve()`` after the wait.
+  func reserve()
+  func unreserve()
+}
+
 /// When a link stops delivering frames because its own output is backing up.
 public struct OutputBudget: Sendable {
   /// Past this much unsent output on one link, no further frame is delivered until the output drains.
