@@ -64,7 +64,11 @@ final class Machine {
     let seed = configuration.seed ?? manifest.seed ?? 1
     scheduler = Scheduler(seed: seed)
     rng = SplitMix64(seed: seed ^ 0x5EED_0000_0000_0000)
-    clock = VirtualClock(pace: configuration.pace ?? manifest.pace ?? 1)
+    let pace = configuration.pace ?? manifest.pace ?? 1
+    guard KernelConfiguration.isValid(pace: pace) else {
+      throw .invalidPace(pace, source: configuration.pace != nil ? "configuration" : directory.path + "/scenario.json")
+    }
+    clock = VirtualClock(pace: pace)
     self.sliceStart = sliceStart
     emulator = try Emulator()
     space = AddressSpace(emulator: emulator)
@@ -297,8 +301,9 @@ final class Machine {
     if stepOver != nil || stepRequested { return stepSlice() }
     clock.followWall()
     guard let t = scheduler.next(now: clock.now) else {
-      guard let wake = scheduler.earliestWake() else { return .idle(until: nil) }
-      let target = min(wake, haltTime ?? wake)
+      guard let target = [scheduler.earliestWake(), haltTime].compactMap({ $0 }).min() else {
+        return .idle(until: nil)
+      }
       if clock.pace == 0 {
         clock.jump(to: target)
         return .ran

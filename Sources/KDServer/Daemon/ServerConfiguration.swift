@@ -1,3 +1,4 @@
+import KDKernel
 import KDProtocol
 
 /// Every tunable of the daemon with its default, in one value. docs/DEPLOY.md lists the same defaults.
@@ -54,6 +55,11 @@ public struct ServerConfiguration: Sendable {
       throw .configuration(
         "refusing to listen on \(host) without client authentication: add --client-ca CA.pem (mutual TLS) "
           + "and/or --token-file FILE, or listen on 127.0.0.1")
+    }
+    if let pace, !KernelConfiguration.isValid(pace: pace) {
+      throw .configuration(
+        "--pace \(pace): want virtual seconds per wall second, a finite number in 0...\(Int(KernelConfiguration.maxPace))"
+      )
     }
     if (certificatePath == nil) != (keyPath == nil) {
       throw .configuration("--cert and --key go together")

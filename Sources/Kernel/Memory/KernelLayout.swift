@@ -1,6 +1,8 @@
 /// Where things live in the emulated 32-bit address space (XP x86 flavour; docs/KERNEL.md).
 enum KernelLayout {
   static let pageSize: UInt32 = 0x1000
+  /// MmSystemRangeStart: addresses below it are user mode.
+  static let systemRangeStart: UInt32 = 0x8000_0000
   static let ntBase: UInt32 = 0x804d_7000
   /// Pool tracking table and big-page table (Windows allocates them at boot; ours sit here).
   static let kernelDataBase: UInt32 = 0x8080_0000
