@@ -19,6 +19,9 @@ enum KernelLayout {
   static let maxThreads: UInt32 = 256
   /// KPCR (fs:[0] on x86 XP); CurrentThread at +0x124.
   static let kpcr: UInt32 = 0xffdf_f000
+  /// The double-fault stack (KiDoubleFaultStack's role): the upper half of the KPCR page, where a bug check
+  /// whose thread has no stack left builds KeBugCheckEx's frame.
+  static let doubleFaultStackTop: UInt32 = kpcr + 0x1000
   static let kpcrCurrentThread: UInt32 = 0x124
 }
 
