@@ -52,8 +52,11 @@ let package = Package(
     .executableTarget(name: "kd", dependencies: ["KDClient", "KDServer", "KDKernel", "KDTransport"]),
     // libFuzzer target for the frame and payload decoders (see docs/PROTOCOL.md, "Fuzzing").
     .target(name: "CFuzzerSupport", path: "Sources/CFuzzerSupport"),
+    .target(name: "KDFuzzHarness", dependencies: ["CFuzzerSupport"], path: "Sources/FuzzHarness"),
     .executableTarget(
-      name: "KDProtocolFuzz", dependencies: ["KDProtocol", "CFuzzerSupport"], path: "Sources/ProtocolFuzz"),
+      name: "KDProtocolFuzz", dependencies: ["KDProtocol", "KDFuzzHarness"], path: "Sources/ProtocolFuzz"),
+    // libFuzzer target writing random bytes over a driver function of a real kernel (docs/KERNEL.md, "Fuzzing").
+    .executableTarget(name: "KDKernelFuzz", dependencies: ["KDKernel", "KDFuzzHarness"], path: "Sources/KernelFuzz"),
     // Benchmarks (docs/BENCHMARKS.md): `swift run -c release bench [--quick] [--only NAME]`.
     .executableTarget(
       name: "bench",

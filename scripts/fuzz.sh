@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Fuzzes the frame decoder and every payload decoder with libFuzzer for N seconds (default 60).
+# Runs each libFuzzer target for N seconds (default 60): KDProtocolFuzz (the frame decoder and every payload
+# decoder) and KDKernelFuzz (random bytes over a driver function of a real kernel: every outcome must be a halt).
 # Crashes are written to fuzz-artifacts/; replay one with: swift run KDProtocolFuzz fuzz-artifacts/crash-...
+# (or KDKernelFuzz). docs/PROTOCOL.md and docs/KERNEL.md, "Fuzzing".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-swift build --product KDProtocolFuzz --scratch-path .build-fuzz \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING 2>&1 | grep -v 'ld.gold: warning' | tail -3
-mkdir -p fuzz-artifacts .build-fuzz/corpus
-.build-fuzz/debug/KDProtocolFuzz -max_total_time="$seconds" -print_final_stats=1 \
-  -artifact_prefix=fuzz-artifacts/ .build-fuzz/corpus 2>&1 | tail -12
+mkdir -p fuzz-artifacts
+for target in KDProtocolFuzz KDKernelFuzz; do
+  # One product per swift build: with several --product flags SwiftPM builds only the last.
+  swift build --product "$target" --scratch-path .build-fuzz \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING 2>&1 | grep -v 'ld.gold: warning' | tail -3
+  mkdir -p ".build-fuzz/corpus-$target"
+  echo "== $target for ${seconds}s"
+  ".build-fuzz/debug/$target" -max_total_time="$seconds" -timeout=120 -print_final_stats=1 \
+    -artifact_prefix=fuzz-artifacts/ ".build-fuzz/corpus-$target" 2>&1 | tail -12
+done

@@ -64,7 +64,11 @@ final class Machine {
     let seed = configuration.seed ?? manifest.seed ?? 1
     scheduler = Scheduler(seed: seed)
     rng = SplitMix64(seed: seed ^ 0x5EED_0000_0000_0000)
-    clock = VirtualClock(pace: configuration.pace ?? manifest.pace ?? 1)
+    let pace = configuration.pace ?? manifest.pace ?? 1
+    guard KernelConfiguration.isValid(pace: pace) else {
+      throw .invalidPace(pace, source: configuration.pace != nil ? "configuration" : directory.path + "/scenario.json")
+    }
+    clock = VirtualClock(pace: pace)
     self.sliceStart = sliceStart
     emulator = try Emulator()
     space = AddressSpace(emulator: emulator)
@@ -297,8 +301,9 @@ final class Machine {
     if stepOver != nil || stepRequested { return stepSlice() }
     clock.followWall()
     guard let t = scheduler.next(now: clock.now) else {
-      guard let wake = scheduler.earliestWake() else { return .idle(until: nil) }
-      let target = min(wake, haltTime ?? wake)
+      guard let target = [scheduler.earliestWake(), haltTime].compactMap({ $0 }).min() else {
+        return .idle(until: nil)
+      }
       if clock.pace == 0 {
         clock.jump(to: target)
         return .ran
@@ -387,19 +392,31 @@ final class Machine {
   }
 
   /// A kernel-mode fault: build the frame KeBugCheckEx would have (args, return to the faulting
-  /// instruction, saved EBP) on the thread's stack and stop at KeBugCheckEx's `int 3`.
+  /// instruction, saved EBP) on the thread's stack and stop at KeBugCheckEx's `int 3`. When that stack
+  /// cannot take the frame (the fault was a kernel stack overflow), Windows takes a double fault on a stack
+  /// of its own: UNEXPECTED_KERNEL_MODE_TRAP (0x7F) with EXCEPTION_DOUBLE_FAULT (8), its frame at the top of
+  /// the KPCR page (the double-fault stack), returning to the faulting instruction.
   private func bugCheckFromFault(_ t: KernelThread, code: UInt32, parameters: [UInt32]) -> SliceOutcome {
-    recordBugCheck(code: code, parameters: parameters)
     var ctx = t.context
-    var frame: [UInt8] = []
-    for v in [ctx.ebp, ctx.eip, code] + parameters { withUnsafeBytes(of: v.littleEndian) { frame += $0 } }
-    let esp = ctx.esp &- UInt32(frame.count)
-    if emulator.write(esp, frame) {
-      ctx.esp = esp
-      ctx.ebp = esp
-      ctx.eip = nt.bugCheckBreak
-      t.regs = ctx.gprs
+    func frame(_ code: UInt32, _ parameters: [UInt32]) -> [UInt8] {
+      var bytes: [UInt8] = []
+      for v in [ctx.ebp, ctx.eip, code] + parameters { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+      return bytes
     }
+    var (code, parameters) = (code, parameters)
+    var bytes = frame(code, parameters)
+    var esp = ctx.esp &- UInt32(bytes.count)
+    if !emulator.write(esp, bytes) {
+      (code, parameters) = (0x7f, [8, 0, 0, 0])
+      bytes = frame(code, parameters)
+      esp = KernelLayout.doubleFaultStackTop - UInt32(bytes.count)
+      emulator.write(esp, bytes)
+    }
+    recordBugCheck(code: code, parameters: parameters)
+    ctx.esp = esp
+    ctx.ebp = esp
+    ctx.eip = nt.bugCheckBreak
+    t.regs = ctx.gprs
     halt(t, reason: .bugCheck(code: code, parameters: parameters))
     return .halted
   }

@@ -1,13 +1,10 @@
 // libFuzzer target for the frame decoder and every payload decoder.
 //
 // Built with -DFUZZING and -sanitize=fuzzer (see docs/PROTOCOL.md, "Fuzzing"), SwiftPM links the executable with
-// `main` = `KDProtocolFuzz_main`, which hands control to libFuzzer. Built normally, it replays files given on the
-// command line (a corpus or a crash), so a crash reproduces under a debugger without the fuzzer runtime.
+// `main` = `KDProtocolFuzz_main`, which hands control to libFuzzer (KDFuzzHarness). Built normally, it replays files
+// given on the command line (a corpus or a crash), so a crash reproduces under a debugger without the fuzzer runtime.
+import KDFuzzHarness
 import KDProtocol
-
-#if canImport(Glibc)
-  import Glibc
-#endif
 
 /// Feeds `data` to a frame decoder in two pieces (split by the first byte) and decodes every frame it yields;
 /// then decodes the raw bytes as each payload type directly. Any crash, hang or trap is a finding.
@@ -91,60 +88,4 @@ func seedFrames() -> [[UInt8]] {
   return messages.enumerated().map { i, m in [UInt8(i)] + m.encoded(packetId: UInt32(i)) }
 }
 
-#if FUZZING
-  import CFuzzerSupport
-
-  // Seed an empty corpus directory (the first argument that is not a flag).
-  if let directory = CommandLine.arguments.dropFirst().first(where: { !$0.hasPrefix("-") }),
-    let listing = opendir(directory)
-  {
-    var entries = 0
-    while let entry = readdir(listing) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-      if name != "." && name != ".." { entries += 1 }
-    }
-    closedir(listing)
-    if entries == 0 {
-      for (i, seed) in seedFrames().enumerated() {
-        if let file = fopen("\(directory)/seed-\(i)", "wb") {
-          _ = seed.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-          fclose(file)
-        }
-      }
-    }
-  }
-
-  // libFuzzer's archive references this symbol even when the driver is started by hand.
-  @_cdecl("LLVMFuzzerTestOneInput")
-  public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    guard let data else { return 0 }
-    fuzzOne(Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
-  }
-
-  var argc = CommandLine.argc
-  var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-  exit(
-    LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzerTestOneInput(data, size) })
-#else
-  let arguments = CommandLine.arguments.dropFirst()
-  if arguments.isEmpty {
-    print("usage: KDProtocolFuzz FILE... (replays inputs; build with -DFUZZING -sanitize=fuzzer to fuzz)")
-  }
-  for path in arguments {
-    guard let file = fopen(path, "rb") else {
-      print("KDProtocolFuzz: cannot open \(path)")
-      exit(2)
-    }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let n = fread(&buffer, 1, buffer.count, file)
-      if n <= 0 { break }
-      bytes.append(contentsOf: buffer[0..<n])
-    }
-    fclose(file)
-    fuzzOne(bytes)
-    print("replayed \(path) (\(bytes.count) bytes)")
-  }
-#endif
+FuzzHarness.run(name: "KDProtocolFuzz", seeds: seedFrames, fuzzOne: fuzzOne)

@@ -96,3 +96,33 @@ import Testing
     }
   }
 }
+
+/// Sizes in a COFF object are the operator's input: absurd ones are refused naming the file, never a trap.
+@Suite struct LoaderSizeTests {
+  @Test func hugeUninitializedSectionIsRefused() throws {
+    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("Sources/Kernel/Scenarios/faults/Faulty.obj")
+    var bytes = [UInt8](try Data(contentsOf: source))
+    func u16(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 }
+    let headers = 20 + u16(16)
+    let bss = try #require(
+      (0..<u16(2)).map { headers + $0 * 40 }.first { Array(bytes[$0..<$0 + 4]) == Array(".bss".utf8) })
+    for (k, b) in [0x00, 0xf8, 0xff, 0xff].enumerated() { bytes[bss + 8 + k] = UInt8(b) }  // VirtualSize fffff800
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdk-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Data(bytes).write(to: dir.appendingPathComponent("Big.obj"))
+    try Data(#"{"name":"big","modules":[{"name":"Big","object":"Big.obj"}]}"#.utf8).write(
+      to: dir.appendingPathComponent("scenario.json"))
+    do {
+      _ = try Kernel(configuration: KernelConfiguration(scenario: dir.appendingPathComponent("scenario.json").path))
+      Issue.record("loaded a section of fffff800 bytes")
+    } catch {
+      guard case .malformedObject(let file, _, let reason) = error else {
+        Issue.record("\(error)")
+        return
+      }
+      #expect(file.hasSuffix("Big.obj") && reason.contains("16 MiB"))
+    }
+  }
+}

@@ -54,7 +54,9 @@ import Testing
     try h.run(seconds: 10)
     let site = try h.symbol("Abc", "AbcLogEvent")
     let at = try #require(
-      try h.kernel.sync { c in c.searchVirtual(from: site.address, length: site.size, pattern: Array("Abc ".utf8)) })
+      try h.kernel.sync { c in
+        c.searchVirtual(from: site.address, length: UInt64(site.size), pattern: Array("Abc ".utf8))
+      })
     _ = try h.kernel.sync { c in c.writeVirtual(at, Array("Abc3".utf8)) }
     #expect(try h.read(at - 1, 5) == [0x68] + Array("Abc3".utf8))
     let before = try h.trackTable()["Abc "]!

@@ -32,7 +32,7 @@ import Testing
     let forget = try h.symbol("Leaky", "LeakyForget")
     let at = try #require(
       try h.kernel.sync { c in
-        c.searchVirtual(from: forget.address, length: forget.size, pattern: [0x4c, 0x65, 0x61, 0x6b])
+        c.searchVirtual(from: forget.address, length: UInt64(forget.size), pattern: [0x4c, 0x65, 0x61, 0x6b])
       })
     _ = try h.kernel.sync { c in c.writeVirtual(at, [0x4c, 0x65, 0x61, 0x31]) }
     try h.run(seconds: 10)

@@ -16,6 +16,20 @@ import Testing
     #expect(api.rawValue == 0x3199)
   }
 
+  /// Found by the fuzzer (KDProtocolFuzz, 30 s run on branch harden-kernel): a load-symbols or running state
+  /// change with a nonzero break reason decoded and re-encoded with 0. Only an exception carries a reason.
+  @Test func breakReasonIsReservedOutsideExceptions() {
+    for detail: StateChange.Detail in [
+      .running, .loadSymbols(StateChange.LoadedImage(path: "Abc.sys", base: 0xf7a0_0000, checksum: 0, sizeOfImage: 1)),
+    ] {
+      var payload = StateChange(detail: detail).encoded()
+      payload[14] = 1
+      #expect(throws: PayloadError.reservedNotZero(found: 0x1_0000, offset: 16 + 12)) {
+        try StateChange(decoding: payload)
+      }
+    }
+  }
+
   /// Found by the fuzzer: FirstChance 0x100 decoded as true and re-encoded as 1. Booleans are 0 or 1 only.
   @Test func booleanFieldsTakeZeroOrOne() {
     var payload = Samples.breakEvent.encoded()

@@ -1,5 +1,6 @@
 /// `!pool Address [Flags]`: every block header of the page holding `Address`, the containing block marked
-/// with `*`. Flags: 2 = only the containing block. Big-page allocations come from the big-page table.
+/// with `*`. Flags: 2 = only the containing block. Big-page allocations come from the big-page table. A page
+/// whose header chain does not check out (``PoolPageWalk``) gets KD's lines for an address that is not pool.
 enum PoolPage: Command {
   static let names = ["!pool"]
   static let summary = "!pool Address [Flags]   the pool page (block headers) holding an address"
@@ -11,6 +12,8 @@ enum PoolPage: Command {
     var containing: UInt32?
     var large: PoolData.BigPage?
     var onlyContaining: Bool
+    /// Set when the page is not a pool page `!pool` can describe.
+    var corruption: PoolPageWalk.Corruption?
 
     var lines: [String] {
       var out = ["Pool page \(Hex.d8(address)) region is \(region)"]
@@ -19,6 +22,12 @@ enum PoolPage: Command {
           "*\(Hex.d8(large.va & ~1)) : large page allocation, tag is \(Ascii.tag(large.tag & 0x7fff_ffff)), size is 0x\(String(large.pages * 0x1000, radix: 16)) bytes"
         )
         out.append("\t\tOwning component : Unknown (update pooltag.txt)")
+        return out
+      }
+      if let corruption {
+        out.append("\(Hex.d8(address)) is not a valid small pool allocation, checking large pool...")
+        out.append("\(Hex.d8(address)) is freed (or corrupt) pool")
+        if let line = corruption.line { out.append(line) }
         return out
       }
       for b in blocks {
@@ -32,9 +41,6 @@ enum PoolPage: Command {
         )
         if mine { out.append("\t\tOwning component : Unknown (update pooltag.txt)") }
       }
-      if blocks.isEmpty {
-        out.append("\(Hex.d8(address & ~0xfff)) is not a valid small pool allocation, checking large pool...")
-      }
       return out
     }
   }
@@ -47,19 +53,21 @@ enum PoolPage: Command {
     try p.expectEnd()
     let np = try PoolData.range(session, .nonPaged)
     let pp = try PoolData.range(session, .paged)
-    let region =
-      address >= np.start && address < np.end
-      ? "Nonpaged pool" : address >= pp.start && address < pp.end ? "Paged pool" : "Unknown"
+    let kind: PoolData.PoolKind? =
+      address >= np.start && address < np.end ? .nonPaged : address >= pp.start && address < pp.end ? .paged : nil
+    let region = kind.map { $0 == .nonPaged ? "Nonpaged pool" : "Paged pool" } ?? "Unknown"
     let big = try PoolData.bigPageTable(session)
     if let e = big.entries.first(where: { !$0.free && address >= $0.va && address - $0.va < $0.pages * 0x1000 }) {
-      return Output(address: address, region: region, blocks: [], containing: nil, large: e, onlyContaining: false)
+      return Output(
+        address: address, region: region, blocks: [], containing: nil, large: e, onlyContaining: false,
+        corruption: nil)
     }
     let page = address & ~0xfff
     let bytes = try session.targetCall { () throws(TargetError) in try session.target.readVirtual(page, count: 0x1000) }
-    let blocks = PoolData.blocks(inPage: page, bytes: bytes[...])
-    let containing = blocks.first { address >= $0.address && address - $0.address < $0.size }?.address
+    let walk = PoolPageWalk(page: page, bytes: bytes, kind: kind)
+    let containing = walk.blocks.first { address >= $0.address && address - $0.address < $0.size }?.address
     return Output(
-      address: address, region: region, blocks: blocks, containing: containing, large: nil,
-      onlyContaining: flags & 2 != 0)
+      address: address, region: region, blocks: walk.blocks, containing: containing, large: nil,
+      onlyContaining: flags & 2 != 0, corruption: walk.corruption)
   }
 }

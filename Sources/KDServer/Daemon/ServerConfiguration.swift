@@ -1,3 +1,4 @@
+import KDKernel
 import KDProtocol
 
 /// Every tunable of the daemon with its default, in one value. docs/DEPLOY.md lists the same defaults.
@@ -61,6 +62,11 @@ public struct ServerConfiguration: Sendable {
   /// Checks what can be checked before binding. Whether authentication is required is decided by ``Daemon``
   /// on the address actually bound (a name may resolve to a wildcard).
   public func validate() throws(ServerError) {
+    if let pace, !KernelConfiguration.isValid(pace: pace) {
+      throw .configuration(
+        "--pace \(pace): want virtual seconds per wall second, a finite number in 0...\(Int(KernelConfiguration.maxPace))"
+      )
+    }
     if (certificatePath == nil) != (keyPath == nil) {
       throw .configuration("--cert and --key go together")
     }

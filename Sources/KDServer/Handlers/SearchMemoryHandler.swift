@@ -8,7 +8,7 @@ extension SearchMemory: RequestHandler {
     guard let start = narrowAddress(address), !pattern.isEmpty else {
       return (.invalidParameter, .searchMemory(self))
     }
-    let length = UInt32(min(length, 0x1_0000_0000 - UInt64(start)))
+    // The kernel clips the range at the top of the address space: any length is a valid request.
     guard let found = context.control.searchVirtual(from: start, length: length, pattern: pattern) else {
       return (.noMoreEntries, .searchMemory(SearchMemory(address: address, length: self.length, pattern: [])))
     }

@@ -206,7 +206,8 @@ public final class Kernel: @unchecked Sendable {
         condition.lock()
         if requests.isEmpty, !breakRequested, !shutdownRequested {
           if let until {
-            let nanos = machine.clock.wallNanos(until: until)
+            // At most an hour per wait: the loop looks again when it wakes, and a far wake-up stays a Date.
+            let nanos = min(machine.clock.wallNanos(until: until), 3_600_000_000_000)
             _ = condition.wait(until: Date(timeIntervalSinceNow: Double(nanos) / 1e9))
           } else {
             condition.wait()

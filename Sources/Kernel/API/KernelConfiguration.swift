@@ -14,6 +14,12 @@ extension KernelEra {
 }
 
 public struct KernelConfiguration: Sendable {
+  /// Largest pace accepted (virtual seconds per wall second): about 11.6 virtual days per wall second.
+  public static let maxPace: Double = 1_000_000
+
+  /// Whether `pace` can drive the virtual clock: finite, not negative, at most `maxPace`.
+  public static func isValid(pace: Double) -> Bool { pace.isFinite && pace >= 0 && pace <= maxPace }
+
   /// A bundled scenario name ("default") or a path to a manifest (`*.json`).
   public var scenario: String
   /// Overrides the manifest's seed.

@@ -14,6 +14,9 @@ public struct KernelControl {
     return version
   }
 
+  /// One past the highest 32-bit address.
+  public static let addressSpaceEnd: UInt64 = 0x1_0000_0000
+
   /// Largest single read (larger requests come back short, with no fault address).
   public static let maxRead = 16 << 20
 
@@ -32,10 +35,12 @@ public struct KernelControl {
     return machine.space.writeCode(address, b)
   }
 
-  /// First address in [from, from+length) where `pattern` occurs (unmapped stretches skipped).
-  public func searchVirtual(from: UInt32, length: UInt32, pattern: [UInt8]) -> UInt32? {
+  /// First address in [from, from+length) where `pattern` occurs (unmapped stretches skipped). The range
+  /// ends at the top of the 32-bit address space however long `length` is.
+  public func searchVirtual(from: UInt32, length: UInt64, pattern: [UInt8]) -> UInt32? {
     guard !pattern.isEmpty, length >= pattern.count else { return nil }
-    let end = UInt64(from) + UInt64(length)
+    let (sum, overflow) = UInt64(from).addingReportingOverflow(length)
+    let end = overflow ? Self.addressSpaceEnd : min(sum, Self.addressSpaceEnd)
     var cursor = UInt64(from)
     while cursor < end {
       let chunkEnd = min(end, (cursor & ~0xffff) + 0x10000 + UInt64(pattern.count - 1))

@@ -9,6 +9,9 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A symbol a driver imports that `nt` does not export.
   case unresolvedImport(file: String, symbol: String)
   case scenarioNotFound(String)
+  /// A pace (virtual seconds per wall second) that is not finite, negative, or above `maxPace`; `source`
+  /// is the manifest it came from, or "configuration".
+  case invalidPace(Double, source: String)
   case fileUnreadable(path: String, errno: Int32)
   /// The request needs a halted target.
   case notHalted
@@ -31,6 +34,8 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
     case .malformedManifest(let file, let reason): "\(file): malformed scenario manifest: \(reason)"
     case .unresolvedImport(let file, let symbol): "\(file): unresolved import \(symbol) (nt does not export it)"
     case .scenarioNotFound(let name): "no bundled scenario or manifest named \(name)"
+    case .invalidPace(let pace, let source):
+      "\(source): pace \(pace) is not a number of virtual seconds per wall second in 0...\(Int(KernelConfiguration.maxPace))"
     case .fileUnreadable(let path, let errno): "cannot read \(path) (errno \(errno))"
     case .notHalted: "the target is running; break in first"
     case .targetBugChecked(let code): "the target bug-checked (0x\(String(code, radix: 16))); reboot it"

@@ -13,8 +13,10 @@ struct SoftwareBreakpoints {
     guard let original = space.emulator.read(address, count: 1)?.first,
       space.writeCode(address, [0xcc]).written == 1
     else { throw .breakpointUnwritable(address: address) }
-    let h = nextHandle
-    nextHandle += 1
+    // Handles wrap after 2^32 insertions (a peer can ask that often); 0 and live handles are skipped.
+    var h = nextHandle
+    while h == 0 || byAddress.values.contains(where: { $0.handle == h }) { h &+= 1 }
+    nextHandle = h &+ 1
     byAddress[address] = (h, original)
     return h
   }

@@ -16,15 +16,16 @@ enum DriverLoader {
       func rank(_ s: COFFObject.Section) -> Int { s.isCode ? 0 : s.isUninitialized ? 2 : 1 }
       return (rank(object.sections[$0]), $0) < (rank(object.sections[$1]), $1)
     }
-    func ensureFits(_ extra: UInt32) throws(KernelError) {
-      guard UInt64(offset) + UInt64(extra) <= UInt64(Self.maxImageSize) else {
+    // Sizes come from the object file: summed in 64 bits, so an absurd one is refused, not a trap.
+    func ensureFits(_ extra: UInt64) throws(KernelError) {
+      guard UInt64(offset) + extra <= UInt64(Self.maxImageSize) else {
         throw fail("image would exceed \(Self.maxImageSize >> 20) MiB")
       }
     }
     var inCode = true
     for i in order {
       let s = object.sections[i]
-      try ensureFits(s.loadSize + KernelLayout.pageSize)
+      try ensureFits(UInt64(s.loadSize) + UInt64(KernelLayout.pageSize))
       if inCode, !s.isCode {
         // Data starts on its own page, as in a linked image: a store next to code would make the
         // emulator throw away and retranslate that code on every write.
@@ -46,7 +47,7 @@ enum DriverLoader {
         guard let sb = sectionBase[Int(sym.section) - 1] else { continue }
         symbolAddress[i] = base &+ sb &+ sym.value
       } else if sym.section == 0, sym.value > 0, sym.storageClass == 2 {  // common (bss)
-        try ensureFits(sym.value + 16)
+        try ensureFits(UInt64(sym.value) + 16)
         offset = offset.roundedUp(to: min(sym.value.roundedUp(to: 4), 16))
         symbolAddress[i] = base + offset
         offset += sym.value
@@ -87,7 +88,7 @@ enum DriverLoader {
       for r in s.relocations {
         guard UInt64(r.offset) + 4 <= UInt64(s.loadSize) else {
           throw .malformedObject(
-            file: file, offset: Int(s.rawOffset + r.offset),
+            file: file, offset: Int(s.rawOffset) + Int(r.offset),
             reason: "relocation at 0x\(hex(r.offset)) past end of section \(s.name)")
         }
         guard let target = symbolAddress[r.symbolIndex] else {
@@ -101,7 +102,7 @@ enum DriverLoader {
         case COFFObject.relDir32NB: put32(at, get32(at) &+ target &- base)
         default:
           throw .malformedObject(
-            file: file, offset: Int(s.rawOffset + r.offset),
+            file: file, offset: Int(s.rawOffset) + Int(r.offset),
             reason: "relocation type 0x\(String(r.type, radix: 16)) in \(s.name) is not supported (DIR32/REL32 only)")
         }
       }
@@ -125,7 +126,7 @@ enum DriverLoader {
     symbols.sort { $0.address < $1.address }
     for i in symbols.indices {
       let next = i + 1 < symbols.count ? symbols[i + 1].address : base + offset
-      symbols[i].size = next - symbols[i].address
+      symbols[i].size = next > symbols[i].address ? next - symbols[i].address : 0  // a symbol past the end: 0
     }
     let entry = symbols.first { $0.name == "DriverEntry" }?.address ?? 0
     let timestamp = object.timeDateStamp != 0 ? object.timeDateStamp : 0x4000_0000 | (object.checksum & 0x0fff_ffff)

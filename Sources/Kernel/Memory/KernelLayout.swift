@@ -1,6 +1,8 @@
 /// Where things live in the emulated 32-bit address space (XP x86 flavour; docs/KERNEL.md).
 enum KernelLayout {
   static let pageSize: UInt32 = 0x1000
+  /// MmSystemRangeStart: addresses below it are user mode.
+  static let systemRangeStart: UInt32 = 0x8000_0000
   static let ntBase: UInt32 = 0x804d_7000
   /// Pool tracking table and big-page table (Windows allocates them at boot; ours sit here).
   static let kernelDataBase: UInt32 = 0x8080_0000
@@ -17,6 +19,9 @@ enum KernelLayout {
   static let maxThreads: UInt32 = 256
   /// KPCR (fs:[0] on x86 XP); CurrentThread at +0x124.
   static let kpcr: UInt32 = 0xffdf_f000
+  /// The double-fault stack (KiDoubleFaultStack's role): the upper half of the KPCR page, where a bug check
+  /// whose thread has no stack left builds KeBugCheckEx's frame.
+  static let doubleFaultStackTop: UInt32 = kpcr + 0x1000
   static let kpcrCurrentThread: UInt32 = 0x124
 }
 

@@ -60,19 +60,50 @@ final class Pool {
       carveUnits = 0
       lastUnits = 0
     }
-    let header = carvePage! + carveUnits * 8
+    let page = carvePage!
+    let header = page + carveUnits * 8
     writeHeader(header, PoolHeader(previousUnits: lastUnits, blockUnits: units, poolType: poolTypeField, tag: tag))
     carveUnits += units
     lastUnits = units
+    if carveUnits < PoolHeader.unitsPerPage {
+      // The rest of the page is one free block from the start, so the chain always reaches the page end.
+      writeHeader(
+        page + carveUnits * 8,
+        PoolHeader(previousUnits: units, blockUnits: PoolHeader.unitsPerPage - carveUnits, poolType: 0, tag: 0))
+    }
     return .small(address: start + header + PoolHeader.size, blockBytes: units * 8)
   }
 
-  /// The header of the in-use block whose body starts at `address`, or nil if there is none.
-  func inUseHeader(body address: UInt32) -> PoolHeader? {
-    guard address & 7 == 0, address >= start + PoolHeader.size, contains(address) else { return nil }
-    let o = address - start - PoolHeader.size
-    let h = PoolHeader(ulong0: memory.load(o), tag: memory.load(o + 4))
-    return h.poolType == poolTypeField && h.blockUnits > 0 ? h : nil
+  /// The header of the in-use small block whose body starts at `address` (8-aligned, not page-aligned,
+  /// committed), checked as ExFreePoolWithTag checks it: in use, of this pool, a nonzero BlockSize that
+  /// stays in the page, and neighbours whose sizes agree with it.
+  func checkedHeader(body address: UInt32) -> Result<PoolHeader, PoolManager.FreeFailure> {
+    guard address & 7 == 0 else { return .failure(.invalidAddress(address)) }
+    let entry = address - PoolHeader.size
+    let o = entry - start
+    let h = header(at: o)
+    guard h.poolType != 0 else { return .failure(.alreadyFree(address: address, ulong0: h.ulong0)) }
+    guard h.poolType == poolTypeField else { return .failure(.invalidAddress(address)) }
+    let pageStart = o & ~0xfff
+    let next = UInt64(o) + UInt64(h.blockUnits) * 8
+    guard h.blockUnits > 0, next <= UInt64(pageStart) + 0x1000 else {
+      return .failure(.headersDisagree(entry: entry, other: start &+ UInt32(truncatingIfNeeded: next)))
+    }
+    if h.previousUnits > 0 {
+      let back = h.previousUnits * 8
+      guard o - pageStart >= back else { return .failure(.headersDisagree(entry: start + pageStart, other: entry)) }
+      guard header(at: o - back).blockUnits == h.previousUnits else {
+        return .failure(.headersDisagree(entry: start + o - back, other: entry))
+      }
+    }
+    if next & 0xfff != 0, header(at: UInt32(next)).previousUnits != h.blockUnits {
+      return .failure(.headersDisagree(entry: entry, other: start + UInt32(next)))
+    }
+    return .success(h)
+  }
+
+  private func header(at offset: UInt32) -> PoolHeader {
+    PoolHeader(ulong0: memory.load(offset), tag: memory.load(offset + 4))
   }
 
   /// Marks the block free (tag kept, as Windows keeps it) and returns its size in bytes.

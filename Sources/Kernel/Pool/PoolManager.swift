@@ -1,19 +1,36 @@
 /// Both pools, the tracking table and the big-page table: what ExAllocatePoolWithTag and
 /// ExFreePoolWithTag do to kernel memory.
 final class PoolManager {
-  /// Why a free is refused; each becomes BAD_POOL_CALLER (0xC2) with Windows' first parameter.
+  /// Why a free is refused, with Windows' bug check and parameters (docs/KERNEL.md, "What the services
+  /// check"): BAD_POOL_CALLER (0xC2) for a bad address or a bad tag, BAD_POOL_HEADER (0x19) for a
+  /// header chain that contradicts itself.
   enum FreeFailure: Error, Equatable {
-    /// Not the start of any pool block (0x43-ish: we use 0x43 "address not in pool").
+    /// A user-mode address (below MmSystemRangeStart): 0xC2 / 0x40.
+    case userAddress(UInt32)
+    /// An address in no pool at all: 0xC2 / 0x43.
     case notPool(UInt32)
-    /// The block's header says free already (parameter 7).
+    /// A page-aligned address in a pool that is not a live big allocation: 0xC2 / 0x44 (nonpaged) or
+    /// 0x50 (paged: offset in pages from MmPagedPoolStart, paged pool size).
+    case pagesNotAllocated(address: UInt32, paged: Bool, pageOffset: UInt32, poolBytes: UInt32)
+    /// Not 8-byte aligned, or a header naming a pool type that is not this pool's: 0xC2 / 0x99.
+    case invalidAddress(UInt32)
+    /// The block's header says free already: 0xC2 / 7 (Windows' second parameter is a source line).
     case alreadyFree(address: UInt32, ulong0: UInt32)
-    /// ExFreePoolWithTag with a tag that is not the block's (parameter 0xA).
+    /// Two adjacent headers contradict each other (a BlockSize and the next PreviousSize, or a
+    /// PreviousSize and the previous BlockSize; a zero BlockSize contradicts itself): 0x19 / 5.
+    case headersDisagree(entry: UInt32, other: UInt32)
+    /// ExFreePoolWithTag with a tag that is not the block's: 0xC2 / 0xA.
     case tagMismatch(address: UInt32, blockTag: UInt32, passedTag: UInt32)
 
     var bugCheck: (UInt32, [UInt32]) {
       switch self {
+      case .userAddress(let p): (0xC2, [0x40, p, KernelLayout.systemRangeStart, 0])
       case .notPool(let p): (0xC2, [0x43, p, 0, 0])
+      case .pagesNotAllocated(let p, let paged, let offset, let bytes):
+        paged ? (0xC2, [0x50, p, offset, bytes]) : (0xC2, [0x44, p, 0, 0])
+      case .invalidAddress(let p): (0xC2, [0x99, p, 0, 0])
       case .alreadyFree(let p, let u): (0xC2, [7, 0x1097, u, p])
+      case .headersDisagree(let entry, let other): (0x19, [5, entry, 0, other])
       case .tagMismatch(let p, let b, let t): (0xC2, [0xA, p, b, t])
       }
     }
@@ -59,18 +76,29 @@ final class PoolManager {
     }
   }
 
-  /// Frees the block at `address`; returns the block's tag (the one PoolHitTag is compared with).
+  /// Frees the block at `address`; returns the block's tag (the one PoolHitTag is compared with). Checks
+  /// what ExFreePoolWithTag checks before it touches anything: the address, the header chain, the tag.
   func free(_ address: UInt32, passedTag: UInt32) -> Result<UInt32, FreeFailure> {
     let pool: Pool
-    if nonPaged.contains(address) {
+    if address < KernelLayout.systemRangeStart {
+      return .failure(.userAddress(address))
+    } else if nonPaged.contains(address) {
       pool = nonPaged
     } else if paged.contains(address) {
       pool = paged
     } else {
       return .failure(.notPool(address))
     }
-    if address & 0xfff == 0, let big = bigPages.lookup(va: address) {
-      if passedTag != 0, big.tag & ~Self.protectedBit != passedTag & ~Self.protectedBit {
+    func tagMatches(_ blockTag: UInt32) -> Bool {
+      passedTag == 0 || blockTag & ~Self.protectedBit == passedTag & ~Self.protectedBit
+    }
+    if address & 0xfff == 0 {
+      guard let big = bigPages.lookup(va: address) else {
+        return .failure(
+          .pagesNotAllocated(
+            address: address, paged: pool.paged, pageOffset: (address - pool.start) >> 12, poolBytes: pool.size))
+      }
+      guard tagMatches(big.tag) else {
         return .failure(.tagMismatch(address: address, blockTag: big.tag, passedTag: passedTag))
       }
       bigPages.remove(va: address)
@@ -80,11 +108,12 @@ final class PoolManager {
       }
       return .success(big.tag & ~Self.protectedBit)
     }
-    guard let h = pool.inUseHeader(body: address) else {
-      let ulong0 = pool.contains(address &- 8) ? pool.memoryLoad(address - 8 - pool.start) : 0
-      return .failure(.alreadyFree(address: address, ulong0: ulong0))
+    let h: PoolHeader
+    switch pool.checkedHeader(body: address) {
+    case .success(let header): h = header
+    case .failure(let failure): return .failure(failure)
     }
-    if passedTag != 0, h.tag & ~Self.protectedBit != passedTag & ~Self.protectedBit {
+    guard tagMatches(h.tag) else {
       return .failure(.tagMismatch(address: address, blockTag: h.tag, passedTag: passedTag))
     }
     let bytes = pool.freeSmall(body: address)

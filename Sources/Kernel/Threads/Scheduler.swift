@@ -44,8 +44,9 @@ struct Scheduler {
     }
   }
 
+  /// The next wake-up; nil when nothing waits for a time before the end of time (`UInt64.max`: forever).
   func earliestWake() -> UInt64? {
-    threads.compactMap { if case .waiting(let until) = $0.state { until } else { nil } }.min()
+    threads.compactMap { if case .waiting(let until) = $0.state, until != .max { until } else { nil } }.min()
   }
 
   /// Service calls the next slice may make.

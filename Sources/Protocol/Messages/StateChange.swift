@@ -118,7 +118,12 @@ public struct StateChange: Equatable, Sendable {
     processorLevel = try r.u16()
     processor = try r.u16()
     processors = try r.u32()
+    let reasonAt = r.absoluteOffset
     let reason = BreakReason(rawValue: try r.u32())
+    if state != .exception, reason.rawValue != 0 {
+      // Only an exception carries a break reason: elsewhere the field is reserved (so decoding stays canonical).
+      throw .reservedNotZero(found: UInt64(reason.rawValue), offset: reasonAt)
+    }
     thread = try r.u64()
     programCounter = try r.u64()
     var u = ByteReader(try r.bytes(160), baseOffset: Frame.headerSize + 32)

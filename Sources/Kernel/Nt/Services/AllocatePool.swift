@@ -1,12 +1,21 @@
 import CUnicorn
 
 extension Machine {
+  /// POOL_TYPE bit of the must-succeed types (NonPagedPoolMustSucceed 2, DontUseThisType 3, ...).
+  static let mustSucceedPoolTypeMask: UInt32 = 2
+
   /// ExAllocatePoolWithTag(PoolType, NumberOfBytes, Tag): eax = block or NULL; ecx = tagging active,
-  /// edx = tag for the stub's PoolHitTag compare.
+  /// edx = tag for the stub's PoolHitTag compare. A must-succeed pool type bug-checks BAD_POOL_CALLER 0x9A
+  /// (type, size, tag) as Windows XP does; a size no pool can hold returns NULL.
   func allocatePool() {
     let poolType = arg(0)
     let bytes = arg(1)
     let tag = arg(2)
+    guard poolType & Self.mustSucceedPoolTypeMask == 0 else {
+      emulator.setReg(UC_X86_REG_ECX, 0)
+      serviceBugCheck(code: 0xC2, parameters: [0x9A, poolType, bytes, tag])
+      return
+    }
     let address: UInt32
     do {
       address = try pools.allocate(poolType: poolType, bytes: bytes, tag: tag)

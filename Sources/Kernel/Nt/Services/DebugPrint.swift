@@ -1,8 +1,13 @@
 extension Machine {
   /// DbgPrint(Format, ...) (cdecl): formats from kernel memory (%d %i %u %x %X %p %c %s %ws %S %%, with
-  /// flags, width and l/h/ll) and reports the text to the host.
+  /// flags, width and l/h/ll) and reports the text to the host; returns STATUS_SUCCESS. As Windows' DbgPrint
+  /// formats under an exception handler, an unreadable format or `%s`/`%S` string prints nothing and returns
+  /// STATUS_ACCESS_VIOLATION; a NULL string argument prints `(null)`.
   func debugPrint() {
-    let format = readCString(arg(0), max: 512)
+    guard let format = readCString(arg(0), max: 512) else {
+      setResult(Self.statusAccessViolation)
+      return
+    }
     var next = 1
     func nextArg() -> UInt32 {
       defer { next += 1 }
@@ -50,8 +55,17 @@ extension Machine {
         text = String(long64 ? UInt64(nextArg()) << 32 | UInt64(v) : UInt64(v), radix: 16, uppercase: conv == "X")
         if conv == "p" { text = String(repeating: "0", count: max(0, 8 - text.count)) + text }
       case "c": text = String(UnicodeScalar(UInt8(truncatingIfNeeded: nextArg())))
-      case "s": text = readCString(nextArg(), max: 1024)
-      case "S": text = readWideString(nextArg(), max: 1024)
+      case "s", "S":
+        let pointer = nextArg()
+        guard pointer != 0 else {
+          text = "(null)"
+          break
+        }
+        guard let s = conv == "s" ? readCString(pointer, max: 1024) : readWideString(pointer, max: 1024) else {
+          setResult(Self.statusAccessViolation)
+          return
+        }
+        text = s
       case "%": text = "%"
       default: text = "%" + String(conv)
       }
@@ -65,20 +79,28 @@ extension Machine {
     eventHandler(.debugPrint(out))
   }
 
-  func readCString(_ address: UInt32, max: Int) -> String {
+  static let statusAccessViolation: UInt32 = 0xC000_0005
+
+  /// The NUL-terminated string at `address`, at most `max` bytes; nil when a byte before its end is unmapped.
+  func readCString(_ address: UInt32, max: Int) -> String? {
     var bytes: [UInt8] = []
     var a = address
-    while bytes.count < max, let b = emulator.read(a, count: 1)?.first, b != 0 {
+    while bytes.count < max {
+      guard let b = emulator.read(a, count: 1)?.first else { return nil }
+      if b == 0 { break }
       bytes.append(b)
       a &+= 1
     }
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  func readWideString(_ address: UInt32, max: Int) -> String {
+  /// The NUL-terminated UTF-16 string at `address`, at most `max` units; nil when it runs into unmapped memory.
+  func readWideString(_ address: UInt32, max: Int) -> String? {
     var units: [UInt16] = []
     var a = address
-    while units.count < max, let b = emulator.read(a, count: 2), b != [0, 0] {
+    while units.count < max {
+      guard let b = emulator.read(a, count: 2) else { return nil }
+      if b == [0, 0] { break }
       units.append(UInt16(b[0]) | UInt16(b[1]) << 8)
       a &+= 2
     }

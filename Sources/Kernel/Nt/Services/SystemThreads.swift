@@ -1,7 +1,8 @@
 extension Machine {
   /// PsCreateSystemThread(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle, ClientId,
   /// StartRoutine, StartContext): a new thread runs StartRoutine(StartContext) under
-  /// nt!PspSystemThreadStartup on its own stack.
+  /// nt!PspSystemThreadStartup on its own stack. Windows stores *ThreadHandle (and *ClientId when given)
+  /// from kernel mode: an unwritable one bug-checks 0x50. A bad StartRoutine faults in the new thread.
   func createSystemThread() {
     let handleOut = arg(0)
     let clientId = arg(4)
@@ -9,11 +10,8 @@ extension Machine {
     let context = arg(6)
     do {
       let t = try createThread(pc: nt.systemThreadStartup, stackArgs: [routine, context], startRoutine: routine)
-      if handleOut != 0 { emulator.writeU32(handleOut, 0x8000_0000 | t.id) }
-      if clientId != 0 {
-        emulator.writeU32(clientId, 4)
-        emulator.writeU32(clientId &+ 4, t.id)
-      }
+      guard guestWrite(handleOut, [0x8000_0000 | t.id]) else { return }
+      if clientId != 0, !guestWrite(clientId, [4, t.id]) { return }
       setResult(0)
     } catch {
       setResult(0xC000_009A)  // STATUS_INSUFFICIENT_RESOURCES
