@@ -16,6 +16,31 @@ protocol RequestHandler: ManipulateBody {
   func handle(_ context: RequestContext) throws(KernelError) -> (NTStatus, Manipulate)
 }
 
+/// A request long enough to be served in pieces, each its own turn on the kernel thread, so the target runs
+/// between them (a search over gigabytes, from several observers at once, must not stop the target).
+protocol SlicedRequestHandler: RequestHandler {
+  /// One piece, starting at `cursor` (nil: the first): the reply, or where the next piece starts.
+  func step(_ context: RequestContext, from cursor: UInt64?) throws(KernelError) -> SliceStep
+}
+
+enum SliceStep: Sendable {
+  case done(NTStatus, Manipulate)
+  case more(UInt64)
+}
+
+extension SlicedRequestHandler {
+  /// All pieces in one turn (for callers that hold the kernel thread anyway).
+  func handle(_ context: RequestContext) throws(KernelError) -> (NTStatus, Manipulate) {
+    var cursor: UInt64?
+    while true {
+      switch try step(context, from: cursor) {
+      case .done(let status, let body): return (status, body)
+      case .more(let next): cursor = next
+      }
+    }
+  }
+}
+
 extension RequestHandler {
   /// Served on the session's own thread when the target is halted (``Kernel/inspectHalted(_:)``), saving the
   /// two hops to the kernel thread and back: reads that end quickly. A search over gigabytes keeps to the

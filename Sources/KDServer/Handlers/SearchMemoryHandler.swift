@@ -1,17 +1,29 @@
 import KDKernel
 import KDProtocol
 
-extension SearchMemory: RequestHandler {
+extension SearchMemory: SlicedRequestHandler {
   static var mutates: Bool { false }
+  /// Mapped bytes scanned per turn on the kernel thread (about 0.1 ms): the target runs between turns.
+  static let bytesPerStep = 256 << 10
 
-  func handle(_ context: RequestContext) throws(KernelError) -> (NTStatus, Manipulate) {
+  func step(_ context: RequestContext, from cursor: UInt64?) throws(KernelError) -> SliceStep {
     guard let start = narrowAddress(address), !pattern.isEmpty else {
-      return (.invalidParameter, .searchMemory(self))
+      return .done(.invalidParameter, .searchMemory(self))
     }
     // The kernel clips the range at the top of the address space: any length is a valid request.
-    guard let found = context.control.searchVirtual(from: start, length: length, pattern: pattern) else {
-      return (.noMoreEntries, .searchMemory(SearchMemory(address: address, length: self.length, pattern: [])))
+    let end = KernelControl.searchEnd(from: start, length: length)
+    guard length >= pattern.count else { return notFound }
+    switch context.control.searchVirtual(
+      from: cursor ?? UInt64(start), end: end, pattern: pattern, budget: Self.bytesPerStep)
+    {
+    case .found(let found):
+      return .done(.success, .searchMemory(SearchMemory(address: UInt64(found), length: length, pattern: [])))
+    case .notFound: return notFound
+    case .resume(let next): return .more(next)
     }
-    return (.success, .searchMemory(SearchMemory(address: UInt64(found), length: self.length, pattern: [])))
+  }
+
+  private var notFound: SliceStep {
+    .done(.noMoreEntries, .searchMemory(SearchMemory(address: address, length: length, pattern: [])))
   }
 }

@@ -241,7 +241,9 @@ final class Session: @unchecked Sendable {
       let work = { (control: KernelControl) throws(KernelError) -> (NTStatus, Manipulate) in
         try handler.handle(RequestContext(control: control, maxPayload: maxPayload))
       }
-      if type(of: handler).inlineWhenHalted, let inline = try hub.kernel.inspectHalted(work) {
+      if let sliced = handler as? any SlicedRequestHandler {
+        outcome = try serveInTurns(sliced, maxPayload: maxPayload)
+      } else if type(of: handler).inlineWhenHalted, let inline = try hub.kernel.inspectHalted(work) {
         outcome = inline
       } else {
         outcome = try hub.kernel.sync(work)
@@ -251,6 +253,23 @@ final class Session: @unchecked Sendable {
       logger.debug("\(request.api) failed: \(error)")
     }
     reply(request, status: outcome.0, body: outcome.1, packetId: packetId)
+  }
+
+  /// A long request, one piece per turn on the kernel thread: other sessions' requests and the target's own
+  /// execution (the kernel pays it back, see Kernel.targetShare) come between the pieces.
+  private func serveInTurns(_ handler: any SlicedRequestHandler, maxPayload: Int) throws(KernelError) -> (
+    NTStatus, Manipulate
+  ) {
+    var cursor: UInt64?
+    while true {
+      let step = try hub.kernel.sync { control throws(KernelError) in
+        try handler.step(RequestContext(control: control, maxPayload: maxPayload), from: cursor)
+      }
+      switch step {
+      case .done(let status, let body): return (status, body)
+      case .more(let next): cursor = next
+      }
+    }
   }
 
   private func auditDetail(_ body: Manipulate) -> String {

@@ -24,6 +24,13 @@ public final class Kernel: @unchecked Sendable {
   private let stopHandle: Mutex<Emulator.StopHandle>
   private let sliceClock = SliceClock()
   private let finished = Atomic<Bool>(false)
+  /// Target time owed for request work done while it ran (kernel thread only).
+  private var owedNanos: UInt64 = 0
+  /// The target's guaranteed share: each nanosecond of request work while it runs is paid back with this many
+  /// nanoseconds of target execution (4: the target keeps at least 80% of the kernel thread when it has work).
+  static let targetShare: UInt64 = 4
+  /// At most this much owed at once, so one long request cannot hold off the next for long.
+  static let maxOwedNanos: UInt64 = 20_000_000
   /// A slice that has run this long (code making no service call) is stopped from outside.
   private static let maxSliceNanos: UInt64 = 100_000_000
 
@@ -177,12 +184,21 @@ public final class Kernel: @unchecked Sendable {
           condition.wait()
           continue
         }
-        if !requests.isEmpty {
+        let running: Bool = if case .running = machine.runState { true } else { false }
+        if !requests.isEmpty && (owedNanos == 0 || !running) {
           let batch = requests
           requests = []
           sliceClock.attention = breakRequested
           condition.unlock()
+          let started = VirtualClock.wallNanos()
           for r in batch { r() }
+          // The target's share: request work that ran while the target had work of its own is paid back
+          // with target time before the next batch (see `targetShare`).
+          if case .running = machine.runState {
+            let spent = VirtualClock.wallNanos() &- started
+            owedNanos = min(
+              owedNanos &+ spent.multipliedReportingOverflow(by: Self.targetShare).partialValue, Self.maxOwedNanos)
+          }
           condition.lock()
           continue
         }
@@ -199,10 +215,22 @@ public final class Kernel: @unchecked Sendable {
         condition.wait()
         parked = false
       }
+      if owedNanos > 0 {
+        // Paying back: the slice runs its budget even though requests wait.
+        sliceClock.attention = breakRequested
+      }
       condition.unlock()
-      switch machine.runSlice() {
-      case .ran, .halted: continue
+      let sliceStarted = VirtualClock.wallNanos()
+      let outcome = machine.runSlice()
+      let sliceTook = VirtualClock.wallNanos() &- sliceStarted
+      owedNanos = owedNanos > sliceTook ? owedNanos - sliceTook : 0
+      switch outcome {
+      case .ran: continue
+      case .halted:
+        owedNanos = 0
+        continue
       case .idle(let until):
+        owedNanos = 0  // the target has nothing to run: requests need not wait for it
         condition.lock()
         if requests.isEmpty, !breakRequested, !shutdownRequested {
           if let until {

@@ -39,23 +39,53 @@ public struct KernelControl {
   /// ends at the top of the 32-bit address space however long `length` is.
   public func searchVirtual(from: UInt32, length: UInt64, pattern: [UInt8]) -> UInt32? {
     guard !pattern.isEmpty, length >= pattern.count else { return nil }
-    let (sum, overflow) = UInt64(from).addingReportingOverflow(length)
-    let end = overflow ? Self.addressSpaceEnd : min(sum, Self.addressSpaceEnd)
+    let end = Self.searchEnd(from: from, length: length)
     var cursor = UInt64(from)
-    while cursor < end {
+    while true {
+      switch searchVirtual(from: cursor, end: end, pattern: pattern, budget: Int.max) {
+      case .found(let address): return address
+      case .notFound: return nil
+      case .resume(let next): cursor = next
+      }
+    }
+  }
+
+  /// Where a search of `length` bytes from `from` ends: clipped at the top of the address space.
+  public static func searchEnd(from: UInt32, length: UInt64) -> UInt64 {
+    let (sum, overflow) = UInt64(from).addingReportingOverflow(length)
+    return overflow ? addressSpaceEnd : min(sum, addressSpaceEnd)
+  }
+
+  /// How far a budgeted search got.
+  public enum SearchProgress: Sendable, Equatable {
+    case found(UInt32)
+    case notFound
+    /// `budget` bytes were scanned: go on from here.
+    case resume(at: UInt64)
+  }
+
+  /// One piece of a search of [`cursor`, `end`): scans about `budget` mapped bytes (unmapped gaps are skipped
+  /// for free), so a long search can be served in turns with the target's own execution.
+  public func searchVirtual(from start: UInt64, end: UInt64, pattern: [UInt8], budget: Int) -> SearchProgress {
+    guard !pattern.isEmpty else { return .notFound }
+    var cursor = start
+    var scanned = 0
+    while cursor < end, cursor <= UInt64(UInt32.max) {
+      if scanned >= budget { return .resume(at: cursor) }
       let chunkEnd = min(end, (cursor & ~0xffff) + 0x10000 + UInt64(pattern.count - 1))
       let read = readVirtual(UInt32(cursor), count: Int(chunkEnd - cursor))
-      if let i = firstIndex(of: pattern, in: read.bytes) { return UInt32(cursor) + UInt32(i) }
+      scanned += read.bytes.count
+      if let i = firstIndex(of: pattern, in: read.bytes) { return .found(UInt32(cursor) + UInt32(i)) }
       if let fault = read.faultAddress {
         guard let next = machine.space.regions.first(where: { UInt64($0.base) > UInt64(fault) && $0.size > 0 }) else {
-          return nil
+          return .notFound
         }
         cursor = UInt64(next.base)
       } else {
         cursor = (cursor & ~0xffff) + 0x10000
       }
     }
-    return nil
+    return .notFound
   }
 
   private func firstIndex(of pattern: [UInt8], in bytes: [UInt8]) -> Int? {
