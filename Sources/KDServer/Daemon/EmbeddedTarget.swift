@@ -13,7 +13,8 @@ public final class EmbeddedTarget: Sendable {
     throws
   {
     let directory = NSTemporaryDirectory() + "kd-embedded-\(getpid())-\(UUID().uuidString.prefix(8))"
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     var bytes = [UInt8](repeating: 0, count: 16)
     for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
     let token = bytes.map { String(format: "%02x", $0) }.joined()

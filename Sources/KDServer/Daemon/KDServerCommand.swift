@@ -31,6 +31,10 @@ public struct KDServerCommand: ParsableCommand {
     name: .customLong("state-dir"),
     help: "Where the generated identity is kept. Default: $STATE_DIRECTORY, else ~/.local/state/kdserver.")
   var stateDir: String?
+  @Flag(
+    name: .customLong("allow-insecure-permissions"),
+    help: "Accept a --key or --token-file group or others can open, and a --state-dir they can write.")
+  var allowInsecurePermissions = false
   @Option(help: "Scenario: a bundled name or a manifest path.")
   var scenario = "default"
   @Option(help: "Seed of the deterministic scheduler and random numbers. Default: the scenario's.")
@@ -96,6 +100,7 @@ public struct KDServerCommand: ParsableCommand {
     c.keyPath = key
     c.clientCAPath = clientCA
     c.tokenPath = tokenFile
+    c.allowInsecurePermissions = allowInsecurePermissions
     c.scenario = scenario
     c.seed = seed
     c.pace = pace
