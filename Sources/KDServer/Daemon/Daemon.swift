@@ -43,7 +43,8 @@ public final class Daemon: @unchecked Sendable {
     kernel = try Kernel(
       configuration: KernelConfiguration(
         scenario: configuration.scenario, seed: configuration.seed, pace: configuration.pace,
-        era: configuration.era.flatMap(KernelEra.init(rawValue:))))
+        era: configuration.era.flatMap(KernelEra.init(rawValue:)), scenariosDirectory: configuration.scenariosDirectory)
+    )
   }
 
   /// Starts the kernel and the listener; returns once connections are accepted.

@@ -9,9 +9,10 @@ public final class EmbeddedTarget: Sendable {
   public let fingerprint: String
   public let token: [UInt8]
 
-  public init(scenario: String = "default", era: String? = nil, pace: Double? = nil, logLevel: Logger.Level = .warning)
-    throws
-  {
+  public init(
+    scenario: String = "default", scenariosDirectory: String? = nil, era: String? = nil, pace: Double? = nil,
+    logLevel: Logger.Level = .warning
+  ) throws {
     let directory = NSTemporaryDirectory() + "kd-embedded-\(getpid())-\(UUID().uuidString.prefix(8))"
     try FileManager.default.createDirectory(
       atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -26,6 +27,7 @@ public final class EmbeddedTarget: Sendable {
     var configuration = ServerConfiguration(stateDirectory: directory)
     configuration.port = 0
     configuration.scenario = scenario
+    configuration.scenariosDirectory = scenariosDirectory
     configuration.era = era
     configuration.pace = pace
     configuration.tokenPath = tokenPath

@@ -37,6 +37,11 @@ public struct KDServerCommand: ParsableCommand {
   var allowInsecurePermissions = false
   @Option(help: "Scenario: a bundled name or a manifest path.")
   var scenario = "default"
+  @Option(
+    help: ArgumentHelp(
+      "Directory of the bundled scenarios. Default: ../share/swift-kd/Scenarios from the executable's directory, "
+        + "else swift-kd_KDKernel.resources/Scenarios beside it.", valueName: "dir"))
+  var scenarios: String?
   @Option(help: "Seed of the deterministic scheduler and random numbers. Default: the scenario's.")
   var seed: UInt64?
   @Option(help: "Virtual seconds per wall second; 0 runs as fast as possible. Default: the scenario's.")
@@ -102,6 +107,7 @@ public struct KDServerCommand: ParsableCommand {
     c.tokenPath = tokenFile
     c.allowInsecurePermissions = allowInsecurePermissions
     c.scenario = scenario
+    c.scenariosDirectory = scenarios
     c.seed = seed
     c.pace = pace
     c.era = era
