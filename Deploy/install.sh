@@ -77,7 +77,7 @@ put_output() { # MODE DEST COMMAND...
   wrote "$dest"
 }
 
-echo "installing swift-kd from $bindir into ${destdir:+$destdir staging }$prefix:"
+echo "installing swift-kd from $bindir into $prefix${destdir:+ (staged under $destdir)}:"
 for tool in kdserver kd; do put 0755 "$bindir/$tool" "$root/bin/$tool"; done
 
 # The scenario bundle, replaced as a whole so no scenario of an older install lingers.

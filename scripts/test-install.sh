@@ -132,6 +132,16 @@ if command -v man >/dev/null; then
   check "man renders kdserver.1 with its options" has "$out" "--allow-insecure-permissions"
 fi
 
+# The unit's install header and docs/DEPLOY.md ("systemd") give the same commands, and the paths they name
+# under /usr/local are what install.sh installed (here under the temporary prefix).
+status=0
+header=$(sed -n '/^\[Unit\]/q; s/^#   //p' "$repo/Deploy/kdserver.service")
+documented=$(awk '/^## systemd/ { s = 1 } s && /^```sh/ { b = 1; next } b && /^```/ { exit } b' "$repo/docs/DEPLOY.md")
+check "docs/DEPLOY.md's systemd block is the unit's install header, verbatim" test "$header" = "$documented"
+for path in $(grep -o '/usr/local/[^ ]*' <<<"$header"); do
+  check "the header's $path is installed" test -e "$prefix/${path#/usr/local/}"
+done
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"
   exit 1
