@@ -27,7 +27,7 @@ if [ "${1:-}" != "--checks" ]; then
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/swift-kd-install.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   echo "== Deploy/install.sh --bin-dir $bindir --prefix $tmp/prefix"
-  bash Deploy/install.sh --bin-dir "$bindir" --prefix "$tmp/prefix"
+  sh Deploy/install.sh --bin-dir "$bindir" --prefix "$tmp/prefix"
   echo
   echo "== the installed binaries, build directory unreachable"
   why=""
