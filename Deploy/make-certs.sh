@@ -13,6 +13,10 @@
 #   DIR/server.pem, DIR/server-key.pem         kdserver --cert / --key
 #   DIR/client-NAME.pem, DIR/client-NAME-key.pem  kd --cert / --key; kdserver --client-ca DIR/ca.pem
 # Prints the server certificate's SHA-256 fingerprint (for clients that pin instead of using the CA).
+#
+# Run it where the CA key may live (an administrator's machine), not on the kdserver host: the server needs
+# only server.pem, server-key.pem and ca.pem (docs/DEPLOY.md, "Certificates"); each client-NAME-key.pem goes
+# to its user only.
 set -eu
 
 out=./kd-certs
@@ -25,7 +29,7 @@ while getopts "o:H:c:d:h" opt; do
     H) hosts="$hosts $OPTARG" ;;
     c) clients="$clients $OPTARG" ;;
     d) days=$OPTARG ;;
-    *) sed -n '2,17p' "$0"; exit 2 ;;
+    *) sed -n '2,19p' "$0"; exit 2 ;;
   esac
 done
 [ -n "$hosts" ] || hosts="localhost 127.0.0.1 ::1"
@@ -78,6 +82,11 @@ for c in $clients; do
   echo "made client certificate $out/client-$c.pem (CN=$c)"
 done
 
-chmod 600 "$out"/*-key.pem
-chmod 644 "$out"/ca.pem "$out"/server.pem "$out"/client-*.pem
+# Every key 0600 (the CA's too), every certificate 0644; `client-*.pem` alone would match the client keys.
+for f in "$out"/*.pem; do
+  case "$f" in
+    *-key.pem) chmod 600 "$f" ;;
+    *) chmod 644 "$f" ;;
+  esac
+done
 openssl x509 -in "$out/server.pem" -noout -fingerprint -sha256 | sed 's/^.*=/server fingerprint: SHA256:/'

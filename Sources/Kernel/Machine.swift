@@ -58,7 +58,8 @@ final class Machine {
   let sliceStart: SliceClock
 
   init(configuration: KernelConfiguration, ntGlobalFlag: UInt32, sliceStart: SliceClock) throws(KernelError) {
-    let (manifest, directory) = try ScenarioManifest.load(configuration.scenario)
+    let (manifest, directory) = try ScenarioManifest.load(
+      configuration.scenario, scenariosDirectory: configuration.scenariosDirectory)
     manifestName = manifest.name
     era = configuration.era ?? manifest.era ?? .server2003
     let seed = configuration.seed ?? manifest.seed ?? 1

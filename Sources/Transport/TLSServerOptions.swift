@@ -28,4 +28,9 @@ public struct TLSServerOptions: Sendable {
     self.handshakeTimeout = handshakeTimeout
     self.maxPendingOutputBytes = maxPendingOutputBytes
   }
+
+  /// The private key of the self-signed identity kept in `stateDirectory` (whether or not it exists yet).
+  public static func selfSignedKeyPath(in stateDirectory: String) -> String {
+    stateDirectory + "/" + SelfSignedIdentity.keyFile
+  }
 }

@@ -13,7 +13,9 @@ KDCommand.main { options in
   if options.connect != nil {
     return try RemoteTarget.connect(options)
   }
-  let target = try EmbeddedTarget(scenario: options.scenario ?? "default", era: options.era, pace: options.pace)
+  let target = try EmbeddedTarget(
+    scenario: options.scenario ?? "default", scenariosDirectory: options.scenarios, era: options.era,
+    pace: options.pace)
   embedded = target
   FileHandle.standardError.write(
     Data(

@@ -27,6 +27,27 @@ import Testing
     probe.connection.close(flush: false)
   }
 
+  /// Deploy/make-certs.sh: every key 0600 (client keys too, also when a later run adds a client), every certificate
+  /// 0644, the directory 0700.
+  @Test func makeCerts_everyKeyIsOwnerOnly() throws {
+    let directory = temporaryDirectory("make-certs") + "/tls"
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("Deploy/make-certs.sh").path
+    for clients in [["-c", "alice", "-c", "bob"], ["-c", "carol"]] {
+      let result = runTool("/bin/sh", [script, "-o", directory] + clients)
+      #expect(result.status == 0, "\(result.stderr)")
+    }
+    func mode(_ path: String) throws -> Int? {
+      try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+    }
+    #expect(try mode(directory) == 0o700)
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    #expect(files.filter { $0.hasSuffix("-key.pem") }.count == 5, "\(files)")  // CA, server, three clients
+    for file in files {
+      #expect(try mode(directory + "/" + file) == (file.hasSuffix("-key.pem") ? 0o600 : 0o644), "\(file)")
+    }
+  }
+
   /// Certificate and key must come together; a missing file is a configuration error naming it.
   @Test func configuredIdentity_errorsNameTheProblem() throws {
     let pki = try TestPKI.get()

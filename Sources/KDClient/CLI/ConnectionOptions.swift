@@ -28,6 +28,13 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   @Option(name: .long, help: "Embedded target only: scenario (a bundled name or a manifest path). Default: default.")
   public var scenario: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Embedded target only: directory of the bundled scenarios. Default: ../share/swift-kd/Scenarios from the "
+        + "executable's directory, else swift-kd_KDKernel.resources/Scenarios beside it.", valueName: "dir"))
+  public var scenarios: String?
+
   @Option(name: .long, help: "Embedded target only: kernel era, 'xp' or 'server2003'. Default: the scenario's.")
   public var era: String?
 
@@ -39,9 +46,10 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   public func validate() throws {
     if ca != nil && fingerprint != nil { throw ValidationError("Use either --ca or --fingerprint, not both.") }
     if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
-    if connect != nil, scenario != nil || era != nil || pace != nil {
+    if connect != nil, scenario != nil || scenarios != nil || era != nil || pace != nil {
       throw ValidationError(
-        "--scenario, --era and --pace choose the embedded target; with --connect, start kdserver with them.")
+        "--scenario, --scenarios, --era and --pace choose the embedded target; with --connect, start kdserver with them."
+      )
     }
     if let era, !["xp", "server2003"].contains(era) {
       throw ValidationError("--era takes 'xp' or 'server2003', got '\(era)'.")

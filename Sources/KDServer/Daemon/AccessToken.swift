@@ -1,10 +1,12 @@
+import KDProtocol
+
 #if canImport(Glibc)
   import Glibc
 #endif
 
 /// The shared secret a client sends in its hello when the server has `--token-file`.
 /// The file holds the token as text (surrounding whitespace ignored); it must carry at least 128 bits:
-/// 32 hex digits, or 16 bytes of other text.
+/// 32 hex digits, or 16 bytes of other text; and at most the 256 bytes a hello carries.
 public struct AccessToken: Sendable {
   let bytes: [UInt8]
 
@@ -27,6 +29,12 @@ public struct AccessToken: Sendable {
     let isHex = !token.isEmpty && token.allSatisfy { isHexDigit($0) }
     if (isHex && token.count < 32) || (!isHex && token.count < 16) {
       throw .tokenFile(path: path, reason: "shorter than 128 bits (use e.g. `openssl rand -hex 16`)")
+    }
+    if token.count > Limits.maxTokenLength {
+      throw .tokenFile(
+        path: path,
+        reason: "the token is \(token.count) bytes, longer than the \(Limits.maxTokenLength) a hello carries, "
+          + "so no client could present it (use e.g. `openssl rand -hex 16`)")
     }
     return AccessToken(bytes: token)
   }

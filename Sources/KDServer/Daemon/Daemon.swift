@@ -59,7 +59,8 @@ public final class Daemon: @unchecked Sendable {
     host = try TargetHost(
       kernel: KernelConfiguration(
         scenario: configuration.scenario, seed: configuration.seed, pace: configuration.pace,
-        era: configuration.era.flatMap(KernelEra.init(rawValue:))),
+        era: configuration.era.flatMap(KernelEra.init(rawValue:)),
+        scenariosDirectory: configuration.scenariosDirectory),
       policy: policy, logger: logger,
       onSessionEnded: {
         guard once, let daemon = stopBox.daemon else { return }

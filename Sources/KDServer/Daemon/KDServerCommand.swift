@@ -31,8 +31,17 @@ public struct KDServerCommand: ParsableCommand {
     name: .customLong("state-dir"),
     help: "Where the generated identity is kept. Default: $STATE_DIRECTORY, else ~/.local/state/kdserver.")
   var stateDir: String?
+  @Flag(
+    name: .customLong("allow-insecure-permissions"),
+    help: "Accept a --key or --token-file group or others can open, and a --state-dir they can write.")
+  var allowInsecurePermissions = false
   @Option(help: "Scenario: a bundled name or a manifest path.")
   var scenario = "default"
+  @Option(
+    help: ArgumentHelp(
+      "Directory of the bundled scenarios. Default: ../share/swift-kd/Scenarios from the executable's directory, "
+        + "else swift-kd_KDKernel.resources/Scenarios beside it.", valueName: "dir"))
+  var scenarios: String?
   @Option(help: "Seed of the deterministic scheduler and random numbers. Default: the scenario's.")
   var seed: UInt64?
   @Option(help: "Virtual seconds per wall second; 0 runs as fast as possible. Default: the scenario's.")
@@ -117,7 +126,9 @@ public struct KDServerCommand: ParsableCommand {
     c.keyPath = key
     c.clientCAPath = clientCA
     c.tokenPath = tokenFile
+    c.allowInsecurePermissions = allowInsecurePermissions
     c.scenario = scenario
+    c.scenariosDirectory = scenarios
     c.seed = seed
     c.pace = pace
     c.era = era

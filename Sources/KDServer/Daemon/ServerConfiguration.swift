@@ -17,7 +17,12 @@ public struct ServerConfiguration: Sendable {
   public var tokenPath: String?
   /// Where a generated self-signed identity is kept and reused.
   public var stateDirectory: String
+  /// Accept a key or token file group or others may open, and a state directory they may write (refused otherwise).
+  public var allowInsecurePermissions = false
   public var scenario = "default"
+  /// `--scenarios DIR`: where bundled scenario names are found; nil looks beside the executable
+  /// (`../share/swift-kd/Scenarios`, then SwiftPM's resource bundle).
+  public var scenariosDirectory: String?
   public var seed: UInt64?
   /// Virtual seconds per wall second; 0 runs as fast as possible.
   public var pace: Double?
@@ -70,5 +75,6 @@ public struct ServerConfiguration: Sendable {
     if (certificatePath == nil) != (keyPath == nil) {
       throw .configuration("--cert and --key go together")
     }
+    if !allowInsecurePermissions { try SecretFiles.check(self) }
   }
 }

@@ -30,15 +30,19 @@ public struct KernelConfiguration: Sendable {
   public var era: KernelEra?
   /// NtGlobalFlag at first boot (kept across reboots).
   public var ntGlobalFlag: UInt32
+  /// `--scenarios DIR`: where bundled scenario names are looked up; nil looks beside the executable
+  /// (``ScenarioDirectory``).
+  public var scenariosDirectory: String?
 
   public init(
     scenario: String = "default", seed: UInt64? = nil, pace: Double? = nil, era: KernelEra? = nil,
-    ntGlobalFlag: UInt32 = 0
+    ntGlobalFlag: UInt32 = 0, scenariosDirectory: String? = nil
   ) {
     self.scenario = scenario
     self.seed = seed
     self.pace = pace
     self.era = era
     self.ntGlobalFlag = ntGlobalFlag
+    self.scenariosDirectory = scenariosDirectory
   }
 }

@@ -8,7 +8,10 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   case malformedManifest(file: String, reason: String)
   /// A symbol a driver imports that `nt` does not export.
   case unresolvedImport(file: String, symbol: String)
-  case scenarioNotFound(String)
+  /// No scenario of that name in the scenarios directory (which holds `available`).
+  case scenarioNotFound(name: String, directory: String, available: [String])
+  /// None of the places the scenarios directory is looked for is a directory (``ScenarioDirectory``).
+  case scenarioBundleNotFound(tried: [String])
   /// A pace (virtual seconds per wall second) that is not finite, negative, or above `maxPace`; `source`
   /// is the manifest it came from, or "configuration".
   case invalidPace(Double, source: String)
@@ -33,9 +36,14 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
       "\(file): malformed COFF object at offset 0x\(String(offset, radix: 16)): \(reason)"
     case .malformedManifest(let file, let reason): "\(file): malformed scenario manifest: \(reason)"
     case .unresolvedImport(let file, let symbol): "\(file): unresolved import \(symbol) (nt does not export it)"
-    case .scenarioNotFound(let name): "no bundled scenario or manifest named \(name)"
     case .invalidPace(let pace, let source):
       "\(source): pace \(pace) is not a number of virtual seconds per wall second in 0...\(Int(KernelConfiguration.maxPace))"
+    case .scenarioNotFound(let name, let directory, let available):
+      "no scenario named \(name) in \(directory) (there: \(available.joined(separator: ", "))); "
+        + "or give a manifest path (docs/SCENARIOS.md)"
+    case .scenarioBundleNotFound(let tried):
+      "no scenarios directory: tried \(tried.isEmpty ? "nothing (the executable's path is unknown)" : tried.joined(separator: ", ")); "
+        + "Deploy/install.sh installs one as PREFIX/share/swift-kd/Scenarios, --scenarios DIR names another"
     case .fileUnreadable(let path, let errno): "cannot read \(path) (errno \(errno))"
     case .notHalted: "the target is running; break in first"
     case .targetBugChecked(let code): "the target bug-checked (0x\(String(code, radix: 16))); reboot it"

@@ -27,23 +27,23 @@ struct ScenarioManifest: Decodable {
   var modules: [Module]
   var threads: [Thread]?
 
-  /// The manifest and the directory its paths are relative to.
-  static func load(_ nameOrPath: String) throws(KernelError) -> (ScenarioManifest, URL) {
+  /// The manifest and the directory its paths are relative to. A bundled name is looked up in the directory
+  /// ``ScenarioDirectory`` finds (`scenariosDirectory` is `--scenarios`); a manifest path needs no bundle.
+  static func load(_ nameOrPath: String, scenariosDirectory: String? = nil) throws(KernelError) -> (
+    ScenarioManifest, URL
+  ) {
     let url: URL
-    if nameOrPath.hasSuffix(".json") || nameOrPath.contains("/") {
+    let isPath = nameOrPath.hasSuffix(".json") || nameOrPath.contains("/")
+    if isPath {
       url = URL(fileURLWithPath: nameOrPath)
     } else {
-      guard let root = Bundle.module.url(forResource: "Scenarios", withExtension: nil) else {
-        throw .scenarioNotFound(nameOrPath)
+      let root = try ScenarioDirectory.locate(explicit: scenariosDirectory)
+      url = URL(fileURLWithPath: root).appendingPathComponent(nameOrPath).appendingPathComponent("scenario.json")
+      guard FileManager.default.fileExists(atPath: url.path) else {
+        throw .scenarioNotFound(name: nameOrPath, directory: root, available: ScenarioDirectory.names(in: root))
       }
-      url = root.appendingPathComponent(nameOrPath).appendingPathComponent("scenario.json")
     }
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-      if nameOrPath.hasSuffix(".json") || nameOrPath.contains("/") {
-        throw .fileUnreadable(path: url.path, errno: ENOENT)
-      }
-      throw .scenarioNotFound(nameOrPath)
-    }
+    let data = Data(try readObject(url))
     let manifest: ScenarioManifest
     do {
       manifest = try JSONDecoder().decode(ScenarioManifest.self, from: data)
@@ -61,10 +61,18 @@ struct ScenarioManifest: Decodable {
     return (manifest, url.deletingLastPathComponent())
   }
 
+  /// The bytes of a file the manifest names (or the manifest), with the errno of a failure.
   static func readObject(_ url: URL) throws(KernelError) -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-      throw .fileUnreadable(path: url.path, errno: ENOENT)
+    guard let file = fopen(url.path, "rb") else { throw .fileUnreadable(path: url.path, errno: errno) }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = fread(&buffer, 1, buffer.count, file)
+      bytes += buffer[0..<n]
+      if n < buffer.count { break }
     }
-    return [UInt8](data)
+    guard ferror(file) == 0 else { throw .fileUnreadable(path: url.path, errno: errno) }
+    return bytes
   }
 }

@@ -56,11 +56,19 @@ import Testing
     #expect(result.stdout.contains("Current NtGlobalFlag contents: 0x00000000"))
   }
 
+  @Test func missingScenariosDirectoryIsAClearErrorBelow128() {
+    let result = run(builtExecutable("kd"), ["--scenarios", "/nonexistent", "-c", "q"])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("no scenarios directory: tried /nonexistent;"), "\(result.stderr)")
+  }
+
   @Test func embeddedTargetOptionsAreRefusedWithConnect() {
     let kd = builtExecutable("kd")
-    let result = run(kd, ["--connect", "127.0.0.1:9", "--era", "xp", "-c", "q"])
-    #expect(result.status != 0)
-    #expect(result.stderr.contains("--scenario, --era and --pace choose the embedded target"))
+    for option in [["--era", "xp"], ["--scenarios", "/tmp"]] {
+      let result = run(kd, ["--connect", "127.0.0.1:9"] + option + ["-c", "q"])
+      #expect(result.status != 0)
+      #expect(result.stderr.contains("--scenario, --scenarios, --era and --pace choose the embedded target"))
+    }
     let bad = run(kd, ["--era", "vista", "-c", "q"])
     #expect(bad.status != 0)
     #expect(bad.stderr.contains("--era takes 'xp' or 'server2003', got 'vista'"))
