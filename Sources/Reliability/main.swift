@@ -9,7 +9,7 @@ let only: Set<Int> =
   if let at = arguments.firstIndex(of: "--only"), at + 1 < arguments.count {
     Set(arguments[at + 1].split(separator: ",").compactMap { Int($0) })
   } else {
-    [1, 2, 3]
+    [1, 2, 3, 4, 5, 6, 7]
   }
 let binDir = URL(fileURLWithPath: arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
 let kd = binDir + "/kd"
@@ -39,7 +39,17 @@ func withServer(_ scenario: Int, _ extra: [String] = [], _ body: (ServerChild) -
 }
 
 withServer(1) { scenario1($0, kd: kd, iterations: quick ? 10 : 100) }
-withServer(2) { scenario2($0, breaks: quick ? 1_000 : 10_000, observers: 63) }
-withServer(3, ["--max-connections", "128"]) { scenario3($0, hostile: quick ? 150 : 1_000, parallel: 40) }
+withServer(2, ["--max-observers", "64"]) { scenario2($0, breaks: quick ? 1_000 : 10_000, observers: 63) }
+withServer(3, ["--max-connections", "128", "--max-pending-per-source", "64", "--refusal-log-seconds", "1"]) {
+  scenario3($0, hostile: quick ? 150 : 1_000, parallel: 40)
+}
+// At the scenario's own pace: at --pace 0 the leaking driver alone grows kdserver by ~20 MB/s, hiding what
+// the transport holds.
+withServer(4, ["--pace", "1"]) { scenario4($0, requests: quick ? 500 : 3_000) }
+withServer(5, ["--pace", "1", "--max-observers", "64"]) {
+  scenario5($0, connections: quick ? 20 : 60, reads: quick ? 10_000 : 40_000)
+}
+withServer(6, ["--refusal-log-seconds", "1"]) { scenario6($0, held: quick ? 300 : 1_000, duration: quick ? 8 : 30) }
+withServer(7, ["--pace", "1"]) { scenario7($0, observers: 4, window: quick ? 3 : 5) }
 say("total \(String(format: "%.0f", seconds(since: suiteStart))) s")
 finish()

@@ -13,8 +13,8 @@ import Dispatch
 /// (the server does after an accepted hello) or it closes. Pending connections have a pool of their own
 /// (``AdmissionLimits``), so peers that never authenticate cannot take the slots of sessions that did: one
 /// source may hold at most `perSource` of them (more are closed at once), and when the pool is full the oldest
-/// pending connection is closed to make room, so a flood recycled against the server cannot keep a legitimate
-/// client out.
+/// pending connection of the source holding the most is closed to make room, so a flood recycled against the
+/// server cannot keep a legitimate client out.
 // @unchecked Sendable: `source`, `paused`, `stopped` and `pending` are touched only on `queue`.
 public final class TLSListener: @unchecked Sendable {
   /// The port actually bound (useful when asked for port 0).
@@ -125,11 +125,11 @@ public final class TLSListener: @unchecked Sendable {
       onRefusal(peer, "source limit: \(limits.perSource) connections from \(source) not yet admitted")
       return
     }
-    if pending.count >= limits.pending, let oldest = pending.first {
-      remove(oldest.id)
-      oldest.connection.close(flush: false)
+    if pending.count >= limits.pending, let victim = evictionVictim() {
+      remove(victim.id)
+      victim.connection.close(flush: false)
       onRefusal(
-        oldest.connection.peer, "evicted: the pool of \(limits.pending) connections not yet admitted was full")
+        victim.connection.peer, "evicted: the pool of \(limits.pending) connections not yet admitted was full")
     }
     let ssl: OpaquePointer
     do throws(TransportError) {
@@ -161,6 +161,15 @@ public final class TLSListener: @unchecked Sendable {
       })
   }
 
+  /// The oldest pending connection of the source that holds the most: a flood spread over many sources loses
+  /// its own connections first, and a client with one connection pending is the last to go.
+  private func evictionVictim() -> (id: ObjectIdentifier, source: String, connection: TLSConnection)? {
+    var counts: [String: Int] = [:]
+    for entry in pending { counts[entry.source, default: 0] += 1 }
+    guard let most = counts.values.max() else { return nil }
+    return pending.first { counts[$0.source] == most }
+  }
+
   private func remove(_ id: ObjectIdentifier) {
     guard let index = pending.firstIndex(where: { $0.id == id }) else { return }
     pending.remove(at: index)
@@ -170,7 +179,7 @@ public final class TLSListener: @unchecked Sendable {
 
 /// The pool of connections not yet admitted (handshaking, or waiting for their hello).
 public struct AdmissionLimits: Sendable {
-  /// Pending connections at once; a new one past it closes the oldest.
+  /// Pending connections at once; a new one past it closes the oldest of the source holding the most.
   public var pending: Int
   /// Pending connections from one source address; one more is closed at once.
   public var perSource: Int

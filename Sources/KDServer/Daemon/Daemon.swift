@@ -75,7 +75,7 @@ public final class Daemon: @unchecked Sendable {
   public func start() throws {
     let host = self.host
     let refusals = self.refusals
-    let budget = OutputBudget(perLink: configuration.maxPendingOutputBytes / 4, pool: outputPool)
+    let budget = OutputBudget(perLink: configuration.linkOutputBudget, pool: outputPool)
     let listener = try TLSListener(
       host: configuration.host, port: configuration.port, context: tls,
       limits: AdmissionLimits(pending: configuration.maxPending, perSource: configuration.maxPendingPerSource),

@@ -59,12 +59,16 @@ public struct KDServerCommand: ParsableCommand {
   var maxPending = 64
   @Option(name: .customLong("max-pending-per-source"), help: "Most connections not yet admitted from one address.")
   var maxPendingPerSource = 8
+  @Option(
+    name: .customLong("refusal-log-seconds"),
+    help: "Refused connections after the first are logged as one summary line per this many seconds.")
+  var refusalLogSeconds = 10
   @Option(help: "Requests a client may have in flight (advertised in HELLO_REPLY).")
   var window = SessionPolicy.defaultWindow
   @Option(
     name: .customLong("max-buffered-mib"),
     help: "Unsent output across all connections, in MiB; past it, busy connections wait for theirs to drain.")
-  var maxBufferedMiB = 64
+  var maxBufferedMiB = 32
   @Flag(name: .customLong("allow-takeover"), help: "A new controller takes over from the current one.")
   var allowTakeover = false
   @Option(
@@ -89,7 +93,8 @@ public struct KDServerCommand: ParsableCommand {
     for (name, value, range) in [
       ("--max-connections", maxConnections, 1...4096), ("--max-observers", maxObservers, 0...4096),
       ("--max-pending", maxPending, 1...65536), ("--max-pending-per-source", maxPendingPerSource, 1...65536),
-      ("--window", window, 1...Int(UInt16.max)), ("--max-buffered-mib", maxBufferedMiB, 1...65536),
+      ("--window", window, 1...Int(UInt16.max)), ("--refusal-log-seconds", refusalLogSeconds, 1...3600),
+      ("--max-buffered-mib", maxBufferedMiB, 1...65536),
     ] where !range.contains(value) {
       throw ValidationError("\(name) must be in \(range.lowerBound)...\(range.upperBound), not \(value)")
     }
@@ -137,6 +142,7 @@ public struct KDServerCommand: ParsableCommand {
     c.maxPending = maxPending
     c.maxPendingPerSource = maxPendingPerSource
     c.window = window
+    c.refusalLogInterval = .seconds(refusalLogSeconds)
     c.maxBufferedBytes = maxBufferedMiB << 20
     c.allowTakeover = allowTakeover
     c.resumeAfter = resumeAfter.map { .seconds($0) }

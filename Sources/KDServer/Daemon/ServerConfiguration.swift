@@ -40,7 +40,10 @@ public struct ServerConfiguration: Sendable {
   public var window = SessionPolicy.defaultWindow
   /// Unsent output across all connections; past it, connections with output of their own take no more requests
   /// until it drains.
-  public var maxBufferedBytes = 64 << 20
+  public var maxBufferedBytes = 32 << 20
+  /// Unsent replies on one connection past which it takes no more requests until they drain (the peer is
+  /// slowed, not dropped). TCP's own buffers hold more beyond it.
+  public var linkOutputBudget = 1 << 20
   /// Refused connections are logged as one summary line per interval.
   public var refusalLogInterval: Duration = .seconds(10)
   /// A new controller takes the role from the current one (which is told, and disconnected).
