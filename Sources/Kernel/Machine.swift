@@ -357,6 +357,11 @@ final class Machine {
       return bugCheckFromFault(t, code: 0x8e, parameters: [ExceptionCode.illegalInstruction, t.eip, 0, 0])
     case .other(let err):
       return bugCheckFromFault(t, code: 0x7f, parameters: [err, 0, 0, t.eip])
+    case .engineAborted:
+      // Unicorn 2.0.1 aborts translating some invalid encodings (ff /3 and ff /5 with a register operand) that
+      // a CPU answers with #UD: the same bug check as any invalid opcode. The registers are those at the
+      // start of the block it could not translate (none of that block ran); EIP is that block's start.
+      return bugCheckFromFault(t, code: 0x8e, parameters: [ExceptionCode.illegalInstruction, t.eip, 0, 0])
     }
     switch cause {
     case nil:

@@ -9,10 +9,19 @@ final class Emulator {
     case unmapped(UInt32)  // uc_err
     case invalidInstruction
     case other(UInt32)
+    /// Unicorn aborted inside the run (its translator cannot handle an encoding in the block at EIP) and the
+    /// guard brought the thread back; the engine is `lost` from now on.
+    case engineAborted
   }
 
   private let uc: OpaquePointer
   private var hooks: [uc_hook] = []
+  /// Unicorn aborted in a run: it stopped half way through translating a block, so it never runs or maps
+  /// again and its translation cache is left alone. What stays in use is provably safe in 2.0.1: register
+  /// reads and writes (fields of the CPU state) and memory reads and writes (a memory-region lookup and a
+  /// copy: every region here is writable and `invalidate_and_set_dirty` is empty). Freed at deinit
+  /// (`uc_close` after an abort; thousands in a row leak no descriptor, thread or memory).
+  private(set) var lost = false
   /// Called for every `int n` and CPU exception that reaches Unicorn's interrupt hook.
   var onInterrupt: (UInt32) -> Void = { _ in }
   /// Called when an access touches unmapped or protected memory (address, write?).
@@ -32,12 +41,16 @@ final class Emulator {
     _ = skd_hook_intr(
       uc, &h,
       { _, intno, user in
+        let armed = skd_guard_suspend()  // an abort in Swift code is not Unicorn's: no escape from it
+        defer { skd_guard_resume(armed) }
         Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInterrupt(intno)
       }, me)
     hooks.append(h)
     _ = skd_hook_mem_invalid(
       uc, &h,
       { _, type, address, _, _, user in
+        let armed = skd_guard_suspend()
+        defer { skd_guard_resume(armed) }
         let write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT
         Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInvalidMemory(
           UInt32(truncatingIfNeeded: address), write)
@@ -56,6 +69,7 @@ final class Emulator {
   // MARK: memory
 
   func map(_ address: UInt32, size: UInt32, writable: Bool = true, executable: Bool = true) throws(KernelError) {
+    guard !lost else { throw .emulator(call: "uc_mem_map(\(hex(address))) after an engine abort", code: 0) }
     var perms = UC_PROT_READ.rawValue
     if writable { perms |= UC_PROT_WRITE.rawValue }
     if executable { perms |= UC_PROT_EXEC.rawValue }
@@ -66,6 +80,7 @@ final class Emulator {
   }
 
   func mapHost(_ address: UInt32, size: UInt32, pointer: UnsafeMutableRawPointer) throws(KernelError) {
+    guard !lost else { throw .emulator(call: "uc_mem_map_ptr(\(hex(address))) after an engine abort", code: 0) }
     let err = skd_mem_map_ptr(uc, UInt64(address), UInt64(size), UC_PROT_ALL.rawValue, pointer)
     guard err == UC_ERR_OK else {
       throw .emulator(call: "uc_mem_map_ptr(\(hex(address)), \(hex(size)))", code: err.rawValue)
@@ -73,6 +88,7 @@ final class Emulator {
   }
 
   func unmap(_ address: UInt32, size: UInt32) {
+    guard !lost else { return }
     _ = uc_mem_unmap(uc, UInt64(address), size_t(size))
   }
 
@@ -105,7 +121,9 @@ final class Emulator {
   }
 
   /// Drops translated blocks covering [begin, end): the next run executes the bytes now in memory.
+  /// Nothing to drop once the engine is lost: it never runs again.
   func invalidate(_ begin: UInt32, _ end: UInt32) {
+    guard !lost else { return }
     _ = skd_remove_cache(uc, UInt64(begin), UInt64(end))
   }
 
@@ -128,9 +146,16 @@ final class Emulator {
 
   // MARK: running
 
-  /// Runs from `eip` until a hook calls `stop()`, `requestStop()` arrives, or an error ends the run.
+  /// Runs from `eip` until a hook calls `stop()`, `requestStop()` arrives, or an error ends the run. An abort
+  /// inside Unicorn ends it with `.engineAborted` (EIP then holds the start of the block it was translating).
   func run(from eip: UInt32) -> RunOutcome {
-    let err = uc_emu_start(uc, UInt64(eip), UInt64(Emulator.stopSentinel), 0, 0)
+    guard !lost else { return .engineAborted }
+    var aborted = false
+    let err = skd_guarded_emu_start(uc, UInt64(eip), UInt64(Emulator.stopSentinel), &aborted)
+    if aborted {
+      lost = true
+      return .engineAborted
+    }
     switch err {
     case UC_ERR_OK: return .stopped
     case UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
