@@ -1,4 +1,5 @@
 import CUnicorn
+import Synchronization
 
 /// One Unicorn IA-32 engine. Not thread-safe: owned by the kernel thread; only `requestStop()` may be
 /// called from another thread (Unicorn's `uc_emu_stop` only sets a flag and kicks the vCPU).
@@ -12,10 +13,18 @@ final class Emulator {
     /// Unicorn aborted inside the run (its translator cannot handle an encoding in the block at EIP) and the
     /// guard brought the thread back; the engine is `lost` from now on.
     case engineAborted
+    /// Unicorn ended the run by itself: a `hlt` (EIP is after it).
+    case haltInstruction
+    /// Unicorn ended the run by itself with EIP at `stopSentinel` (code jumped there): nothing ran there.
+    case reachedSentinel
   }
 
   private let uc: OpaquePointer
   private var hooks: [uc_hook] = []
+  /// Set by every stop we ask for (hooks, the watchdog). A run that ends without error and without one was
+  /// ended by Unicorn 2.0.1 itself: `hlt`, or EIP reaching the `until` address. Run again at once, either
+  /// would end at once again (a livelock with virtual time frozen), so they are outcomes of their own.
+  private let stopAsked = StopFlag()
   /// Unicorn aborted in a run: it stopped half way through translating a block, so it never runs or maps
   /// again and its translation cache is left alone. What stays in use is provably safe in 2.0.1: register
   /// reads and writes (fields of the CPU state) and memory reads and writes (a memory-region lookup and a
@@ -150,6 +159,7 @@ final class Emulator {
   /// inside Unicorn ends it with `.engineAborted` (EIP then holds the start of the block it was translating).
   func run(from eip: UInt32) -> RunOutcome {
     guard !lost else { return .engineAborted }
+    stopAsked.value.store(false, ordering: .relaxed)
     var aborted = false
     let err = skd_guarded_emu_start(uc, UInt64(eip), UInt64(Emulator.stopSentinel), &aborted)
     if aborted {
@@ -157,7 +167,9 @@ final class Emulator {
       return .engineAborted
     }
     switch err {
-    case UC_ERR_OK: return .stopped
+    case UC_ERR_OK:
+      if stopAsked.value.load(ordering: .relaxed) { return .stopped }
+      return reg(UC_X86_REG_EIP) == Emulator.stopSentinel ? .reachedSentinel : .haltInstruction
     case UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
       UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT,
       UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED:
@@ -168,14 +180,25 @@ final class Emulator {
   }
 
   /// From a hook on the kernel thread.
-  func stop() { _ = uc_emu_stop(uc) }
+  func stop() {
+    stopAsked.value.store(true, ordering: .relaxed)
+    _ = uc_emu_stop(uc)
+  }
 
   /// From any thread (break-in, watchdog).
-  var stopHandle: StopHandle { StopHandle(engine: uc) }
+  var stopHandle: StopHandle { StopHandle(engine: uc, asked: stopAsked) }
 
   struct StopHandle: @unchecked Sendable {  // safe: uc_emu_stop only sets a flag and exits the vCPU loop
     let engine: OpaquePointer
-    func requestStop() { _ = uc_emu_stop(engine) }
+    let asked: StopFlag
+    func requestStop() {
+      asked.value.store(true, ordering: .relaxed)
+      _ = uc_emu_stop(engine)
+    }
+  }
+
+  final class StopFlag: Sendable {
+    let value = Atomic<Bool>(false)
   }
 }
 
