@@ -1,8 +1,12 @@
 #ifndef SWIFTKD_CUNICORN_SHIM_H
 #define SWIFTKD_CUNICORN_SHIM_H
 #include <unicorn/unicorn.h>
-#include <stdint.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 // uc_hook_add and uc_ctl are variadic and the uc_ctl_* helpers are macros: wrap them here.
 // Sizes are size_t in Unicorn 2.0.x and uint64_t in 2.1.x: every size crosses this shim as uint64_t.
 
@@ -48,6 +52,77 @@ static inline uc_err skd_mem_read(uc_engine *uc, uint64_t address, void *bytes, 
 }
 static inline uc_err skd_mem_write(uc_engine *uc, uint64_t address, const void *bytes, uint64_t size) {
   return uc_mem_write(uc, address, bytes, (size_t)size);
+}
+
+// Unicorn 2.0.1's translator calls abort() (tcg_abort: "tcg fatal error") on some encodings guest code can
+// hold, e.g. ff /3 and ff /5 with a register operand (fixed upstream in 2.1.0). skd_guarded_emu_start runs
+// uc_emu_start with an escape armed for this thread: a SIGABRT raised while it is armed siglongjmps back and
+// the call reports *aborted; the engine is then half way through a translation and must not run again.
+// Hooks disarm it while Swift code runs (skd_guard_suspend/resume), so only Unicorn's own aborts are caught;
+// any other SIGABRT goes to the handler that was installed before ours (or the default action). Glibc 2.36's
+// abort() drops its lock before raising, so leaving its frame this way leaves no lock held.
+// The state is static per object file: only Engine/Emulator.swift may call these.
+static inline sigjmp_buf **skd_guard_slot(void) {
+  static _Thread_local sigjmp_buf *armed;
+  return &armed;
+}
+static inline struct sigaction *skd_guard_previous(void) {
+  static struct sigaction previous;
+  return &previous;
+}
+static inline void skd_guard_on_abort(int sig, siginfo_t *info, void *context) {
+  sigjmp_buf *escape = *skd_guard_slot();
+  if (escape) {
+    *skd_guard_slot() = NULL;
+    siglongjmp(*escape, 1);
+  }
+  struct sigaction *previous = skd_guard_previous();
+  if (previous->sa_flags & SA_SIGINFO) {
+    if (previous->sa_sigaction) {
+      previous->sa_sigaction(sig, info, context);
+      return;
+    }
+  } else if (previous->sa_handler != SIG_DFL && previous->sa_handler != SIG_IGN) {
+    previous->sa_handler(sig);
+    return;
+  }
+  sigaction(SIGABRT, previous, NULL);  // the default action, once this handler returns
+  raise(SIGABRT);
+}
+static inline void skd_guard_install(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = skd_guard_on_abort;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGABRT, &action, skd_guard_previous());
+}
+static inline sigjmp_buf *skd_guard_suspend(void) {
+  sigjmp_buf *armed = *skd_guard_slot();
+  *skd_guard_slot() = NULL;
+  return armed;
+}
+static inline void skd_guard_resume(sigjmp_buf *armed) { *skd_guard_slot() = armed; }
+// No timeout and no count (Unicorn would start a timer thread or add a hook). sigsetjmp does not save the
+// signal mask (no system call per run): after an escape SIGABRT is unblocked by hand.
+__attribute__((noinline)) static inline uc_err skd_guarded_emu_start(uc_engine *uc, uint64_t begin,
+                                                                     uint64_t until, bool *aborted) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, skd_guard_install);
+  sigjmp_buf escape;
+  *aborted = false;
+  if (sigsetjmp(escape, 0) != 0) {
+    sigset_t abrt;
+    sigemptyset(&abrt);
+    sigaddset(&abrt, SIGABRT);
+    pthread_sigmask(SIG_UNBLOCK, &abrt, NULL);
+    *aborted = true;
+    return UC_ERR_EXCEPTION;
+  }
+  *skd_guard_slot() = &escape;
+  uc_err err = uc_emu_start(uc, begin, until, 0, 0);
+  *skd_guard_slot() = NULL;
+  return err;
 }
 
 // The ten registers a thread switch moves, in this order:

@@ -45,7 +45,10 @@ public enum FuzzHarness {
     guard let listing = opendir(directory) else { return }
     var entries = 0
     while let entry = readdir(listing) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      // d_name in place: glibc's record ends after the name's NUL, so copying the 256-byte field can read past
+      // the end of readdir's buffer (ASan: heap-buffer-overflow on a corpus of ~1000 files).
+      let nameAt = UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+      let name = String(cString: nameAt.assumingMemoryBound(to: CChar.self))
       if name != "." && name != ".." { entries += 1 }
     }
     closedir(listing)

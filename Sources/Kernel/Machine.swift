@@ -49,6 +49,8 @@ final class Machine {
   private var interruptedSlice: (thread: KernelThread, budget: Int)?
   /// Wall time a slice without service calls runs before the watchdog takes the CPU away.
   static let spinAllowanceNanos: UInt64 = 90_000_000
+  /// The clock interrupt's period (10 ms of virtual time): what a `hlt` waits for.
+  static let clockTick: UInt64 = 100_000
   var faultAddress: (UInt32, Bool)?
   var pendingBugCheck: (UInt32, [UInt32])?
   private var stepOver: UInt32?
@@ -358,6 +360,19 @@ final class Machine {
       return bugCheckFromFault(t, code: 0x8e, parameters: [ExceptionCode.illegalInstruction, t.eip, 0, 0])
     case .other(let err):
       return bugCheckFromFault(t, code: 0x7f, parameters: [err, 0, 0, t.eip])
+    case .engineAborted:
+      // Unicorn 2.0.1 aborts translating some invalid encodings (ff /3 and ff /5 with a register operand) that
+      // a CPU answers with #UD: the same bug check as any invalid opcode. The registers are those at the
+      // start of the block it could not translate (none of that block ran); EIP is that block's start.
+      return bugCheckFromFault(t, code: 0x8e, parameters: [ExceptionCode.illegalInstruction, t.eip, 0, 0])
+    case .haltInstruction:
+      // hlt waits for the next interrupt; the only one here is the clock's (found by KDKernelFuzz: a hlt loop
+      // froze virtual time, each run ending at once).
+      t.state = .waiting(until: VirtualClock.saturatingSum(clock.now / Self.clockTick * Self.clockTick, Self.clockTick))
+      return .ran
+    case .reachedSentinel:
+      // Code jumped to the engine's stop address, which is unmapped: the fetch there faults.
+      return bugCheckFromFault(t, code: 0x50, parameters: [t.eip, 0, t.eip, 0])
     }
     switch cause {
     case nil:

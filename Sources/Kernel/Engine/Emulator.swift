@@ -1,4 +1,5 @@
 import CUnicorn
+import Synchronization
 
 /// One Unicorn IA-32 engine. Not thread-safe: owned by the kernel thread; only `requestStop()` may be
 /// called from another thread (Unicorn's `uc_emu_stop` only sets a flag and kicks the vCPU).
@@ -9,10 +10,27 @@ final class Emulator {
     case unmapped(UInt32)  // uc_err
     case invalidInstruction
     case other(UInt32)
+    /// Unicorn aborted inside the run (its translator cannot handle an encoding in the block at EIP) and the
+    /// guard brought the thread back; the engine is `lost` from now on.
+    case engineAborted
+    /// Unicorn ended the run by itself: a `hlt` (EIP is after it).
+    case haltInstruction
+    /// Unicorn ended the run by itself with EIP at `stopSentinel` (code jumped there): nothing ran there.
+    case reachedSentinel
   }
 
   private let uc: OpaquePointer
   private var hooks: [uc_hook] = []
+  /// Set by every stop we ask for (hooks, the watchdog). A run that ends without error and without one was
+  /// ended by Unicorn 2.0.1 itself: `hlt`, or EIP reaching the `until` address. Run again at once, either
+  /// would end at once again (a livelock with virtual time frozen), so they are outcomes of their own.
+  private let stopAsked = StopFlag()
+  /// Unicorn aborted in a run: it stopped half way through translating a block, so it never runs or maps
+  /// again and its translation cache is left alone. What stays in use is provably safe in 2.0.1: register
+  /// reads and writes (fields of the CPU state) and memory reads and writes (a memory-region lookup and a
+  /// copy: every region here is writable and `invalidate_and_set_dirty` is empty). Freed at deinit
+  /// (`uc_close` after an abort; thousands in a row leak no descriptor, thread or memory).
+  private(set) var lost = false
   /// Called for every `int n` and CPU exception that reaches Unicorn's interrupt hook.
   var onInterrupt: (UInt32) -> Void = { _ in }
   /// Called when an access touches unmapped or protected memory (address, write?).
@@ -32,12 +50,16 @@ final class Emulator {
     _ = skd_hook_intr(
       uc, &h,
       { _, intno, user in
+        let armed = skd_guard_suspend()  // an abort in Swift code is not Unicorn's: no escape from it
+        defer { skd_guard_resume(armed) }
         Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInterrupt(intno)
       }, me)
     hooks.append(h)
     _ = skd_hook_mem_invalid(
       uc, &h,
       { _, type, address, _, _, user in
+        let armed = skd_guard_suspend()
+        defer { skd_guard_resume(armed) }
         let write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT
         Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInvalidMemory(
           UInt32(truncatingIfNeeded: address), write)
@@ -56,6 +78,7 @@ final class Emulator {
   // MARK: memory
 
   func map(_ address: UInt32, size: UInt32, writable: Bool = true, executable: Bool = true) throws(KernelError) {
+    guard !lost else { throw .emulator(call: "uc_mem_map(\(hex(address))) after an engine abort", code: 0) }
     var perms = UC_PROT_READ.rawValue
     if writable { perms |= UC_PROT_WRITE.rawValue }
     if executable { perms |= UC_PROT_EXEC.rawValue }
@@ -66,6 +89,7 @@ final class Emulator {
   }
 
   func mapHost(_ address: UInt32, size: UInt32, pointer: UnsafeMutableRawPointer) throws(KernelError) {
+    guard !lost else { throw .emulator(call: "uc_mem_map_ptr(\(hex(address))) after an engine abort", code: 0) }
     let err = skd_mem_map_ptr(uc, UInt64(address), UInt64(size), UC_PROT_ALL.rawValue, pointer)
     guard err == UC_ERR_OK else {
       throw .emulator(call: "uc_mem_map_ptr(\(hex(address)), \(hex(size)))", code: err.rawValue)
@@ -73,6 +97,7 @@ final class Emulator {
   }
 
   func unmap(_ address: UInt32, size: UInt32) {
+    guard !lost else { return }
     _ = uc_mem_unmap(uc, UInt64(address), size_t(size))
   }
 
@@ -105,7 +130,9 @@ final class Emulator {
   }
 
   /// Drops translated blocks covering [begin, end): the next run executes the bytes now in memory.
+  /// Nothing to drop once the engine is lost: it never runs again.
   func invalidate(_ begin: UInt32, _ end: UInt32) {
+    guard !lost else { return }
     _ = skd_remove_cache(uc, UInt64(begin), UInt64(end))
   }
 
@@ -128,11 +155,21 @@ final class Emulator {
 
   // MARK: running
 
-  /// Runs from `eip` until a hook calls `stop()`, `requestStop()` arrives, or an error ends the run.
+  /// Runs from `eip` until a hook calls `stop()`, `requestStop()` arrives, or an error ends the run. An abort
+  /// inside Unicorn ends it with `.engineAborted` (EIP then holds the start of the block it was translating).
   func run(from eip: UInt32) -> RunOutcome {
-    let err = uc_emu_start(uc, UInt64(eip), UInt64(Emulator.stopSentinel), 0, 0)
+    guard !lost else { return .engineAborted }
+    stopAsked.value.store(false, ordering: .relaxed)
+    var aborted = false
+    let err = skd_guarded_emu_start(uc, UInt64(eip), UInt64(Emulator.stopSentinel), &aborted)
+    if aborted {
+      lost = true
+      return .engineAborted
+    }
     switch err {
-    case UC_ERR_OK: return .stopped
+    case UC_ERR_OK:
+      if stopAsked.value.load(ordering: .relaxed) { return .stopped }
+      return reg(UC_X86_REG_EIP) == Emulator.stopSentinel ? .reachedSentinel : .haltInstruction
     case UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
       UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT,
       UC_ERR_READ_UNALIGNED, UC_ERR_WRITE_UNALIGNED, UC_ERR_FETCH_UNALIGNED:
@@ -143,14 +180,25 @@ final class Emulator {
   }
 
   /// From a hook on the kernel thread.
-  func stop() { _ = uc_emu_stop(uc) }
+  func stop() {
+    stopAsked.value.store(true, ordering: .relaxed)
+    _ = uc_emu_stop(uc)
+  }
 
   /// From any thread (break-in, watchdog).
-  var stopHandle: StopHandle { StopHandle(engine: uc) }
+  var stopHandle: StopHandle { StopHandle(engine: uc, asked: stopAsked) }
 
   struct StopHandle: @unchecked Sendable {  // safe: uc_emu_stop only sets a flag and exits the vCPU loop
     let engine: OpaquePointer
-    func requestStop() { _ = uc_emu_stop(engine) }
+    let asked: StopFlag
+    func requestStop() {
+      asked.value.store(true, ordering: .relaxed)
+      _ = uc_emu_stop(engine)
+    }
+  }
+
+  final class StopFlag: Sendable {
+    let value = Atomic<Bool>(false)
   }
 }
 
