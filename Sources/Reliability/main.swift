@@ -9,7 +9,7 @@ let only: Set<Int> =
   if let at = arguments.firstIndex(of: "--only"), at + 1 < arguments.count {
     Set(arguments[at + 1].split(separator: ",").compactMap { Int($0) })
   } else {
-    [1, 2, 3]
+    [1, 2, 3, 8, 9, 10, 11, 12, 13]
   }
 let binDir = URL(fileURLWithPath: arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
 let kd = binDir + "/kd"
@@ -41,5 +41,11 @@ func withServer(_ scenario: Int, _ extra: [String] = [], _ body: (ServerChild) -
 withServer(1) { scenario1($0, kd: kd, iterations: quick ? 10 : 100) }
 withServer(2) { scenario2($0, breaks: quick ? 1_000 : 10_000, observers: 63) }
 withServer(3, ["--max-connections", "128"]) { scenario3($0, hostile: quick ? 150 : 1_000, parallel: 40) }
+withServer(8) { scenario8($0, passes: quick ? 1 : 3) }
+if only.contains(9) { scenario9(kdserver: kdserver, binDir: binDir, buffers: quick ? 40 : 300) }
+withServer(10, scenario10Arguments()) { scenario10($0, rounds: quick ? 3 : 20) }
+if only.contains(11) { scenario11(kdserver: kdserver) }
+if only.contains(12) { scenario12(kdserver: kdserver) }
+if only.contains(13) { scenario13(binDir: binDir) }
 say("total \(String(format: "%.0f", seconds(since: suiteStart))) s")
 finish()
