@@ -9,7 +9,7 @@ let only: Set<Int> =
   if let at = arguments.firstIndex(of: "--only"), at + 1 < arguments.count {
     Set(arguments[at + 1].split(separator: ",").compactMap { Int($0) })
   } else {
-    [1, 2, 3, 4, 5, 6, 7]
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
   }
 let binDir = URL(fileURLWithPath: arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
 let kd = binDir + "/kd"
@@ -51,5 +51,11 @@ withServer(5, ["--pace", "1", "--max-observers", "64"]) {
 }
 withServer(6, ["--refusal-log-seconds", "1"]) { scenario6($0, held: quick ? 300 : 1_000, duration: quick ? 8 : 30) }
 withServer(7, ["--pace", "1"]) { scenario7($0, observers: 4, window: quick ? 3 : 5) }
+withServer(8) { scenario8($0, passes: quick ? 1 : 3) }
+if only.contains(9) { scenario9(kdserver: kdserver, binDir: binDir, buffers: quick ? 40 : 300) }
+withServer(10, scenario10Arguments()) { scenario10($0, rounds: quick ? 3 : 20) }
+if only.contains(11) { scenario11(kdserver: kdserver) }
+if only.contains(12) { scenario12(kdserver: kdserver) }
+if only.contains(13) { scenario13(binDir: binDir) }
 say("total \(String(format: "%.0f", seconds(since: suiteStart))) s")
 finish()
