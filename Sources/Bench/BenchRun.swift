@@ -93,7 +93,26 @@ final class BenchRun {
       report.row(
         "bulk \(Format.bytes(t.bulkBytes)): ReadVirtualMemory vs bare stream", Format.throughput(kdBulk),
         Format.throughput(bareBulk), ratio: Format.percent(kdBulk / bareBulk),
-        goal: ">= 30%: \(Format.verdict(kdBulk / bareBulk >= 0.3))")
+        goal: ">= 50%: \(Format.verdict(kdBulk / bareBulk >= 0.5))")
+
+      let tcpEcho = try ChildProcess(role: ["--serve-tcp-echo"])
+      defer { tcpEcho.stop() }
+      guard let tcpPort = UInt16(tcpEcho.fields[0]) else { throw BenchError.child("bad READY \(tcpEcho.fields)") }
+      let plain = try PlainTCP.pingPong(port: tcpPort, count: options.roundTrips)
+      let plainMedian = Measure.quantile(plain, 0.5)
+      report.section(
+        "2b. Bare KDTransport TLS vs plain TCP (two processes, loopback, 64-byte ping-pong)",
+        columns: ("KDTransport TLS", "plain TCP"))
+      report.row(
+        "round trip median (p99)", "\(Format.time(bareMedian)) (\(Format.time(Measure.quantile(small, 0.99))))",
+        "\(Format.time(plainMedian)) (\(Format.time(Measure.quantile(plain, 0.99))))",
+        ratio: Format.ratio(bareMedian / plainMedian),
+        goal: "<= 1.5x: \(Format.verdict(bareMedian / plainMedian <= 1.5))")
+      let embedded = try KDBench.embeddedRoundTrips(count: options.roundTrips)
+      report.row(
+        "kd embedded (in-memory link, one process): 4-byte read median (p99)",
+        "\(Format.time(Measure.quantile(embedded, 0.5))) (\(Format.time(Measure.quantile(embedded, 0.99))))", "",
+        ratio: "", goal: "reported")
     }
 
     if let scriptSeconds {

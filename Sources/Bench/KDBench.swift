@@ -1,5 +1,10 @@
 import Foundation
 import KDClient
+import KDKernel
+import KDProtocol
+import KDServer
+import KDTransport
+import Logging
 
 /// kd's side of the client-server measurements, against a `bench --serve-kd` child over TLS on loopback.
 enum KDBench {
@@ -42,6 +47,28 @@ enum KDBench {
     try kd.target.resume(singleStep: false)
     return Transfer(
       bulkBytes: bytes, bulkSeconds: times.sorted()[1], roundTrips: latencies, haltedRoundTrips: halted)
+  }
+
+  /// `kd`'s embedded path: a target host in this process and a RemoteConnection over an in-memory frame link
+  /// (frames still encoded and decoded), the target halted; sorted 4-byte read latencies.
+  static func embeddedRoundTrips(count: Int) throws -> [Double] {
+    var logger = Logger(label: "bench-embedded")
+    logger.logLevel = .warning
+    let host = try TargetHost(
+      kernel: KernelConfiguration(scenario: "bench", pace: 1.0), policy: SessionPolicy(serverName: "bench"),
+      logger: logger)
+    host.start()
+    defer { host.shutdown() }
+    var options = RemoteConnection.Options(tls: TLSClientOptions())
+    options.breakOnAttach = true
+    let connection = try RemoteConnection(link: host.attachInMemory(), peerName: "embedded", options: options)
+    defer { connection.detach() }
+    guard connection.haltedEvent != nil || connection.nextEvent(timeout: .seconds(10)) != nil else {
+      throw BenchError.failed("the embedded target did not break in")
+    }
+    let read = Manipulate.readVirtualMemory(ReadVirtualMemory(address: 0x804d_7000, transferCount: 4))
+    for _ in 0..<200 { _ = try connection.request(read) }
+    return try Measure.latencies(count: count) { _ in _ = try connection.request(read) }
   }
 
   /// PoolHitTag on `Bnch` (allocated and freed every iteration of the pool loop); each break is taken with `g`

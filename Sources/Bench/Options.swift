@@ -7,7 +7,7 @@ struct Options {
       --only NAME  run only NAME (repeatable): \(groups.joined(separator: ", "))
     """
 
-  enum Role { case benchmarks, kdServer, tlsEcho }
+  enum Role { case benchmarks, kdServer, tlsEcho, tcpEcho }
 
   var role = Role.benchmarks
   var quick = false
@@ -23,6 +23,7 @@ struct Options {
         only.insert(name)
       case "--serve-kd": role = .kdServer
       case "--serve-tls-echo": role = .tlsEcho
+      case "--serve-tcp-echo": role = .tcpEcho
       default: throw BenchError.failed(Self.usage)
       }
     }

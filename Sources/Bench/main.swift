@@ -14,6 +14,7 @@ do {
   switch options.role {
   case .kdServer: try KDServerChild.serve()
   case .tlsEcho: try BareTLS.serve()
+  case .tcpEcho: try PlainTCP.serve()
   case .benchmarks: try BenchRun(options).run()
   }
 } catch {
