@@ -1,5 +1,7 @@
 import Foundation
+import KDProtocol
 import KDTransport
+import Synchronization
 
 /// The bare TLS ceiling: KDTransport endpoints with no protocol and no kernel behind them.
 /// `bench --serve-tls-echo` runs the server in its own process (like kdserver); prints `READY <port> <fingerprint>`.
@@ -58,22 +60,27 @@ enum BareTLS {
 
   /// Sorted round-trip latencies of `count` 64-byte ping-pongs (after `warmup` unmeasured ones).
   static func pingPong(port: UInt16, fingerprint: String, count: Int, warmup: Int = 200) throws -> [Double] {
-    let client = try Client(port: port, fingerprint: fingerprint)
-    defer { client.close() }
-    var ping = [UInt8](repeating: 0x2e, count: 64)
-    ping[0] = UInt8(ascii: "P")
+    // The client's side as kd's requests go: DirectTLSLink, the write and the read on this thread. The ping is
+    // one 64-byte frame (16-byte header, 47-byte payload, trailer), which the echo returns.
+    let link = try TLSClient.connectDirect(
+      host: "127.0.0.1", port: port, options: TLSClientOptions(fingerprint: fingerprint))
+    defer { link.close(flush: false) }
+    let received = Mutex(0)
+    link.start { event in if case .frame = event { received.withLock { $0 += 1 } } }
+    let ping = FrameEncoder.encode(Frame(type: .debugIO, packetId: 1, payload: [UInt8](repeating: 0x2e, count: 47)))
     var expected = 0
-    // sendNow, as kd's requests go out: the write happens on this thread.
-    for _ in 0..<warmup {
-      client.connection.sendNow(ping)
-      expected += 64
-      try client.waitForTotal(expected)
+    func once() throws {
+      expected += 1
+      let want = expected
+      link.reserve()
+      defer { link.unreserve() }
+      link.send(ping)
+      guard link.pump(until: { received.withLock { $0 } >= want }, deadline: .now + .seconds(10)),
+        received.withLock({ $0 }) >= want
+      else { throw BenchError.failed("bare TLS ping-pong: no echo") }
     }
-    return try Measure.latencies(count: count) { _ in
-      client.connection.sendNow(ping)
-      expected += 64
-      try client.waitForTotal(expected)
-    }
+    for _ in 0..<warmup { try once() }
+    return try Measure.latencies(count: count) { _ in try once() }
   }
 
   /// Seconds to receive `bytes` streamed by the server on a fresh connection (request to last byte).
@@ -101,10 +108,12 @@ private final class EchoPeer: @unchecked Sendable {  // safe: every field is tou
 
   func start() {
     connection.start(onReceive: { [self] in receive($0) }, onClose: { _ in })
+    // As kdserver does for a session it admitted: a poller thread of the connection's own drives the socket.
+    connection.markAdmitted(pollerThread: true)
   }
 
   private func receive(_ bytes: [UInt8]) {
-    if role == UInt8(ascii: "P") { return connection.send(bytes) }
+    if let role, role != UInt8(ascii: "B") { return connection.send(bytes) }
     guard role == nil else { return }
     head += bytes
     guard head.count >= 9 else { return }

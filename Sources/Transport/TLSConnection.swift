@@ -1,5 +1,6 @@
 internal import COpenSSL
 import Dispatch
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -56,6 +57,10 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   private var handshakeDone: ((Result<Void, TransportError>) -> Void)?
   private var onFinished: (() -> Void)?
   private var handshakeTimer: (any DispatchSourceTimer)?
+  /// The sources are being cancelled to hand the socket to a poller thread (``markAdmitted(pollerThread:)``).
+  private var switchingToPoller = false
+  /// Set once a poller thread drives the socket instead of the Dispatch sources.
+  private var poller: Poller?
 
   init(ssl: OpaquePointer, fd: Int32, peer: String, handshaking: Bool, maxPendingOutput: Int) {
     self.ssl = ssl
@@ -159,12 +164,57 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
 
   /// The owner has admitted this connection (an accepted hello): it leaves its listener's pool of connections
   /// not yet admitted. Any thread; idempotent.
-  public func markAdmitted() {
+  ///
+  /// With `pollerThread`, the socket is then driven by a thread of this connection's own that blocks in
+  /// `poll` and runs each step with `queue.sync` (inline, on that thread, when the queue is idle): a request is
+  /// read, served and answered with no thread hop, where a Dispatch source costs the event-manager thread's
+  /// wake and then a worker's. One thread per admitted session; connections not yet admitted stay on Dispatch,
+  /// so a flood of connects never costs a thread each.
+  public func markAdmitted(pollerThread: Bool = false) {
     queue.async { [self] in
       let finished = onFinished
       onFinished = nil
       finished?()
+      if pollerThread { switchToPoller() }
     }
+  }
+
+  private func switchToPoller() {
+    guard state == .open, poller == nil, !switchingToPoller, let readSource, let writeSource else { return }
+    switchingToPoller = true
+    outstandingCancels = 2
+    readSource.cancel()
+    if !readResumed { readSource.resume() }
+    writeSource.cancel()
+    if !writeResumed { writeSource.resume() }
+  }
+
+  /// The sources are gone (on the queue): the poller thread takes over.
+  private func startPoller() {
+    switchingToPoller = false
+    readSource = nil
+    writeSource = nil
+    readResumed = false
+    writeResumed = false
+    guard let poller = Poller(fd: fd) else {
+      teardown(TransportError(.system, "cannot make the poller's wake-up pipe"), closeNotify: false)
+      finalize()
+      return
+    }
+    self.poller = poller
+    pollerInterest(wantWrite: pendingOutput > 0)
+    let thread = Thread { [self] in
+      while poller.wait() {
+        queue.sync { if state != .closed { progress() } }
+      }
+      queue.async { [self] in finalize() }
+    }
+    thread.name = "kd.transport.poller"
+    thread.start()
+  }
+
+  private func pollerInterest(wantWrite: Bool) {
+    poller?.set(read: readAllowed, write: wantWrite, closed: state == .closed)
   }
 
   /// Closes the connection: with `flush`, after the queued output is written; then close_notify is sent.
@@ -267,6 +317,10 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
   }
 
   private func updateInterest(wantWrite: Bool) {
+    if poller != nil {
+      pollerInterest(wantWrite: wantWrite)
+      return
+    }
     guard state != .closed, let readSource, let writeSource else { return }
     if readAllowed != readResumed {
       readResumed ? readSource.suspend() : readSource.resume()
@@ -409,6 +463,11 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     let finished = onFinished  // the listener's slot is free from now on
     onFinished = nil
     finished?()
+    if let poller {
+      poller.set(read: false, write: false, closed: true)  // the thread ends, then finalizes
+      return
+    }
+    if switchingToPoller { return }  // the cancels in flight finalize (state is closed now)
     guard let readSource, let writeSource else {
       finalize()
       return
@@ -422,7 +481,12 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
 
   private func sourceCancelled() {
     outstandingCancels -= 1
-    if outstandingCancels == 0 { finalize() }
+    guard outstandingCancels == 0 else { return }
+    if switchingToPoller && state != .closed {
+      startPoller()
+    } else {
+      finalize()
+    }
   }
 
   private func finalize() {
@@ -437,6 +501,66 @@ public final class TLSConnection: @unchecked Sendable {  // safe: all mutable st
     onReceive = nil
     onDrained = nil
     if started { closed?(closeError) }
+  }
+}
+
+/// The poller thread's side of a connection: what to wait for, and a pipe that interrupts the wait when the
+/// queue changes it. `@unchecked Sendable`: `interest` is behind its lock; the descriptors are written once.
+private final class Poller: @unchecked Sendable {
+  private let fd: Int32
+  private let wakeRead: Int32
+  private let wakeWrite: Int32
+  private let interest = Locked((read: true, write: false, closed: false))
+  /// The socket reported hang-up or error while nothing was wanted from it: leave it out of the wait until the
+  /// wants change (poll reports POLLHUP whatever it is asked, which would spin).
+  private let parkedLock = Locked(false)
+
+  init?(fd: Int32) {
+    var ends: [Int32] = [-1, -1]
+    guard pipe(&ends) == 0 else { return nil }
+    for end in ends { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
+    self.fd = fd
+    (wakeRead, wakeWrite) = (ends[0], ends[1])
+  }
+
+  deinit {
+    Glibc.close(wakeRead)
+    Glibc.close(wakeWrite)
+  }
+
+  /// From the queue: what the next wait is for. Wakes the thread only when it changed.
+  func set(read: Bool, write: Bool, closed: Bool) {
+    let changed = interest.withLock { i -> Bool in
+      let new = (read: read, write: write, closed: closed)
+      defer { i = new }
+      return i != new
+    }
+    if changed {
+      parkedLock.withLock { $0 = false }
+      var one: UInt8 = 1
+      _ = Glibc.write(wakeWrite, &one, 1)
+    }
+  }
+
+  /// Blocks until the socket is ready for what is wanted, or the wants change; false once closed.
+  func wait() -> Bool {
+    let (read, write, closed) = interest.withLock { ($0.read, $0.write, $0.closed) }
+    if closed { return false }
+    var events: Int16 = 0
+    if read { events |= Int16(POLLIN) }
+    if write { events |= Int16(POLLOUT) }
+    let skipSocket = parkedLock.withLock { $0 }
+    var fds = [
+      pollfd(fd: skipSocket ? -1 : fd, events: events, revents: 0),
+      pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+    ]
+    _ = poll(&fds, 2, -1)
+    if fds[1].revents != 0 {
+      var drain = [UInt8](repeating: 0, count: 64)
+      _ = Glibc.read(wakeRead, &drain, drain.count)
+    }
+    if events == 0 && fds[0].revents & Int16(POLLHUP | POLLERR) != 0 { parkedLock.withLock { $0 = true } }
+    return !interest.withLock { $0.closed }
   }
 }
 

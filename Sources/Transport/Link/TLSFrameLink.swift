@@ -46,7 +46,8 @@ public final class TLSFrameLink: FrameLink, @unchecked Sendable {
   public func send(_ frame: [UInt8]) { connection.send(frame) }
   public func sendNow(_ frame: [UInt8]) { connection.sendNow(frame) }
   public func close(flush: Bool) { connection.close(flush: flush) }
-  public func admitted() { connection.markAdmitted() }
+  /// Leaves the listener's pool and hands the socket to a poller thread of its own (the server's fast path).
+  public func admitted() { connection.markAdmitted(pollerThread: true) }
 
   public func setMaxPayload(_ bytes: Int) {
     dispatchPrecondition(condition: .onQueue(queue))
