@@ -303,3 +303,24 @@ import Testing
     #expect(second.hello.targetState == .running)
   }
 }
+
+/// The client's window over real TLS: a bulk read that needs many more requests than the window allows in flight
+/// completes (the thread that waits for a place in the window reads the replies that free one).
+@Suite struct WindowTests {
+  @Test func bulkReadFarLargerThanTheWindowCompletes() throws {
+    let server = try TestServer { $0.window = 4 }
+    defer { server.stop() }
+    var options = RemoteConnection.Options(tls: server.pinned)
+    options.maxPayload = 1024
+    options.connectTimeout = .seconds(20)
+    options.requestTimeout = .seconds(20)
+    let connection = try RemoteConnection(host: "127.0.0.1", port: server.port, options: options)
+    #expect(connection.hello.window == 4)
+    let target = RemoteTarget(connection: connection)
+    // nt's image: 16 KiB at its base, read in requests of under 1 KiB: about 17 of them, 4 in flight at a time.
+    let bytes = try target.readVirtual(0x804d_7000, count: 16 << 10)
+    #expect(bytes.count == 16 << 10)
+    #expect(bytes.prefix(2) == [0x4D, 0x5A])  // "MZ"
+    #expect(connection.closedReason == nil)
+  }
+}

@@ -32,11 +32,11 @@ public final class RemoteConnection: Sendable {
     let api: ApiNumber
     let timeout: Duration
     /// The connection's window: a request that was sent gives its permit back when it ends, whichever way.
-    let slots: DispatchSemaphore
+    let slots: RequestWindow
     /// A link the waiting thread reads itself (the fast path); nil for a link that delivers on its queue.
     let puller: (any PullFrameLink)?
 
-    init(api: ApiNumber, timeout: Duration, slots: DispatchSemaphore, puller: (any PullFrameLink)?) {
+    init(api: ApiNumber, timeout: Duration, slots: RequestWindow, puller: (any PullFrameLink)?) {
       self.api = api
       self.timeout = timeout
       self.slots = slots
@@ -67,7 +67,7 @@ public final class RemoteConnection: Sendable {
         return true
       }
       if first {
-        if releasing { slots.signal() }
+        if releasing { slots.release() }
         semaphore.signal()
       }
     }
@@ -102,7 +102,7 @@ public final class RemoteConnection: Sendable {
   let options: Options
   private let state = Mutex(State())
   /// One permit per request the window lets us have in flight; released as each request ends.
-  private let slots = DispatchSemaphore(value: 0)
+  private let slots = RequestWindow()
   private let helloArrived = DispatchSemaphore(value: 0)
   private let eventArrived = DispatchSemaphore(value: 0)
   /// Debug print output from the target (DbgPrint), on the connection's queue.
@@ -173,7 +173,7 @@ public final class RemoteConnection: Sendable {
     state.withLock { s in s.halted = reply.breakEvent }
     let payload = Int(reply.maxPayload)
     link.queue.async { link.setMaxPayload(min(max(payload, Limits.minMaxPayload), Limits.hardMaxPayload)) }
-    for _ in 0..<max(1, Int(reply.window)) { slots.signal() }
+    for _ in 0..<max(1, Int(reply.window)) { slots.release() }
   }
 
   deinit { link.close(flush: true) }
@@ -194,7 +194,7 @@ public final class RemoteConnection: Sendable {
       return pending
     }
     // The window: wait for a request in flight to end (a disconnect ends them all).
-    if slots.wait(timeout: .now() + pending.timeout.dispatchInterval) == .timedOut {
+    if !acquireSlot(deadline: .now + pending.timeout) {
       pending.fulfil(
         .failure(.timeout("\(body.api): no room in the window of \(hello.window) requests within \(pending.timeout)")),
         releasing: false)
@@ -213,6 +213,17 @@ public final class RemoteConnection: Sendable {
       link.sendNow(Message.manipulate(ManipulateState(body)).encoded(packetId: outcome.0))
     }
     return pending
+  }
+
+  /// A place in the window. On the fast path nobody else reads while this thread waits for one, so it reads:
+  /// the replies it takes in free the places.
+  private func acquireSlot(deadline: ContinuousClock.Instant) -> Bool {
+    guard let puller = link as? any PullFrameLink else { return slots.acquire(deadline: deadline) }
+    while !slots.tryAcquire() {
+      if closedReason != nil { return slots.tryAcquire() }
+      guard puller.pump(until: { slots.hasFree || closedReason != nil }, deadline: deadline) else { return false }
+    }
+    return true
   }
 
   /// One request, one reply.
@@ -326,6 +337,33 @@ public final class RemoteConnection: Sendable {
       eventArrived.signal()
     }
   }
+}
+
+/// The requests a client may have in flight (HELLO_REPLY's window): a counting semaphore whose free count
+/// can be read without taking a place.
+final class RequestWindow: Sendable {
+  private let semaphore = DispatchSemaphore(value: 0)
+  private let free = Atomic<Int>(0)
+
+  func release() {
+    free.add(1, ordering: .sequentiallyConsistent)
+    semaphore.signal()
+  }
+
+  func tryAcquire() -> Bool {
+    guard semaphore.wait(timeout: .now()) == .success else { return false }
+    free.subtract(1, ordering: .sequentiallyConsistent)
+    return true
+  }
+
+  func acquire(deadline: ContinuousClock.Instant) -> Bool {
+    let remaining = ContinuousClock.now.duration(to: deadline)
+    guard semaphore.wait(timeout: .now() + max(remaining, .zero).dispatchInterval) == .success else { return false }
+    free.subtract(1, ordering: .sequentiallyConsistent)
+    return true
+  }
+
+  var hasFree: Bool { free.load(ordering: .sequentiallyConsistent) > 0 }
 }
 
 /// Why a remote request failed.
