@@ -99,7 +99,8 @@ enum PoolFind: Command {
       guard va >= region.start && va < region.end else { continue }
       hits.append(
         .init(
-          address: va, size: e.pages * 0x1000, previousSize: 0, allocated: !e.free, tag: e.tag, protected: false,
+          address: va, size: UInt32(clamping: e.bytes), previousSize: 0, allocated: !e.free, tag: e.tag,
+          protected: false,
           large: true))
     }
     var scanned = 0

@@ -19,7 +19,7 @@ enum PoolPage: Command {
       var out = ["Pool page \(Hex.d8(address)) region is \(region)"]
       if let large {
         out.append(
-          "*\(Hex.d8(large.va & ~1)) : large page allocation, tag is \(Ascii.tag(large.tag & 0x7fff_ffff)), size is 0x\(String(large.pages * 0x1000, radix: 16)) bytes"
+          "*\(Hex.d8(large.va & ~1)) : large page allocation, tag is \(Ascii.tag(large.tag & 0x7fff_ffff)), size is 0x\(String(large.bytes, radix: 16)) bytes"
         )
         out.append("\t\tOwning component : Unknown (update pooltag.txt)")
         return out
@@ -57,7 +57,7 @@ enum PoolPage: Command {
       address >= np.start && address < np.end ? .nonPaged : address >= pp.start && address < pp.end ? .paged : nil
     let region = kind.map { $0 == .nonPaged ? "Nonpaged pool" : "Paged pool" } ?? "Unknown"
     let big = try PoolData.bigPageTable(session)
-    if let e = big.entries.first(where: { !$0.free && address >= $0.va && address - $0.va < $0.pages * 0x1000 }) {
+    if let e = big.entries.first(where: { !$0.free && address >= $0.va && UInt64(address - $0.va) < $0.bytes }) {
       return Output(
         address: address, region: region, blocks: [], containing: nil, large: e, onlyContaining: false,
         corruption: nil)

@@ -40,6 +40,9 @@ enum PoolData {
     var va: UInt32
     var tag: UInt32
     var pages: UInt32
+    /// The allocation's size: computed in 64 bits, since `pages` comes from target memory (a corrupt entry
+    /// may hold any value).
+    var bytes: UInt64 { UInt64(pages) * 0x1000 }
     var free: Bool { va == 0 || va & 1 != 0 }
   }
 

@@ -51,3 +51,16 @@ import Testing
     #expect(pool("81000030").dropFirst() == notPool("81000030", "Bad allocation size @81000260, too large")[...])
   }
 }
+
+/// A big-page table entry is target memory: a page count whose size does not fit 32 bits (0x100000 pages is
+/// 4 GiB) is printed as what it says, and `!poolfind` goes on, where the size was once multiplied unchecked
+/// and trapped kd (issue 10).
+@Suite struct BigPageEntryTests {
+  @Test func anAbsurdPageCountIsPrintedNotTrapped() {
+    let out = PoolPageTests.outputs(
+      "ed poi(nt!PoolBigPageTable) poi(nt!MmPagedPoolStart) 20676942 00100000; !pool poi(nt!MmPagedPoolStart); "
+        + "!poolfind Big 1")
+    #expect(out.contains("large page allocation, tag is Big , size is 0x100000000 bytes"), "\(out)")
+    #expect(out.contains("kd> !poolfind Big 1"), "\(out)")
+  }
+}
