@@ -177,14 +177,16 @@ public final class TLSListener: @unchecked Sendable {
   }
 }
 
-/// The pool of connections not yet admitted (handshaking, or waiting for their hello).
+/// The pool of connections not yet admitted (handshaking, or waiting for their hello). A client with one
+/// connection pending is evicted only when no source holds more than one: with `pending` 256 and `perSource` 8,
+/// a flood needs more than 256 source addresses before a legitimate client can lose its place.
 public struct AdmissionLimits: Sendable {
   /// Pending connections at once; a new one past it closes the oldest of the source holding the most.
   public var pending: Int
   /// Pending connections from one source address; one more is closed at once.
   public var perSource: Int
 
-  public init(pending: Int = 64, perSource: Int = 8) {
+  public init(pending: Int = 256, perSource: Int = 8) {
     self.pending = max(1, pending)
     self.perSource = max(1, perSource)
   }

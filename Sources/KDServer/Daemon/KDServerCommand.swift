@@ -56,7 +56,7 @@ public struct KDServerCommand: ParsableCommand {
   @Option(
     name: .customLong("max-pending"),
     help: "Most connections not yet admitted (TLS handshake, then hello); past it the oldest is closed.")
-  var maxPending = 64
+  var maxPending = 256
   @Option(name: .customLong("max-pending-per-source"), help: "Most connections not yet admitted from one address.")
   var maxPendingPerSource = 8
   @Option(

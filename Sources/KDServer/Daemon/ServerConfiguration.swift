@@ -33,7 +33,7 @@ public struct ServerConfiguration: Sendable {
   /// Observers attached at once (within `maxConnections`).
   public var maxObservers = 16
   /// Connections not yet admitted (TLS handshake, then hello) at once; past it the oldest is closed.
-  public var maxPending = 64
+  public var maxPending = 256
   /// Connections not yet admitted from one source address.
   public var maxPendingPerSource = 8
   /// Requests a client may have in flight (HELLO_REPLY's window).
