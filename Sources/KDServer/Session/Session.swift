@@ -129,7 +129,10 @@ final class Session: @unchecked Sendable {
         return
       }
       logger.info("audit: break-in", metadata: ["session": "\(id)"])
-      hub.kernel.breakIn()
+      if !hub.kernel.breakIn() {
+        // Already halted, and its break event already sent: no new break will come, so say so.
+        send(.refused(Refused(status: .invalidDeviceState, refusedType: .unused)), packetId: frame.packetId)
+      }
     case .resend:
       if !lastDataFrame.isEmpty { link.send(lastDataFrame) }
     case .reset:

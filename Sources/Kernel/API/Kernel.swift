@@ -19,6 +19,8 @@ public final class Kernel: @unchecked Sendable {
   private var kernelThread: pthread_t?
   /// The kernel thread waits on `condition` with the target halted: it touches nothing until woken.
   private var parked = false
+  /// The last event delivered was a halt (not yet followed by running or a reboot): the state the host knows.
+  private var reportedHalted = false
   /// Another thread is reading the parked machine (``inspectHalted(_:)``); the kernel thread waits for it.
   private var inspecting = false
   private let stopHandle: Mutex<Emulator.StopHandle>
@@ -72,13 +74,21 @@ public final class Kernel: @unchecked Sendable {
     condition.unlock()
   }
 
-  /// Halts every thread at its current instruction; a `.halted` event with reason `.breakIn` follows.
-  public func breakIn() {
+  /// Halts every thread at its current instruction; a `.halted` event with reason `.breakIn` follows. Returns
+  /// false, and does nothing, when the target is already halted as last reported (its `.halted` event has been
+  /// delivered, and no `.running` since): there is no new halt to report.
+  @discardableResult
+  public func breakIn() -> Bool {
     condition.lock()
+    if reportedHalted {
+      condition.unlock()
+      return false
+    }
     breakRequested = true
     sliceClock.attention = true
     condition.broadcast()
     condition.unlock()
+    return true
   }
 
   /// Runs `body` on the kernel thread between slices (while running too: reads do not halt the target).
@@ -154,6 +164,18 @@ public final class Kernel: @unchecked Sendable {
     let h = handler
     condition.unlock()
     h?(event)
+    // After the handler: whoever sees `reportedHalted` set has had the halt handed over first.
+    switch event {
+    case .halted:
+      condition.lock()
+      reportedHalted = true
+      condition.unlock()
+    case .running, .rebooted:
+      condition.lock()
+      reportedHalted = false
+      condition.unlock()
+    case .debugPrint: break
+    }
   }
 
   /// Replaces the machine by a freshly booted one (kernel thread only). NtGlobalFlag survives.
