@@ -378,4 +378,29 @@ import Testing
     ]
     #expect(reply == expected)
   }
+
+  /// docs/PROTOCOL.md 8.5 Reboot: the reply, then one "running"; the fresh boot has none of the old breakpoints.
+  /// (The breakpoint is on nt's image header, which never runs.)
+  @Test func rebootAnswersThenRunsAFreshBootWithoutTheOldBreakpoints() throws {
+    let harness = try Harness()
+    let client = harness.attach()
+    client.hello()
+    _ = try #require(client.helloReply())
+    client.send(
+      .manipulate(ManipulateState(.writeBreakPoint(WriteBreakPoint(address: UInt64(ntBase))))), packetId: 2)
+    guard case .manipulate(let set)? = nextAnswer(client).answer, case .writeBreakPoint(let bp) = set.body else {
+      throw TestFailure("no breakpoint reply")
+    }
+    #expect(set.status == .success)
+    client.send(.manipulate(ManipulateState(.reboot(Reboot()))), packetId: 3)
+    let (_, rebooted) = nextAnswer(client)
+    guard case .manipulate(let reply)? = rebooted else { throw TestFailure("no reboot reply") }
+    #expect(reply.status == .success)
+    client.send(.manipulate(ManipulateState(.restoreBreakPoint(RestoreBreakPoint(handle: bp.handle)))), packetId: 4)
+    let (events, restore) = nextAnswer(client)
+    guard case .manipulate(let restored)? = restore else { throw TestFailure("no restore reply") }
+    #expect(restored.status == .invalidParameter)
+    // One "running" per reboot (the kernel reports the reboot and the fresh boot's start; the client hears one).
+    #expect(events.map(\.newState) == [.running])
+  }
 }
