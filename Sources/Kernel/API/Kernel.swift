@@ -20,6 +20,7 @@ public final class Kernel: @unchecked Sendable {
   /// The kernel thread waits on `condition` with the target halted: it touches nothing until woken.
   private var parked = false
   /// The last event delivered was a halt (not yet followed by running or a reboot): the state the host knows.
+  /// Set before the event is handed over, so a client that has seen the halt always finds it set.
   private var reportedHalted = false
   /// Another thread is reading the parked machine (``inspectHalted(_:)``); the kernel thread waits for it.
   private var inspecting = false
@@ -161,21 +162,15 @@ public final class Kernel: @unchecked Sendable {
 
   private func deliver(_ event: KernelEvent) {
     condition.lock()
+    // Before the handler: nobody can have heard of a halt (or a resume) that `breakIn` does not know of yet.
+    switch event {
+    case .halted: reportedHalted = true
+    case .running, .rebooted: reportedHalted = false
+    case .debugPrint: break
+    }
     let h = handler
     condition.unlock()
     h?(event)
-    // After the handler: whoever sees `reportedHalted` set has had the halt handed over first.
-    switch event {
-    case .halted:
-      condition.lock()
-      reportedHalted = true
-      condition.unlock()
-    case .running, .rebooted:
-      condition.lock()
-      reportedHalted = false
-      condition.unlock()
-    case .debugPrint: break
-    }
   }
 
   /// Replaces the machine by a freshly booted one (kernel thread only). NtGlobalFlag survives.
