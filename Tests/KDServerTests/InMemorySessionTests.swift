@@ -397,9 +397,15 @@ import Testing
     guard case .manipulate(let reply)? = rebooted else { throw TestFailure("no reboot reply") }
     #expect(reply.status == .success)
     client.send(.manipulate(ManipulateState(.restoreBreakPoint(RestoreBreakPoint(handle: bp.handle)))), packetId: 4)
-    let (events, restore) = nextAnswer(client)
+    var (events, restore) = nextAnswer(client)
     guard case .manipulate(let restored)? = restore else { throw TestFailure("no restore reply") }
     #expect(restored.status == .invalidParameter)
+    // Events are not ordered against later replies: wait for the running, then one more round trip.
+    while !events.contains(where: { $0.newState == .running }), let message = client.next() {
+      if case .stateChange(let change) = message { events.append(change) }
+    }
+    client.send(.manipulate(ManipulateState(.getVersion(GetVersion()))), packetId: 5)
+    events += nextAnswer(client).events
     // One "running" per reboot (the kernel reports the reboot and the fresh boot's start; the client hears one).
     #expect(events.map(\.newState) == [.running])
   }
