@@ -88,7 +88,6 @@ public struct ByteReader: Sendable {
     return narrow
   }
 
-  /// UTF-8 text of a known length; invalid UTF-8 is an error, not a replacement character.
   /// A u32 that holds a boolean: 0 or 1, nothing else (so a decoded payload re-encodes to the same bytes).
   public mutating func bool32(field: String) throws(PayloadError) -> Bool {
     let at = absoluteOffset
@@ -97,13 +96,30 @@ public struct ByteReader: Sendable {
     return value == 1
   }
 
+  /// UTF-8 text of a known length; invalid UTF-8 is an error, not a replacement character. The error names
+  /// the first byte that does not begin a valid UTF-8 sequence: its offset, and the byte as the value found.
   public mutating func utf8(_ count: Int, field: String) throws(PayloadError) -> String {
     let at = absoluteOffset
     let raw = try bytes(count)
     guard let text = String(validating: raw, as: UTF8.self) else {
-      throw .invalidValue(field: field, found: UInt64(count), offset: at)
+      let bad = Self.firstInvalidUTF8(raw) ?? 0
+      throw .invalidValue(field: field, found: UInt64(raw[bad]), offset: at + bad)
     }
     return text
+  }
+
+  /// Index of the first byte of the first ill-formed sequence in `bytes`; nil when they are valid UTF-8.
+  static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+    var parser = Unicode.UTF8.ForwardParser()
+    var iterator = bytes.makeIterator()
+    var position = 0
+    while true {
+      switch parser.parseScalar(from: &iterator) {
+      case .valid(let scalar): position += scalar.count
+      case .error: return position
+      case .emptyInput: return nil
+      }
+    }
   }
 
   /// Everything left must have been consumed: a payload longer than its declared contents is refused.

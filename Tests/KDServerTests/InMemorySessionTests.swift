@@ -260,4 +260,153 @@ import Testing
     #expect(replies.count >= 5)
     #expect(client.waitClosed())
   }
+
+  /// The next message that is not an event (replies, REFUSED, GOODBYE); events before it are returned too.
+  func nextAnswer(_ client: RawClient) -> (events: [StateChange], answer: Message?) {
+    var events: [StateChange] = []
+    while let message = client.next() {
+      switch message {
+      case .stateChange(let change): events.append(change)
+      case .debugIO: continue
+      default: return (events, message)
+      }
+    }
+    return (events, nil)
+  }
+
+  /// docs/PROTOCOL.md 7.1: a controller's break-in halts a running target (a state change, no reply); one sent
+  /// while the target is already halted gets REFUSED STATUS_INVALID_DEVICE_STATE with its PacketId; an
+  /// observer's gets REFUSED STATUS_PRIVILEGE_NOT_HELD, with its PacketId too.
+  @Test func breakInIsAnsweredInEveryState() throws {
+    let harness = try Harness()
+    let controller = harness.attach()
+    controller.hello()
+    #expect(controller.helloReply()?.targetState == .running)
+    controller.send(.breakIn, packetId: 0)
+    var halted: StateChange?
+    while halted == nil, let message = controller.next() {
+      if case .stateChange(let change) = message, case .exception(_, let reason, _) = change.detail {
+        #expect(reason == .breakIn)
+        halted = change
+      }
+    }
+    #expect(halted != nil)
+    controller.send(.breakIn, packetId: 9)
+    let (events, answer) = nextAnswer(controller)
+    #expect(events.isEmpty)
+    #expect(answer == .refused(Refused(status: .invalidDeviceState, refusedType: .unused)))
+
+    let observer = harness.attach()
+    observer.hello(controller: false)
+    #expect(observer.helloReply()?.targetState == .halted)
+    observer.send(.breakIn, packetId: 7)
+    #expect(nextAnswer(observer).answer == .refused(Refused(status: .privilegeNotHeld, refusedType: .unused)))
+  }
+
+  /// docs/PROTOCOL.md 8.5: every listing answers STATUS_NO_MORE_ENTRIES past its end; MaxEntries 0 returns
+  /// TotalCount and no entries.
+  @Test func listingsPastTheEndAreNoMoreEntries() throws {
+    let harness = try Harness()
+    let client = harness.attach()
+    client.hello()
+    _ = try #require(client.helloReply())
+    func ask(_ body: Manipulate) -> ManipulateState? {
+      client.send(.manipulate(ManipulateState(body)), packetId: 3)
+      if case .manipulate(let reply) = nextAnswer(client).answer { return reply }
+      return nil
+    }
+    let modules = try #require(ask(.listModules(ListModules(startIndex: 0, maxEntries: 0))))
+    guard case .listModules(let count) = modules.body else { throw TestFailure("wrong reply \(modules)") }
+    #expect(modules.status == .success)
+    #expect(count.modules.isEmpty && count.totalCount > 1)
+    let symbolsAt = UInt64(ntBase)
+    let symbols = try #require(ask(.getSymbols(GetSymbols(moduleBase: symbolsAt, startIndex: 0, maxEntries: 0))))
+    guard case .getSymbols(let symbolCount) = symbols.body else { throw TestFailure("wrong reply \(symbols)") }
+    #expect(symbols.status == .success)
+    #expect(symbolCount.symbols.isEmpty && symbolCount.totalCount > 1)
+    let threads = try #require(ask(.listThreads(ListThreads(startIndex: 0, maxEntries: 0))))
+    guard case .listThreads(let threadCount) = threads.body else { throw TestFailure("wrong reply \(threads)") }
+    #expect(threads.status == .success)
+    #expect(threadCount.threads.isEmpty && threadCount.totalCount > 1)
+
+    for past in [count.totalCount, count.totalCount + 1, .max] {
+      #expect(ask(.listModules(ListModules(startIndex: past, maxEntries: 10)))?.status == .noMoreEntries)
+    }
+    for past in [symbolCount.totalCount, .max] {
+      let reply = ask(.getSymbols(GetSymbols(moduleBase: symbolsAt, startIndex: past, maxEntries: 10)))
+      #expect(reply?.status == .noMoreEntries)
+      if case .getSymbols(let page)? = reply?.body {
+        #expect(page.symbols.isEmpty && page.totalCount == symbolCount.totalCount)
+      }
+    }
+    for past in [threadCount.totalCount, .max] {
+      #expect(ask(.listThreads(ListThreads(startIndex: past, maxEntries: 10)))?.status == .noMoreEntries)
+    }
+    // The last page itself is a success.
+    let last = ask(
+      .getSymbols(GetSymbols(moduleBase: symbolsAt, startIndex: symbolCount.totalCount - 1, maxEntries: 10)))
+    #expect(last?.status == .success)
+  }
+
+  /// docs/PROTOCOL.md 16, frame 2: the HELLO_REPLY a fresh server sends to the documented HELLO, byte for byte.
+  @Test func theDocumentedHelloReplyIsWhatTheServerSends() throws {
+    let harness = try Harness { $0.serverName = TargetHost.serverName }
+    let client = harness.attach(start: false)
+    var frames: [[UInt8]] = []
+    let got = DispatchSemaphore(value: 0)
+    let lock = NSLock()
+    client.link.start { event in
+      guard case .frame(let frame) = event else { return }
+      lock.lock()
+      frames.append(FrameEncoder.encode(frame))  // as sent: the decoder checked its checksum and trailer
+      lock.unlock()
+      got.signal()
+    }
+    client.send(.hello(Hello(clientName: "kd", flags: [.wantController])), packetId: 1)
+    var reply: [UInt8]?
+    while reply == nil, got.wait(timeout: .now() + 20) == .success {
+      lock.lock()
+      reply = frames.first { $0[4] == 0x21 }
+      lock.unlock()
+    }
+    let expected: [UInt8] = [
+      0x30, 0x30, 0x30, 0x30, 0x21, 0x00, 0x3f, 0x00, 0x01, 0x00, 0x00, 0x00, 0x6b, 0x08, 0x00, 0x00,
+      0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00,
+      0x20, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x17, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x6b, 0x64, 0x73, 0x65, 0x72, 0x76, 0x65, 0x72,
+      0x20, 0x30, 0x2e, 0x31, 0x20, 0x28, 0x73, 0x77, 0x69, 0x66, 0x74, 0x2d, 0x6b, 0x64, 0x29, 0xaa,
+    ]
+    #expect(reply == expected)
+  }
+
+  /// docs/PROTOCOL.md 8.5 Reboot: the reply, then one "running"; the fresh boot has none of the old breakpoints.
+  /// (The breakpoint is on nt's image header, which never runs.)
+  @Test func rebootAnswersThenRunsAFreshBootWithoutTheOldBreakpoints() throws {
+    let harness = try Harness()
+    let client = harness.attach()
+    client.hello()
+    _ = try #require(client.helloReply())
+    client.send(
+      .manipulate(ManipulateState(.writeBreakPoint(WriteBreakPoint(address: UInt64(ntBase))))), packetId: 2)
+    guard case .manipulate(let set)? = nextAnswer(client).answer, case .writeBreakPoint(let bp) = set.body else {
+      throw TestFailure("no breakpoint reply")
+    }
+    #expect(set.status == .success)
+    client.send(.manipulate(ManipulateState(.reboot(Reboot()))), packetId: 3)
+    let (_, rebooted) = nextAnswer(client)
+    guard case .manipulate(let reply)? = rebooted else { throw TestFailure("no reboot reply") }
+    #expect(reply.status == .success)
+    client.send(.manipulate(ManipulateState(.restoreBreakPoint(RestoreBreakPoint(handle: bp.handle)))), packetId: 4)
+    var (events, restore) = nextAnswer(client)
+    guard case .manipulate(let restored)? = restore else { throw TestFailure("no restore reply") }
+    #expect(restored.status == .invalidParameter)
+    // Events are not ordered against later replies: wait for the running, then one more round trip.
+    while !events.contains(where: { $0.newState == .running }), let message = client.next() {
+      if case .stateChange(let change) = message { events.append(change) }
+    }
+    client.send(.manipulate(ManipulateState(.getVersion(GetVersion()))), packetId: 5)
+    events += nextAnswer(client).events
+    // One "running" per reboot (the kernel reports the reboot and the fresh boot's start; the client hears one).
+    #expect(events.map(\.newState) == [.running])
+  }
 }

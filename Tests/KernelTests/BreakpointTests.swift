@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import KDKernel
@@ -75,7 +76,8 @@ import Testing
     #expect(e.reason == .breakIn)
     let threads = try h.kernel.sync { c in c.threads() }
     #expect(threads.contains { $0.kthread == e.thread })
-    #expect(!threads.contains { $0.state == .running })
+    // The thread the break stopped in is the one on the processor, as Windows shows it (RUNNING).
+    #expect(threads.filter { $0.state == .running }.map(\.kthread) == [e.thread])
     // Reads while halted and after resuming (served between slices).
     try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) }
     #expect(try h.read(try h.nt("PoolHitTag"), 4) == [0x0f, 0xff, 0xff, 0xff])
@@ -94,6 +96,22 @@ import Testing
     #expect(stack.first?.instructionPointer == idleLoop)
     #expect(stack.first?.returnAddress == 0)
     #expect(stack.first?.childEBP != 0)
+  }
+
+  /// While the target runs, exactly one thread is on the processor: the one a break-in would stop in.
+  @Test func aRunningTargetHasOneRunningThreadAndABreakInStopsIt() throws {
+    let h = try Harness(pace: 1)
+    let before = h.haltCount
+    try h.kernel.sync { c throws(KernelError) in try c.resume(singleStep: false) }
+    for _ in 0..<20 {
+      let running = try h.kernel.sync { c in c.threads().filter { $0.state == .running } }
+      #expect(running.count == 1)
+      usleep(5000)
+    }
+    h.kernel.breakIn()
+    let e = try h.waitForHalt(after: before)
+    let running = try h.kernel.sync { c in c.threads().filter { $0.state == .running } }
+    #expect(running.map(\.kthread) == [e.thread])
   }
 
   @Test func resumeNeedsAHaltedTarget() throws {

@@ -116,12 +116,23 @@ import Testing
     }
   }
 
+  /// The error names the first byte that does not begin valid UTF-8 (its frame offset, and the byte).
   @Test func invalidUTF8IsRefusedNotReplaced() {
     var payload = Hello(clientName: "kd").encoded()
     payload[24] = 0xff
-    #expect(throws: PayloadError.invalidValue(field: "ClientName", found: 2, offset: 40)) {
+    #expect(throws: PayloadError.invalidValue(field: "ClientName", found: 0xff, offset: 40)) {
       try Hello(decoding: payload)
     }
+    // "ab", then a 3-byte sequence cut short by the end of the field, then "c": the sequence's lead byte.
+    var cut = Hello(clientName: "abxyc").encoded()
+    cut[26] = 0xe2
+    cut[27] = 0x82
+    #expect(throws: PayloadError.invalidValue(field: "ClientName", found: 0xe2, offset: 42)) {
+      try Hello(decoding: cut)
+    }
+    #expect(
+      PayloadError.invalidValue(field: "ClientName", found: 0xe2, offset: 42).description
+        == "invalid ClientName at offset 42: 0xe2")
   }
 
   @Test func stateChangeWithUnknownNewStateIsRefused() {

@@ -3,6 +3,7 @@ import Testing
 
 /// The annotated exchange in docs/PROTOCOL.md ("Annotated exchange"), encoded with the real encoder. The expected
 /// bytes are the ones the document prints; if the encoder changes, this fails and the document must follow.
+/// (KDServerTests' InMemorySessionTests checks that a real server sends frame 2 exactly so.)
 @Suite struct ProtocolDocExampleTests {
   /// `nt!PoolHitTag` in the example (an XP-era ntoskrnl data address).
   static let poolHitTag: UInt64 = 0x8055_a3c8
@@ -11,7 +12,7 @@ import Testing
   static let helloReply = Message.helloReply(
     HelloReply(
       status: .success, role: .controller, maxPayload: 32768, breakStackFrames: 32, sessionId: 1,
-      targetState: .running, flags: [], serverName: "kdserver 0.1 (swift-kd)"))
+      targetState: .running, flags: [], window: 256, serverName: "kdserver 0.1 (swift-kd)"))
   static let readRequest = Message.manipulate(
     ManipulateState(.readVirtualMemory(ReadVirtualMemory(address: poolHitTag, transferCount: 4))))
   static let readReply = Message.manipulate(
@@ -33,10 +34,10 @@ import Testing
     (
       helloReply, 1,
       [
-        "30 30 30 30 21 00 3f 00 01 00 00 00 6a 08 00 00",
+        "30 30 30 30 21 00 3f 00 01 00 00 00 6b 08 00 00",
         "01 00 00 00 00 00 00 00 01 00 00 00 00 80 00 00",
         "20 00 00 00 01 00 00 00 01 00 00 00 00 00 00 00",
-        "17 00 00 00 00 00 00 00 6b 64 73 65 72 76 65 72",
+        "17 00 00 01 00 00 00 00 6b 64 73 65 72 76 65 72",
         "20 30 2e 31 20 28 73 77 69 66 74 2d 6b 64 29 aa",
       ]
     ),

@@ -22,7 +22,7 @@ extension GetSymbols: RequestHandler {
       page.append(entry)
     }
     return (
-      .success,
+      listingStatus(startIndex: startIndex, totalCount: all.count),
       .getSymbols(
         GetSymbols(
           moduleBase: moduleBase, startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(all.count),

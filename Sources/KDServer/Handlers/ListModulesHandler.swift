@@ -16,9 +16,8 @@ extension ListModules: RequestHandler {
       budget -= entry.encodedSize
       page.append(entry)
     }
-    let more = Int(startIndex) + page.count < all.count
     return (
-      page.isEmpty && more == false && startIndex > 0 ? .noMoreEntries : .success,
+      listingStatus(startIndex: startIndex, totalCount: all.count),
       .listModules(
         ListModules(startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(all.count), modules: page))
     )

@@ -20,7 +20,7 @@ extension ListThreads: RequestHandler {
         stackBase: t.stackBase, stackLimit: t.stackLimit)
     }
     return (
-      .success,
+      listingStatus(startIndex: startIndex, totalCount: all.count),
       .listThreads(
         ListThreads(startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(all.count), threads: Array(page))
       )

@@ -66,4 +66,11 @@ extension KernelError {
 /// Largest data a reply may carry within `maxPayload`.
 func replyDataLimit(_ maxPayload: Int) -> Int { maxPayload - ManipulateState.headerSize }
 
+/// The status of a listing page (ListModules, ListThreads, GetSymbols): STATUS_NO_MORE_ENTRIES when a later
+/// page starts past the end (StartIndex > 0 and StartIndex >= TotalCount), whatever MaxEntries is;
+/// STATUS_SUCCESS otherwise, also for MaxEntries 0 (TotalCount alone) and for an empty list asked from 0.
+func listingStatus(startIndex: UInt32, totalCount: Int) -> NTStatus {
+  startIndex > 0 && Int(startIndex) >= totalCount ? .noMoreEntries : .success
+}
+
 func narrowAddress(_ address: UInt64) -> UInt32? { UInt32(exactly: address) }

@@ -129,7 +129,10 @@ final class Session: @unchecked Sendable {
         return
       }
       logger.info("audit: break-in", metadata: ["session": "\(id)"])
-      hub.kernel.breakIn()
+      if !hub.kernel.breakIn() {
+        // Already halted, and its break event already sent: no new break will come, so say so.
+        send(.refused(Refused(status: .invalidDeviceState, refusedType: .unused)), packetId: frame.packetId)
+      }
     case .resend:
       if !lastDataFrame.isEmpty { link.send(lastDataFrame) }
     case .reset:
@@ -304,7 +307,7 @@ final class Session: @unchecked Sendable {
       case .kernel(.running):
         sendEvent(.stateChange(StateChange(detail: .running)))
       case .kernel(.rebooted):
-        sendEvent(.stateChange(StateChange(detail: .running)))
+        break  // the fresh boot's own .running follows at once: one "running" per reboot
       case .kernel(.debugPrint(let text)):
         // Prints are the one event that can come in floods: they give way before they could crowd out
         // replies (the window counts queued frames) or grow the backlog.

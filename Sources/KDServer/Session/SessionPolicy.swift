@@ -13,8 +13,9 @@ public struct SessionPolicy: Sendable {
   public var frameTimeout: Duration = .seconds(10)
   /// Largest payload the server accepts or sends; the hello may negotiate it down.
   public var maxPayload = Limits.hardMaxPayload
-  /// Requests a client may have outstanding (advertised in HELLO_REPLY). Replies the server has queued and
-  /// the client has not taken count against it; beyond it the client gets GOODBYE (STATUS_QUOTA_EXCEEDED).
+  /// Requests a client may have outstanding (advertised in HELLO_REPLY). Replies and events the server has
+  /// queued and the client has not taken count against it; a request taken with twice the window queued gets
+  /// GOODBYE (STATUS_QUOTA_EXCEEDED).
   public var window = SessionPolicy.defaultWindow
   /// Unsent events (breaks, running, debug output) past which a client that is not reading is disconnected.
   public var maxPendingOutputBytes = 16 << 20

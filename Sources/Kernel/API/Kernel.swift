@@ -19,6 +19,9 @@ public final class Kernel: @unchecked Sendable {
   private var kernelThread: pthread_t?
   /// The kernel thread waits on `condition` with the target halted: it touches nothing until woken.
   private var parked = false
+  /// The last event delivered was a halt (not yet followed by running or a reboot): the state the host knows.
+  /// Set before the event is handed over, so a client that has seen the halt always finds it set.
+  private var reportedHalted = false
   /// Another thread is reading the parked machine (``inspectHalted(_:)``); the kernel thread waits for it.
   private var inspecting = false
   private let stopHandle: Mutex<Emulator.StopHandle>
@@ -72,13 +75,21 @@ public final class Kernel: @unchecked Sendable {
     condition.unlock()
   }
 
-  /// Halts every thread at its current instruction; a `.halted` event with reason `.breakIn` follows.
-  public func breakIn() {
+  /// Halts every thread at its current instruction; a `.halted` event with reason `.breakIn` follows. Returns
+  /// false, and does nothing, when the target is already halted as last reported (its `.halted` event has been
+  /// delivered, and no `.running` since): there is no new halt to report.
+  @discardableResult
+  public func breakIn() -> Bool {
     condition.lock()
+    if reportedHalted {
+      condition.unlock()
+      return false
+    }
     breakRequested = true
     sliceClock.attention = true
     condition.broadcast()
     condition.unlock()
+    return true
   }
 
   /// Runs `body` on the kernel thread between slices (while running too: reads do not halt the target).
@@ -151,6 +162,12 @@ public final class Kernel: @unchecked Sendable {
 
   private func deliver(_ event: KernelEvent) {
     condition.lock()
+    // Before the handler: nobody can have heard of a halt (or a resume) that `breakIn` does not know of yet.
+    switch event {
+    case .halted: reportedHalted = true
+    case .running, .rebooted: reportedHalted = false
+    case .debugPrint: break
+    }
     let h = handler
     condition.unlock()
     h?(event)

@@ -150,15 +150,24 @@ public struct KernelControl {
     machine.modules.first { $0.base == moduleBase }?.symbols
   }
 
+  /// Every thread. The one on the processor is `.running`, as Windows shows it: while the target runs, the
+  /// thread that ran last if it can still run, else the idle thread (the thread a break-in would stop in);
+  /// while halted, the thread the break stopped in. Before the first start, none.
   public func threads() -> [ThreadInfo] {
-    let running: Bool = if case .running = machine.runState { true } else { false }
+    let onProcessor: KernelThread? =
+      switch machine.runState {
+      case .running: machine.interruptedThread
+      case .halted(let event): machine.scheduler.threads.first { $0.kthread == event.thread }
+      case .notStarted: nil
+      }
     return machine.scheduler.threads.map { t in
       let state: ThreadInfo.State
       switch t.state {
+      case _ where t === onProcessor: state = .running
       case _ where t.isIdle: state = .idle
       case .terminated: state = .terminated
       case .waiting: state = .waiting
-      case .ready: state = running && t === machine.scheduler.current ? .running : .ready
+      case .ready: state = .ready
       }
       return ThreadInfo(
         id: t.id, kthread: t.kthread, state: state, pc: t.eip, startRoutine: t.startRoutine,

@@ -4,7 +4,8 @@
 /// +0  ProtocolMajor u16      +2  ProtocolMinor u16  (the minor both speak)
 /// +4  Status u32             STATUS_SUCCESS, or why the session is refused (then the server closes):
 ///                            STATUS_ACCESS_DENIED (token), STATUS_DEVICE_BUSY (controller taken),
-///                            STATUS_REVISION_MISMATCH (major version)
+///                            STATUS_REVISION_MISMATCH (major version), STATUS_QUOTA_EXCEEDED (sessions or
+///                            observers at their limit)
 /// +8  Role u32               0 none (refused), 1 controller, 2 observer
 /// +12 MaxPayload u32         negotiated: min(requested or default, server's)
 /// +16 BreakStackFrames u32   negotiated frames per break notification
