@@ -172,9 +172,10 @@ struct Choices {
     let fill = u8()
     return (0..<n).map { fill &+ UInt8(truncatingIfNeeded: $0) }
   }
-  /// Large blocks (up to the hard frame limit) as a repeated byte, so the input stays small.
+  /// Large blocks as a repeated byte, so the input stays small: up to what a frame can carry after the
+  /// manipulate header (the encoder traps on more), past the default MaxPayload and exactly at each limit.
   mutating func block() -> [UInt8] {
-    let sizes = [0, 1, 4, 16, 0x7fc8 - 0, 0x7fc9, 0xefc8, 0xefc9]
+    let sizes = [0, 1, 4, 16, 0x3c8, 0x3c9, 0x7fc8, 0x7fc9, Limits.hardMaxPayload - ManipulateState.headerSize]
     let n = u8() % 2 == 0 ? sizes[Int(u8()) % sizes.count] : Int(u8())
     return [UInt8](repeating: u8(), count: n)
   }
