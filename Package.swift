@@ -57,6 +57,13 @@ let package = Package(
       name: "KDProtocolFuzz", dependencies: ["KDProtocol", "KDFuzzHarness"], path: "Sources/ProtocolFuzz"),
     // libFuzzer target writing random bytes over a driver function of a real kernel (docs/KERNEL.md, "Fuzzing").
     .executableTarget(name: "KDKernelFuzz", dependencies: ["KDKernel", "KDFuzzHarness"], path: "Sources/KernelFuzz"),
+    // libFuzzer target driving real server sessions and a real kernel over in-memory links (docs/PROTOCOL.md, "Fuzzing").
+    .executableTarget(
+      name: "KDSessionFuzz",
+      dependencies: [
+        "KDServer", "KDKernel", "KDProtocol", "KDTransport", "KDFuzzHarness",
+        .product(name: "Logging", package: "swift-log"),
+      ], path: "Sources/SessionFuzz"),
     // Benchmarks (docs/BENCHMARKS.md): `swift run -c release bench [--quick] [--only NAME]`.
     .executableTarget(
       name: "bench",
