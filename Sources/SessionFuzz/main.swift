@@ -262,6 +262,8 @@ struct Attached {
   var ended = false
   /// RESENDs sent: each may repeat the last data frame, which can be a reply already counted.
   var resends = 0
+  /// The last reply taken, the one a RESEND may repeat.
+  var lastReply: Message?
   var nextId: UInt32 = 0x100
 }
 
@@ -436,16 +438,19 @@ struct InputRun {
       }
       let maxPayload = clients[current].maxPayload
       var resends = clients[current].resends
+      let lastReply = clients[current].lastReply
+      var replied: Message?
       let outcome = client.waitFor(seconds: slow ? SessionUnderFuzz.slowReplySeconds : SessionUnderFuzz.replySeconds) {
         r in
         if let maxPayload { check(r, maxPayload: maxPayload) }
         guard case .manipulate(let reply) = r.message else { return false }
+        // A RESEND repeats the last data frame, which may be the last reply, packet id and all; nothing else
+        // may answer twice or out of turn.
+        if resends > 0, let last = lastReply, r.message == last {
+          resends -= 1
+          return false
+        }
         guard r.packetId == id else {
-          // A RESEND may repeat the last reply; nothing else may answer twice or answer out of turn.
-          if resends > 0 {
-            resends -= 1
-            return false
-          }
           fatalError("a \(reply.api) reply with packet id \(r.packetId) while waiting for \(id) (\(request.api))")
         }
         guard reply.api == request.api else {
@@ -457,9 +462,11 @@ struct InputRun {
             "the reply to \(request.api) has Processor \(reply.processor)/\(reply.processorLevel), the request "
               + "\(request.processor)/\(request.processorLevel)")
         }
+        replied = r.message
         return true
       }
       clients[current].resends = resends
+      if let replied { clients[current].lastReply = replied }
       switch outcome {
       case .found: continue
       case .goodbye, .closed:
