@@ -323,6 +323,7 @@ struct InputRun {
     let id = choices.raw32()
     client.send(.hello(hello), packetId: id)
     let outcome = client.waitFor(seconds: SessionUnderFuzz.replySeconds) { r in
+      if trace { print("TRACE hello frame", r.packetId, String(describing: r.message).prefix(200)) }
       guard case .helloReply = r.message else { return false }
       guard r.packetId == id else { fatalError("HELLO_REPLY with packet id \(r.packetId) for a hello with \(id)") }
       return true
@@ -427,6 +428,7 @@ struct InputRun {
   mutating func serve(_ requests: [(ManipulateState, UInt32)]) {
     let client = clients[current].client
     for (request, id) in requests {
+      if trace { print("TRACE send", id, client.name, request) }
       if Self.isMutating(request.body) { changedTarget = true }
       client.send(.manipulate(request), packetId: id)
     }
@@ -440,14 +442,18 @@ struct InputRun {
       var resends = clients[current].resends
       let lastReply = clients[current].lastReply
       var replied: Message?
+      var skippedTwin = false
       let outcome = client.waitFor(seconds: slow ? SessionUnderFuzz.slowReplySeconds : SessionUnderFuzz.replySeconds) {
         r in
+        if trace { print("TRACE frame", r.packetId, String(describing: r.message).prefix(200)) }
         if let maxPayload { check(r, maxPayload: maxPayload) }
         guard case .manipulate(let reply) = r.message else { return false }
         // A RESEND repeats the last data frame, which may be the last reply, packet id and all; nothing else
         // may answer twice or out of turn.
         if resends > 0, let last = lastReply, r.message == last {
           resends -= 1
+          // The same request again gets the same reply: if no repeat comes after it, this was the answer.
+          if r.packetId == id && reply.api == request.api { skippedTwin = true }
           return false
         }
         guard r.packetId == id else {
@@ -473,6 +479,7 @@ struct InputRun {
         clients[current].ended = true
         return
       case .timedOut:
+        if skippedTwin { continue }
         if client.isClosed {
           clients[current].ended = true
           return
@@ -569,5 +576,6 @@ func seeds() -> [[UInt8]] {
   return seeds
 }
 
+let trace = getenv("KDSF_TRACE") != nil
 let fuzzer = SessionUnderFuzz()
 FuzzHarness.run(name: "KDSessionFuzz", seeds: seeds, fuzzOne: fuzzer.fuzzOne)
