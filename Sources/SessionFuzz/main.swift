@@ -260,8 +260,6 @@ struct Attached {
   /// The MaxPayload its hello reply granted; nil before an accepted hello.
   var maxPayload: Int?
   var ended = false
-  /// RESENDs sent: each may repeat the last data frame, which can be a reply already counted.
-  var resends = 0
   /// The last reply taken, the one a RESEND may repeat.
   var lastReply: Message?
   var nextId: UInt32 = 0x100
@@ -439,23 +437,12 @@ struct InputRun {
       default: slow = false
       }
       let maxPayload = clients[current].maxPayload
-      var resends = clients[current].resends
-      let lastReply = clients[current].lastReply
       var replied: Message?
-      var skippedTwin = false
       let outcome = client.waitFor(seconds: slow ? SessionUnderFuzz.slowReplySeconds : SessionUnderFuzz.replySeconds) {
         r in
         if trace { print("TRACE frame", r.packetId, String(describing: r.message).prefix(200)) }
         if let maxPayload { check(r, maxPayload: maxPayload) }
         guard case .manipulate(let reply) = r.message else { return false }
-        // A RESEND repeats the last data frame, which may be the last reply, packet id and all; nothing else
-        // may answer twice or out of turn.
-        if resends > 0, let last = lastReply, r.message == last {
-          resends -= 1
-          // The same request again gets the same reply: if no repeat comes after it, this was the answer.
-          if r.packetId == id && reply.api == request.api { skippedTwin = true }
-          return false
-        }
         guard r.packetId == id else {
           fatalError("a \(reply.api) reply with packet id \(r.packetId) while waiting for \(id) (\(request.api))")
         }
@@ -471,7 +458,6 @@ struct InputRun {
         replied = r.message
         return true
       }
-      clients[current].resends = resends
       if let replied { clients[current].lastReply = replied }
       switch outcome {
       case .found: continue
@@ -479,12 +465,41 @@ struct InputRun {
         clients[current].ended = true
         return
       case .timedOut:
-        if skippedTwin { continue }
         if client.isClosed {
           clients[current].ended = true
           return
         }
         fatalError("no reply to \(request.api) (packet id \(id)) and no GOODBYE: \(request)")
+      }
+    }
+  }
+
+  /// After a RESEND: the server repeats its last data frame (which may be the last reply, packet id and all)
+  /// before it serves a GetVersion sent behind it, so at most that one repeat may come before its reply.
+  mutating func resendBarrier() {
+    let client = clients[current].client
+    clients[current].nextId &+= 1
+    let id = clients[current].nextId | 0x4000_0000
+    let lastReply = clients[current].lastReply
+    var repeats = 0
+    client.send(.manipulate(ManipulateState(.getVersion(GetVersion()))), packetId: id)
+    let outcome = client.waitFor(seconds: SessionUnderFuzz.replySeconds) { r in
+      guard case .manipulate(let reply) = r.message else { return false }
+      if r.packetId == id && reply.api == .getVersion { return true }
+      guard repeats == 0, let lastReply, r.message == lastReply else {
+        fatalError("after a RESEND, a \(reply.api) reply with packet id \(r.packetId) that is no repeat of the last")
+      }
+      repeats += 1
+      return false
+    }
+    switch outcome {
+    case .found(let r): clients[current].lastReply = r.message
+    case .goodbye, .closed: clients[current].ended = true
+    case .timedOut:
+      if client.isClosed {
+        clients[current].ended = true
+      } else {
+        fatalError("no reply to the GetVersion after a RESEND")
       }
     }
   }
@@ -517,8 +532,8 @@ struct InputRun {
         return false
       }
     case 9:
-      clients[current].resends += 1
       client.send(.resend, packetId: choices.raw32())
+      resendBarrier()
     case 10:
       client.send(choices.u8() % 2 == 0 ? .reset : .acknowledge, packetId: choices.raw32())
     case 11:
