@@ -18,6 +18,11 @@ for target in KDProtocolFuzz KDKernelFuzz KDSessionFuzz; do
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING 2>&1 | grep -v 'ld.gold: warning' | tail -3
   mkdir -p ".build-fuzz/corpus-$target"
   echo "== $target for ${seconds}s"
-  ".build-fuzz/debug/$target" -max_total_time="$seconds" -timeout=120 -print_final_stats=1 \
+  # KDSessionFuzz: no leak check. Its links and sessions are released on their own queues just after an input
+  # ends, and LSan cannot follow Swift's weak-reference side tables (the object holds the pointer shifted), so
+  # a link still alive at the check reports its side table as a 32-byte leak (MemoryFrameLink.pair's `other`).
+  leaks=1
+  if [ "$target" = KDSessionFuzz ]; then leaks=0; fi
+  ".build-fuzz/debug/$target" -detect_leaks="$leaks" -max_total_time="$seconds" -timeout=120 -print_final_stats=1 \
     -artifact_prefix=fuzz-artifacts/ ".build-fuzz/corpus-$target" 2>&1 | tail -12
 done

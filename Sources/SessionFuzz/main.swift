@@ -260,8 +260,8 @@ struct Attached {
   /// The MaxPayload its hello reply granted; nil before an accepted hello.
   var maxPayload: Int?
   var ended = false
-  /// RESENDs sent: each may repeat the last data frame, which can be a reply already counted.
-  var resends = 0
+  /// The last reply taken, the one a RESEND may repeat.
+  var lastReply: Message?
   var nextId: UInt32 = 0x100
 }
 
@@ -321,6 +321,7 @@ struct InputRun {
     let id = choices.raw32()
     client.send(.hello(hello), packetId: id)
     let outcome = client.waitFor(seconds: SessionUnderFuzz.replySeconds) { r in
+      if trace { print("TRACE hello frame", r.packetId, String(describing: r.message).prefix(200)) }
       guard case .helloReply = r.message else { return false }
       guard r.packetId == id else { fatalError("HELLO_REPLY with packet id \(r.packetId) for a hello with \(id)") }
       return true
@@ -425,6 +426,7 @@ struct InputRun {
   mutating func serve(_ requests: [(ManipulateState, UInt32)]) {
     let client = clients[current].client
     for (request, id) in requests {
+      if trace { print("TRACE send", id, client.name, request) }
       if Self.isMutating(request.body) { changedTarget = true }
       client.send(.manipulate(request), packetId: id)
     }
@@ -435,17 +437,13 @@ struct InputRun {
       default: slow = false
       }
       let maxPayload = clients[current].maxPayload
-      var resends = clients[current].resends
+      var replied: Message?
       let outcome = client.waitFor(seconds: slow ? SessionUnderFuzz.slowReplySeconds : SessionUnderFuzz.replySeconds) {
         r in
+        if trace { print("TRACE frame", r.packetId, String(describing: r.message).prefix(200)) }
         if let maxPayload { check(r, maxPayload: maxPayload) }
         guard case .manipulate(let reply) = r.message else { return false }
         guard r.packetId == id else {
-          // A RESEND may repeat the last reply; nothing else may answer twice or answer out of turn.
-          if resends > 0 {
-            resends -= 1
-            return false
-          }
           fatalError("a \(reply.api) reply with packet id \(r.packetId) while waiting for \(id) (\(request.api))")
         }
         guard reply.api == request.api else {
@@ -457,9 +455,10 @@ struct InputRun {
             "the reply to \(request.api) has Processor \(reply.processor)/\(reply.processorLevel), the request "
               + "\(request.processor)/\(request.processorLevel)")
         }
+        replied = r.message
         return true
       }
-      clients[current].resends = resends
+      if let replied { clients[current].lastReply = replied }
       switch outcome {
       case .found: continue
       case .goodbye, .closed:
@@ -471,6 +470,36 @@ struct InputRun {
           return
         }
         fatalError("no reply to \(request.api) (packet id \(id)) and no GOODBYE: \(request)")
+      }
+    }
+  }
+
+  /// After a RESEND: the server repeats its last data frame (which may be the last reply, packet id and all)
+  /// before it serves a GetVersion sent behind it, so at most that one repeat may come before its reply.
+  mutating func resendBarrier() {
+    let client = clients[current].client
+    clients[current].nextId &+= 1
+    let id = clients[current].nextId | 0x4000_0000
+    let lastReply = clients[current].lastReply
+    var repeats = 0
+    client.send(.manipulate(ManipulateState(.getVersion(GetVersion()))), packetId: id)
+    let outcome = client.waitFor(seconds: SessionUnderFuzz.replySeconds) { r in
+      guard case .manipulate(let reply) = r.message else { return false }
+      if r.packetId == id && reply.api == .getVersion { return true }
+      guard repeats == 0, let lastReply, r.message == lastReply else {
+        fatalError("after a RESEND, a \(reply.api) reply with packet id \(r.packetId) that is no repeat of the last")
+      }
+      repeats += 1
+      return false
+    }
+    switch outcome {
+    case .found(let r): clients[current].lastReply = r.message
+    case .goodbye, .closed: clients[current].ended = true
+    case .timedOut:
+      if client.isClosed {
+        clients[current].ended = true
+      } else {
+        fatalError("no reply to the GetVersion after a RESEND")
       }
     }
   }
@@ -503,8 +532,8 @@ struct InputRun {
         return false
       }
     case 9:
-      clients[current].resends += 1
       client.send(.resend, packetId: choices.raw32())
+      resendBarrier()
     case 10:
       client.send(choices.u8() % 2 == 0 ? .reset : .acknowledge, packetId: choices.raw32())
     case 11:
@@ -562,5 +591,6 @@ func seeds() -> [[UInt8]] {
   return seeds
 }
 
+let trace = getenv("KDSF_TRACE") != nil
 let fuzzer = SessionUnderFuzz()
 FuzzHarness.run(name: "KDSessionFuzz", seeds: seeds, fuzzOne: fuzzer.fuzzOne)
