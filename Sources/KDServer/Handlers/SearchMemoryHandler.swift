@@ -3,8 +3,8 @@ import KDProtocol
 
 extension SearchMemory: SlicedRequestHandler {
   static var mutates: Bool { false }
-  /// Mapped bytes scanned per turn on the kernel thread (about 0.1 ms): the target runs between turns.
-  static let bytesPerStep = 256 << 10
+  /// Mapped bytes scanned per turn on the kernel thread (well under a millisecond): the target runs between turns.
+  static let bytesPerStep = 64 << 10
 
   func step(_ context: RequestContext, from cursor: UInt64?) throws(KernelError) -> SliceStep {
     guard let start = narrowAddress(address), !pattern.isEmpty else {

@@ -33,7 +33,7 @@ public final class Kernel: @unchecked Sendable {
   /// nanoseconds of target execution (4: the target keeps at least 80% of the kernel thread when it has work).
   static let targetShare: UInt64 = 4
   /// At most this much owed at once, so one long request cannot hold off the next for long.
-  static let maxOwedNanos: UInt64 = 20_000_000
+  static let maxOwedNanos: UInt64 = 4_000_000
   /// A slice that has run this long (code making no service call) is stopped from outside.
   private static let maxSliceNanos: UInt64 = 100_000_000
 
