@@ -1,4 +1,5 @@
 import Foundation
+import KDProtocol
 import KDTransport
 
 extension RemoteTarget {
@@ -16,6 +17,10 @@ extension RemoteTarget {
         throw RemoteError.connect("cannot read token file \(path)")
       }
       token = Array(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+      guard token.count <= Limits.maxTokenLength else {
+        throw RemoteError.connect(
+          "token file \(path) holds \(token.count) bytes; a hello carries at most \(Limits.maxTokenLength)")
+      }
     }
     let tls = TLSClientOptions(
       caPath: options.ca, fingerprint: options.fingerprint, certificatePath: options.cert, keyPath: options.key)

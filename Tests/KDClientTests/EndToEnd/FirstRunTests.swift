@@ -74,3 +74,19 @@ import Testing
     #expect(bad.stderr.contains("--era takes 'xp' or 'server2003', got 'vista'"))
   }
 }
+
+/// A token file longer than a hello can carry is refused by kd before it connects (encoding it trapped).
+@Suite struct TokenFileTests {
+  @Test func anOversizedTokenFileIsRefusedWithItsSize() {
+    let directory = makeTemporaryDirectory("kd-token")
+    writeFile(directory + "/token", String(repeating: "a", count: 70_000))
+    let result = run(
+      builtExecutable("kd"),
+      [
+        "--connect", "127.0.0.1:9", "--fingerprint", String(repeating: "AB:", count: 31) + "AB", "--token-file",
+        directory + "/token", "-c", "q",
+      ])
+    #expect(result.status == 2, "\(result.stderr)")
+    #expect(result.stderr.contains("holds 70000 bytes; a hello carries at most 256"), "\(result.stderr)")
+  }
+}
