@@ -25,7 +25,8 @@ final class RawSession: Sendable {
   private let onReply: Mutex<(@Sendable (Int) -> Void)?> = Mutex(nil)
   /// Bytes per second the session reads at most; 0 reads as fast as data comes.
   let readRate: Int
-  private let pacing = Mutex((started: ContinuousClock.now, paused: false))
+  /// When reading started, for the pacing.
+  private let started = ContinuousClock.now
 
   init(port: UInt16, tls: TLSClientOptions, readRate: Int = 0, clientName: String = "reliability raw") throws {
     var options = tls
@@ -107,7 +108,7 @@ final class RawSession: Sendable {
   private func pace() {
     guard readRate > 0 else { return }
     let total = state.withLock { $0.counts.bytes }
-    let elapsed = seconds(since: pacing.withLock { $0.started })
+    let elapsed = seconds(since: started)
     let ahead = Double(total) / Double(readRate) - elapsed
     guard ahead > 0.001 else { return }
     connection.setReceivePaused(true)

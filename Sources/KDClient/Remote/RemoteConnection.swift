@@ -144,11 +144,14 @@ public final class RemoteConnection: Sendable {
     link.start { event in box.value?.receive(event) }
     link.send(Message.hello(helloMessage).encoded(packetId: 1))
     if let puller = link as? any PullFrameLink {
+      // This thread reads the answer itself; the semaphore's signal is then only taken, never waited for.
       _ = puller.pump(
         until: { self.state.withLock { $0.helloReply != nil || $0.closedReason != nil } },
         deadline: .now + options.connectTimeout)
+      _ = helloArrived.wait(timeout: .now())
+    } else {
+      _ = helloArrived.wait(timeout: .now() + options.connectTimeout.dispatchInterval)
     }
-    _ = helloArrived.wait(timeout: .now() + options.connectTimeout.dispatchInterval)
     let (reply, reason) = state.withLock { ($0.helloReply, $0.closedReason) }
     guard let reply else {
       link.close(flush: false)

@@ -14,8 +14,6 @@ import Logging
 /// `@unchecked Sendable`: `listener` and `signalSources` are written once in `start()` before any other thread can
 /// see the daemon, and only read afterwards.
 public final class Daemon: @unchecked Sendable {
-  public static var serverName: String { TargetHost.serverName }
-
   public let configuration: ServerConfiguration
   let logger: Logger
   public let host: TargetHost
