@@ -23,6 +23,13 @@ static inline uc_err skd_hook_code(uc_engine *uc, uc_hook *hh, skd_code_cb cb, v
                                    uint64_t begin, uint64_t end) {
   return uc_hook_add(uc, hh, UC_HOOK_CODE, (void *)cb, user, begin, end);
 }
+typedef void (*skd_mem_cb)(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value,
+                           void *user);
+// Reads and writes by guest instructions within [begin, end] (inclusive), for data breakpoints.
+static inline uc_err skd_hook_mem_access(uc_engine *uc, uc_hook *hh, skd_mem_cb cb, void *user, uint64_t begin,
+                                         uint64_t end) {
+  return uc_hook_add(uc, hh, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)cb, user, begin, end);
+}
 static inline uc_err skd_hook_mem_invalid(uc_engine *uc, uc_hook *hh, skd_mem_invalid_cb cb, void *user) {
   return uc_hook_add(uc, hh, UC_HOOK_MEM_INVALID, (void *)cb, user, 1, 0);
 }

@@ -6,9 +6,11 @@ import Synchronization
 /// modules, threads, breakpoints and virtual time. `Kernel` drives it; `KernelControl` exposes it.
 final class Machine {
   /// What a hook asked the run loop to do once Unicorn has stopped.
-  enum StopCause {
+  enum StopCause: Equatable {
     case yield
     case softwareBreakpoint(address: UInt32, handle: UInt32)
+    /// A data breakpoint: `address` is the watched byte touched (the instruction's address for execution).
+    case dataBreakpoint(handle: UInt32, address: UInt32)
     case hardcodedBreak(address: UInt32)
     case singleStep
     case bugCheckBreak
@@ -33,6 +35,11 @@ final class Machine {
   private(set) var modules: [LoadedModule] = []
   var scheduler: Scheduler
   var breakpoints = SoftwareBreakpoints()
+  var dataBreakpoints = DataBreakpoints()
+  /// A watched access by the instruction now completing; the next instruction boundary reports it.
+  var pendingDataHit: (handle: UInt32, address: UInt32)?
+  /// The resume after an execution breakpoint passes it once (x86's EFLAGS.RF): that thread and address.
+  var executionBreakSkip: (thread: UInt32, address: UInt32)?
   var clock: VirtualClock
   var rng: SplitMix64
   var runState: RunState = .notStarted
@@ -219,6 +226,10 @@ final class Machine {
   private func installHooks() {
     emulator.onInterrupt = { [unowned self] intno in self.interrupt(intno) }
     emulator.onInvalidMemory = { [unowned self] address, write in self.faultAddress = (address, write) }
+    emulator.onWatchedAccess = { [unowned self] address, size, write in
+      self.watchedAccess(address, size: size, write: write)
+    }
+    emulator.onInstruction = { [unowned self] address in self.instructionBoundary(address) }
   }
 
   private func interrupt(_ intno: UInt32) {
@@ -284,6 +295,7 @@ final class Machine {
     } else if emulator.read(t.eip, count: 1) == [0xcc] {
       t.eip &+= 1  // continue after a hard-coded break, as Windows does
     }
+    if dataBreakpoints.execution(at: t.eip) != nil { executionBreakSkip = (t.kthread, t.eip) }
     stepRequested = singleStep
     runState = .running
     clock.anchor()
@@ -344,13 +356,19 @@ final class Machine {
     servicesThisSlice = 0
     stopCause = nil
     faultAddress = nil
+    pendingDataHit = nil
     let began = VirtualClock.wallNanos()
     sliceStart.begin()
     let outcome = emulator.run(from: t.eip)
     sliceStart.end()
     t.regs = emulator.readGPRs()
-    let cause = stopCause
+    var cause = stopCause
     stopCause = nil
+    if let hit = pendingDataHit, cause == nil || cause == .yield, outcome == .stopped {
+      // The watched access was the last thing the run did: report it now, as the next boundary would have.
+      cause = .dataBreakpoint(handle: hit.handle, address: hit.address)
+    }
+    pendingDataHit = nil
     switch outcome {
     case .stopped: break
     case .unmapped:
@@ -394,6 +412,8 @@ final class Machine {
     case .hardcodedBreak(let address)?:
       t.eip = address
       halt(t, reason: .hardcoded)
+    case .dataBreakpoint(let handle, let address)?:
+      halt(t, reason: .dataBreakpoint(handle: handle, address: address))
     case .singleStep?:
       stepRequested = false
       halt(t, reason: .singleStep)
@@ -446,7 +466,11 @@ final class Machine {
   func halt(_ t: KernelThread, reason: BreakEvent.Reason) {
     scheduler.makeCurrent(t)
     let ctx = t.context
-    let code: UInt32 = reason == .singleStep ? ExceptionCode.singleStep : ExceptionCode.breakpoint
+    let code: UInt32 =
+      switch reason {
+      case .singleStep, .dataBreakpoint: ExceptionCode.singleStep  // #DB, as the debug registers raise it
+      default: ExceptionCode.breakpoint
+      }
     var event = BreakEvent(
       thread: t.kthread, pc: ctx.eip, exceptionCode: code, exceptionAddress: ctx.eip,
       parameters: [], reason: reason, context: ctx,

@@ -70,7 +70,7 @@ final class KernelUnderFuzz: Sendable {
         fatalError("bug check \(bugCode) halted at \(event.pc), not in nt!KeBugCheckEx")
       }
     case .timeLimit, .hardcoded, .singleStep: break
-    case .breakIn, .breakpoint: fatalError("unexpected halt \(event.reason): nobody asked for it")
+    case .breakIn, .breakpoint, .dataBreakpoint: fatalError("unexpected halt \(event.reason): nobody asked for it")
     }
   }
 }

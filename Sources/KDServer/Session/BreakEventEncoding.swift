@@ -13,6 +13,10 @@ extension StateChange {
       handle = h
     case .breakIn, .timeLimit: reason = .breakIn
     case .singleStep: reason = .singleStep
+    case .dataBreakpoint(let h, let address):
+      reason = .dataBreakpoint
+      handle = h
+      parameters = [UInt64(address)]
     case .hardcoded: reason = event.exceptionCode == 0x8000_0003 ? .hardcodedBreakpoint : .exception
     case .bugCheck(let code, let params):
       reason = .bugCheck

@@ -10,6 +10,10 @@ public struct BreakEvent: Sendable, Equatable {
     /// `breakIn()` from the debugger.
     case breakIn
     case singleStep
+    /// A data breakpoint (``KernelControl/setDataBreakpoint(address:size:access:)``): `address` is the watched
+    /// address the access touched, or the instruction's for an execution breakpoint. Reported as x86 reports
+    /// a debug-register hit: exception code 0x80000004, after the access (before the instruction, for execution).
+    case dataBreakpoint(handle: UInt32, address: UInt32)
     /// An `int 3` that is part of the code (PoolHitTag in the allocator, DbgBreakPoint).
     case hardcoded
     /// KeBugCheckEx, called by a driver or raised for a kernel-mode fault.
@@ -22,7 +26,7 @@ public struct BreakEvent: Sendable, Equatable {
   /// KTHREAD address of the thread that was current.
   public var thread: UInt32
   public var pc: UInt32
-  /// 0x80000003 int 3 / break-in / bug check, 0x80000004 single step.
+  /// 0x80000003 int 3 / break-in / bug check, 0x80000004 single step and data breakpoints.
   public var exceptionCode: UInt32
   public var exceptionFlags: UInt32 = 0
   public var exceptionAddress: UInt32

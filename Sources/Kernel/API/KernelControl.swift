@@ -129,6 +129,19 @@ public struct KernelControl {
     try machine.breakpoints.remove(handle: handle, space: machine.space)
   }
 
+  /// A data breakpoint (x86 debug-register rules: at most four, 1/2/4 bytes aligned on the size; execution ones
+  /// of size 1). Its hits halt the target with reason `.dataBreakpoint`. Only guest instructions are watched:
+  /// nt's services run on the host and their accesses are not seen.
+  public func setDataBreakpoint(address: UInt32, size: UInt32, access: DataAccess) throws(KernelError) -> UInt32 {
+    try machine.setDataBreakpoint(address: address, size: size, access: access)
+  }
+
+  public func removeDataBreakpoint(handle: UInt32) throws(KernelError) {
+    try machine.removeDataBreakpoint(handle: handle)
+  }
+
+  public func dataBreakpoints() -> [DataBreakpointInfo] { machine.dataBreakpointInfos }
+
   /// Only when halted (or not started); emits `.running`. Steps over a hard-coded `int 3` at the pc.
   public func resume(singleStep: Bool) throws(KernelError) {
     try machine.resume(singleStep: singleStep)

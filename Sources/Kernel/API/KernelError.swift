@@ -25,6 +25,8 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   case breakpointExists(address: UInt32, handle: UInt32)
   case breakpointUnwritable(address: UInt32)
   case tooManyBreakpoints(limit: Int)
+  /// A data breakpoint x86's debug registers could not hold (size, alignment), and why.
+  case invalidDataBreakpoint(address: UInt32, size: UInt32, String)
   /// Emulated memory ran out (pool or stacks).
   case outOfMemory(what: String)
   case shutDown
@@ -52,6 +54,8 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
     case .breakpointExists(let a, let h): "breakpoint \(h) already set at \(String(a, radix: 16))"
     case .breakpointUnwritable(let a): "cannot write a breakpoint at \(String(a, radix: 16)) (memory not mapped)"
     case .tooManyBreakpoints(let limit): "at most \(limit) breakpoints"
+    case .invalidDataBreakpoint(let a, let size, let why):
+      "no data breakpoint of \(size) bytes at \(String(a, radix: 16)): \(why)"
     case .outOfMemory(let what): "out of emulated memory: \(what)"
     case .shutDown: "the kernel has shut down"
     }

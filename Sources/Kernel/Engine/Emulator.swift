@@ -35,6 +35,13 @@ final class Emulator {
   var onInterrupt: (UInt32) -> Void = { _ in }
   /// Called when an access touches unmapped or protected memory (address, write?).
   var onInvalidMemory: (UInt32, Bool) -> Void = { _, _ in }
+  /// Called for a guest read or write within a watched range (``watch(_:)``): address, size, write?.
+  var onWatchedAccess: (UInt32, Int, Bool) -> Void = { _, _, _ in }
+  /// Called before every instruction while any range is watched or code is traced (``watch(_:)``); a stop
+  /// asked for here comes before the instruction runs.
+  var onInstruction: (UInt32) -> Void = { _ in }
+  private var watchHooks: [uc_hook] = []
+  private var instructionHook: uc_hook?
 
   static let stopSentinel: UInt32 = 0xffff_fff0
 
@@ -71,8 +78,52 @@ final class Emulator {
   }
 
   deinit {
-    for h in hooks { uc_hook_del(uc, h) }
+    for h in hooks + watchHooks { uc_hook_del(uc, h) }
+    if let instructionHook { uc_hook_del(uc, instructionHook) }
     uc_close(uc)
+  }
+
+  /// Watches guest accesses to `ranges` (first address, size) and, while `traceInstructions` is true, calls
+  /// ``onInstruction`` before every instruction. Returns whether the instruction hook was added or removed:
+  /// blocks translated before then do not have it, and the caller drops them (``invalidate(_:_:)``).
+  func watch(_ ranges: [(UInt32, UInt32)], traceInstructions: Bool) throws(KernelError) -> Bool {
+    guard !lost else { throw .emulator(call: "uc_hook_add after an engine abort", code: 0) }
+    for h in watchHooks { uc_hook_del(uc, h) }
+    watchHooks = []
+    let me = Unmanaged.passUnretained(self).toOpaque()
+    for (address, size) in ranges where size > 0 {
+      var h: uc_hook = 0
+      let err = skd_hook_mem_access(
+        uc, &h,
+        { _, type, address, size, _, user in
+          let armed = skd_guard_suspend()
+          defer { skd_guard_resume(armed) }
+          Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onWatchedAccess(
+            UInt32(truncatingIfNeeded: address), Int(size), type == UC_MEM_WRITE)
+        }, me, UInt64(address), UInt64(address) + UInt64(size) - 1)
+      guard err == UC_ERR_OK else { throw .emulator(call: "uc_hook_add(UC_HOOK_MEM_READ|WRITE)", code: err.rawValue) }
+      watchHooks.append(h)
+    }
+    switch (instructionHook, traceInstructions) {
+    case (nil, true):
+      var h: uc_hook = 0
+      let err = skd_hook_code(
+        uc, &h,
+        { _, address, _, user in
+          let armed = skd_guard_suspend()
+          defer { skd_guard_resume(armed) }
+          Unmanaged<Emulator>.fromOpaque(user!).takeUnretainedValue().onInstruction(UInt32(truncatingIfNeeded: address))
+        }, me, 1, 0)
+      guard err == UC_ERR_OK else { throw .emulator(call: "uc_hook_add(UC_HOOK_CODE)", code: err.rawValue) }
+      instructionHook = h
+      return true
+    case (let h?, false):
+      uc_hook_del(uc, h)
+      instructionHook = nil
+      return true
+    default:
+      return false
+    }
   }
 
   // MARK: memory

@@ -15,6 +15,9 @@ public struct BreakReason: RawRepresentable, Hashable, Sendable {
   public static let exception = BreakReason(rawValue: 5)
   /// A bug check: ExceptionInformation[0] is the bug check code, [1...4] its parameters.
   public static let bugCheck = BreakReason(rawValue: 6)
+  /// A data breakpoint (x86 debug-register semantics; exception code 0x80000004): BreakpointHandle is its
+  /// handle, Parameters[0] the watched address touched.
+  public static let dataBreakpoint = BreakReason(rawValue: 7)
 }
 
 /// A state change's exception record (KD's EXCEPTION_RECORD64 + FirstChance), at payload offsets 32-191.
