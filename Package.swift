@@ -28,6 +28,8 @@ let package = Package(
 
     // Sans-IO wire protocol: bytes in, messages out.
     .target(name: "KDProtocol", path: "Sources/Protocol"),
+    // Sans-IO GDB Remote Serial Protocol: packets and requests, for the --gdb-listen endpoint.
+    .target(name: "KDGDBRemote", path: "Sources/GDBRemote"),
     // The simulated 32-bit kernel: Unicorn-run driver code, pools, modules, threads, breakpoints.
     .target(name: "KDKernel", dependencies: ["CUnicorn"], path: "Sources/Kernel", resources: [.copy("Scenarios")]),
     // TLS over non-blocking Dispatch sockets, shared by the server and the client; the frame links (TLS and
@@ -38,7 +40,7 @@ let package = Package(
     .target(
       name: "KDServer",
       dependencies: [
-        "KDProtocol", "KDKernel", "KDTransport",
+        "KDProtocol", "KDGDBRemote", "KDKernel", "KDTransport",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -53,6 +55,8 @@ let package = Package(
     // libFuzzer target for the frame and payload decoders (see docs/PROTOCOL.md, "Fuzzing").
     .target(name: "CFuzzerSupport", path: "Sources/CFuzzerSupport"),
     .target(name: "KDFuzzHarness", dependencies: ["CFuzzerSupport"], path: "Sources/FuzzHarness"),
+    .executableTarget(
+      name: "KDGDBRemoteFuzz", dependencies: ["KDGDBRemote", "KDFuzzHarness"], path: "Sources/GDBRemoteFuzz"),
     .executableTarget(
       name: "KDProtocolFuzz", dependencies: ["KDProtocol", "KDFuzzHarness"], path: "Sources/ProtocolFuzz"),
     // libFuzzer target writing random bytes over a driver function of a real kernel (docs/KERNEL.md, "Fuzzing").
@@ -77,11 +81,13 @@ let package = Package(
       dependencies: ["KDClient", "KDProtocol", "KDTransport"], path: "Sources/Reliability"),
 
     .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
+    .testTarget(name: "KDGDBRemoteTests", dependencies: ["KDGDBRemote"], path: "Tests/GDBRemoteTests"),
     .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),
     .testTarget(name: "KDTransportTests", dependencies: ["KDTransport"], path: "Tests/TransportTests"),
     .target(name: "KDTestSupport", path: "Tests/Support"),
     .testTarget(
-      name: "KDServerTests", dependencies: ["KDServer", "KDClient", "KDProtocol", "KDTransport", "KDTestSupport"],
+      name: "KDServerTests",
+      dependencies: ["KDServer", "KDClient", "KDProtocol", "KDGDBRemote", "KDTransport", "KDTestSupport"],
       path: "Tests/KDServerTests"),
     .testTarget(
       name: "KDClientTests", dependencies: ["KDClient", "KDServer", "KDProtocol", "KDTransport", "KDTestSupport"],

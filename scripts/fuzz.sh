@@ -12,7 +12,7 @@ seconds="${1:-60}"
 # libFuzzer reports crashes itself; a swift-backtrace left behind by one once held the pipe below for 15 minutes.
 export SWIFT_BACKTRACE=enable=no
 mkdir -p fuzz-artifacts
-for target in KDProtocolFuzz KDKernelFuzz KDSessionFuzz; do
+for target in KDProtocolFuzz KDGDBRemoteFuzz KDKernelFuzz KDSessionFuzz; do
   # One product per swift build: with several --product flags SwiftPM builds only the last.
   swift build --product "$target" --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING 2>&1 | grep -v 'ld.gold: warning' | tail -3

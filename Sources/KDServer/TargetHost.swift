@@ -38,6 +38,19 @@ public final class TargetHost: Sendable {
     Session(link: link, hub: hub, policy: policy, clock: clock, logger: logger).start()
   }
 
+  /// Serves a GDB remote client on `link` (a connection the daemon's GDB endpoint accepted, or one end of a
+  /// memory pair). `onEnded` runs once when the session ends.
+  public func serveGDB(_ link: any ByteLink, onEnded: @escaping @Sendable () -> Void = {}) {
+    GDBSession(link: link, hub: hub, logger: logger, onEnded: onEnded).start()
+  }
+
+  /// A GDB session over an in-memory link: returns the client's end, ready for ``ByteLink/start(_:)``.
+  public func attachGDBInMemory() -> any ByteLink {
+    let (client, server) = MemoryByteLink.pair(names: ("gdb", "kdserver"))
+    serveGDB(server)
+    return client
+  }
+
   /// A session over an in-memory link: returns the client's end, ready for ``FrameLink/start(_:)`` and a hello.
   /// No socket, no TLS, no file.
   public func attachInMemory(budget: OutputBudget = OutputBudget(perLink: 4 << 20)) -> any FrameLink {

@@ -19,6 +19,7 @@ public final class Daemon: @unchecked Sendable {
   public let host: TargetHost
   let tls: TLSServerContext
   private var listener: TLSListener?
+  private var gdbListener: TCPListener?
   private var signalSources: [DispatchSourceSignal] = []
   private let stopped = DispatchSemaphore(value: 0)
   private let refusals: RefusalLog
@@ -27,6 +28,8 @@ public final class Daemon: @unchecked Sendable {
 
   /// Where the daemon listens, once started.
   public private(set) var port: UInt16 = 0
+  /// Where the GDB remote endpoint listens, once started (0: none).
+  public private(set) var gdbPort: UInt16 = 0
   public var fingerprint: String { tls.fingerprint }
 
   public init(configuration: ServerConfiguration, logger: Logger) throws {
@@ -87,10 +90,23 @@ public final class Daemon: @unchecked Sendable {
           + "authentication: it is not a loopback address. Add --client-ca CA.pem (mutual TLS) and/or "
           + "--token-file FILE, or listen on 127.0.0.1")
     }
+    let gdb: TCPListener?
+    do {
+      gdb = try startGDBListener()
+    } catch {
+      listener.stop()
+      throw error
+    }
     self.listener = listener
     port = listener.localPort
     host.start()
     listener.start()
+    if let gdb {
+      gdbListener = gdb
+      gdbPort = gdb.localPort
+      gdb.start()
+      logger.notice("gdb-remote listening on \(gdb.localAddress)", metadata: ["bound": "loopback", "auth": "none"])
+    }
     var modes: [String] = []
     if configuration.clientCAPath != nil { modes.append("mutual-tls") }
     if configuration.tokenPath != nil { modes.append("token") }
@@ -106,6 +122,33 @@ public final class Daemon: @unchecked Sendable {
         "using the self-signed certificate in \(configuration.stateDirectory); clients pin it with --fingerprint \(tls.fingerprint)"
       )
     }
+  }
+
+  /// The GDB remote endpoint, bound but not yet accepting; refused unless the bound address is loopback (GDB's
+  /// protocol has neither encryption nor authentication).
+  private func startGDBListener() throws -> TCPListener? {
+    guard let gdbHost = configuration.gdbHost else { return nil }
+    let host = self.host
+    let logger = self.logger
+    let box = WeakTCPListener()
+    let listener = try TCPListener(
+      host: gdbHost, port: configuration.gdbPort, maxConnections: configuration.maxGDBConnections,
+      onConnection: { link in
+        logger.info("gdb-remote connection", metadata: ["peer": "\(link.peer)"])
+        host.serveGDB(link, onEnded: { box.listener?.connectionEnded() })
+      },
+      onRefusal: { peer, reason in
+        logger.notice("gdb-remote connection refused", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+      })
+    box.listener = listener
+    guard listener.isLoopback else {
+      listener.stop()
+      throw ServerError.configuration(
+        "refusing --gdb-listen \(gdbHost):\(configuration.gdbPort): it binds \(listener.localAddress), not a loopback "
+          + "address, and the GDB remote protocol has no encryption and no authentication. Listen on 127.0.0.1 "
+          + "and reach it with ssh -L or stunnel (docs/GDB.md)")
+    }
+    return listener
   }
 
   /// Runs until SIGTERM/SIGINT (then exits 0), reloading certificates on SIGHUP. Tells systemd when ready.
@@ -142,6 +185,7 @@ public final class Daemon: @unchecked Sendable {
   public func stop(reason: String) {
     SystemdNotifier.notify("STOPPING=1")
     listener?.stop()
+    gdbListener?.stop()
     host.disconnectAll(reason: reason)
     refusals.flush()
     // Give goodbyes a moment to reach the clients before the process goes.
@@ -156,6 +200,12 @@ public final class Daemon: @unchecked Sendable {
 
   /// Unsent output across all connections now (the bound is `maxBufferedBytes`).
   public var bufferedOutputBytes: Int { outputPool.bytes }
+}
+
+/// Lets a GDB connection's end reach its listener without keeping it alive. `@unchecked Sendable`: `listener`
+/// is written once, right after the listener is made and before it accepts.
+private final class WeakTCPListener: @unchecked Sendable {
+  weak var listener: TCPListener?
 }
 
 /// Lets the host's session-ended callback reach the daemon that owns the host without keeping it alive.

@@ -19,6 +19,13 @@ public struct KDServerCommand: ParsableCommand {
 
   @Option(help: "Address and port to listen on (port 0: any free port).")
   var listen = "127.0.0.1:\(ServerConfiguration.defaultPort)"
+  @Option(
+    name: .customLong("gdb-listen"),
+    help: ArgumentHelp(
+      "Also serve the target over the GDB remote protocol (gdb, lldb, Ghidra) on this loopback address and port. "
+        + "Plain TCP, no authentication: loopback only; remote use goes through ssh -L or stunnel (docs/GDB.md).",
+      valueName: "host:port"))
+  var gdbListen: String?
   @Option(help: "Server certificate (PEM). Default: a self-signed one generated once into --state-dir.")
   var cert: String?
   @Option(help: "Private key of --cert (PEM).")
@@ -89,6 +96,7 @@ public struct KDServerCommand: ParsableCommand {
       throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
     }
     _ = try Self.split(listen)
+    if let gdbListen { _ = try Self.split(gdbListen, flag: "--gdb-listen") }
     if let era, era != "xp" && era != "server2003" { throw ValidationError("--era must be xp or server2003") }
     for (name, value, range) in [
       ("--max-connections", maxConnections, 1...4096), ("--max-observers", maxObservers, 0...4096),
@@ -100,7 +108,7 @@ public struct KDServerCommand: ParsableCommand {
     }
   }
 
-  static func split(_ listen: String) throws -> (String, UInt16) {
+  static func split(_ listen: String, flag: String = "--listen") throws -> (String, UInt16) {
     var host = listen
     var portText = ""
     if let colon = listen.lastIndex(of: ":") {
@@ -109,7 +117,7 @@ public struct KDServerCommand: ParsableCommand {
     }
     if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     guard !host.isEmpty, let port = UInt16(portText) else {
-      throw ValidationError("--listen must be HOST:PORT (e.g. 127.0.0.1:7725 or [::1]:0), not '\(listen)'")
+      throw ValidationError("\(flag) must be HOST:PORT (e.g. 127.0.0.1:7725 or [::1]:0), not '\(listen)'")
     }
     return (host, port)
   }
@@ -127,6 +135,9 @@ public struct KDServerCommand: ParsableCommand {
     var c = ServerConfiguration(stateDirectory: stateDir ?? Self.defaultStateDirectory())
     c.host = host
     c.port = port
+    if let gdbListen {
+      (c.gdbHost, c.gdbPort) = try Self.split(gdbListen, flag: "--gdb-listen")
+    }
     c.certificatePath = cert
     c.keyPath = key
     c.clientCAPath = clientCA

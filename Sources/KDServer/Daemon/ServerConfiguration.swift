@@ -9,6 +9,11 @@ public struct ServerConfiguration: Sendable {
   public var host = "127.0.0.1"
   /// 0 asks the system for a free port (printed in the "listening on" line).
   public var port: UInt16 = defaultPort
+  /// `--gdb-listen`: where the GDB remote endpoint listens (plain TCP, loopback addresses only); nil: none.
+  public var gdbHost: String?
+  public var gdbPort: UInt16 = 0
+  /// Connections the GDB endpoint holds open at once (one can be the controller; the others are refused).
+  public var maxGDBConnections = 4
   public var certificatePath: String?
   public var keyPath: String?
   /// Clients must present a certificate issued by this CA (mutual TLS).

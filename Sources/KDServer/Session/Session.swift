@@ -11,12 +11,7 @@ import Logging
 ///
 /// `@unchecked Sendable`: every mutable property is touched only on `link.queue` (the link's serial queue);
 /// other threads reach a session only through `deliver` and `close`, which hop onto that queue.
-final class Session: @unchecked Sendable {
-  enum Event {
-    case halted(BreakEvent)
-    case kernel(KernelEvent)
-  }
-
+final class Session: HubMember, @unchecked Sendable {
   private enum Phase { case awaitingHello, attached, closing }
 
   let link: any FrameLink
@@ -298,7 +293,7 @@ final class Session: @unchecked Sendable {
   // MARK: events
 
   /// Queues an event; any thread.
-  func deliver(_ event: Event) {
+  func deliver(_ event: HubEvent) {
     link.queue.async { [self] in
       guard phase == .attached else { return }
       switch event {

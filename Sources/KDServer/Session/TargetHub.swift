@@ -4,13 +4,28 @@ import KDProtocol
 import Logging
 import Synchronization
 
+/// What the hub tells every member, in the kernel's order.
+enum HubEvent: Sendable {
+  case halted(BreakEvent)
+  case kernel(KernelEvent)
+}
+
+/// Anything attached to the target through the hub: a KD session (``Session``) or a GDB one (``GDBSession``).
+protocol HubMember: AnyObject, Sendable {
+  var peer: String { get }
+  /// Queues an event for the member; any thread, never blocks.
+  func deliver(_ event: HubEvent)
+  /// Tells the member's peer why, and disconnects it; any thread.
+  func close(status: NTStatus, reason: String)
+}
+
 /// The target as sessions share it: the kernel, who controls it, and the events every session receives.
 ///
 /// Roles: at most one controller; any number of observers. The current break event is kept here, so a client
 /// that attaches to a halted target (or reattaches after a drop) is told at once.
 final class TargetHub: Sendable {
   struct Members {
-    var sessions: [UInt32: Session] = [:]
+    var sessions: [UInt32: any HubMember] = [:]
     var controller: UInt32?
     var nextSessionId: UInt32 = 1
     /// The break the target is halted in, as last reported by the kernel.
@@ -52,7 +67,7 @@ final class TargetHub: Sendable {
 
   /// Remembers the event, then queues it to every session (each session's queue keeps the order).
   private func process(_ event: KernelEvent) {
-    let sessions: [Session] = members.withLock { m in
+    let sessions: [any HubMember] = members.withLock { m in
       switch event {
       case .halted(let breakEvent):
         m.halted = breakEvent
@@ -71,12 +86,13 @@ final class TargetHub: Sendable {
   }
 
   enum Admission {
-    case admitted(id: UInt32, role: HelloReply.Role, halted: BreakEvent?, displaced: Session?)
+    case admitted(id: UInt32, role: HelloReply.Role, halted: BreakEvent?, displaced: (any HubMember)?)
     case refused(NTStatus, String)
   }
 
-  /// Admits a session after its hello, with the role it asked for if it can have it.
-  func admit(_ session: Session, wantsController: Bool) -> Admission {
+  /// Admits a session after its hello, with the role it asked for if it can have it. With `mayTakeOver` false
+  /// (a GDB client) a held controller role is refused even where the policy allows takeover.
+  func admit(_ session: any HubMember, wantsController: Bool, mayTakeOver: Bool = true) -> Admission {
     members.withLock { m in
       if m.sessions.count >= policy.maxSessions {
         return .refused(.quotaExceeded, "\(m.sessions.count) sessions are attached, the most this server allows")
@@ -84,10 +100,10 @@ final class TargetHub: Sendable {
       let id = m.nextSessionId
       m.nextSessionId &+= 1
       var role = HelloReply.Role.observer
-      var displaced: Session?
+      var displaced: (any HubMember)?
       if wantsController {
         if let current = m.controller {
-          guard policy.allowTakeover else {
+          guard policy.allowTakeover && mayTakeOver else {
             let holder = m.sessions[current]?.peer ?? "another session"
             return .refused(
               .deviceBusy, "the controller role is held by \(holder); attach as an observer or retry later")

@@ -100,7 +100,7 @@ public final class TLSFrameLink: FrameLink, @unchecked Sendable {
 }
 
 /// Carries the owner's handler onto the link's queue, where alone it is called.
-struct UncheckedHandler: @unchecked Sendable {  // safe: called only on the link's queue
-  let handler: (FrameLinkEvent) -> Void
-  init(_ handler: @escaping (FrameLinkEvent) -> Void) { self.handler = handler }
+struct UncheckedHandler<Event>: @unchecked Sendable {  // safe: called only on the link's queue
+  let handler: (Event) -> Void
+  init(_ handler: @escaping (Event) -> Void) { self.handler = handler }
 }
