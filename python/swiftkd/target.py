@@ -563,18 +563,29 @@ class Target:
         try:
             self._sock.sendall(data)
         except OSError as error:
-            self._abandon(SessionClosedError(None, f"connection lost while sending: {error}"))
-            self._collect_goodbye()
+            why = SessionClosedError(None, f"connection lost while sending: {error}")
+            self._abandon(self._goodbye_after_failed_send() or why)
             raise self._closed  # type: ignore[misc]
 
-    def _collect_goodbye(self) -> None:
-        """After a failed send, a GOODBYE may still be readable: it says why."""
+    def _goodbye_after_failed_send(self) -> Optional[SessionClosedError]:
+        """After a failed send, the server's GOODBYE may still be readable: it says why the link closed."""
+        deadline = time.monotonic() + 1.0
         try:
-            frame = self._decoder.next_frame()
-            if frame is not None and frame.leader == p.LEADER_DATA and frame.packet_type == p.GOODBYE:
-                self._closed = SessionClosedError(*p.decode_goodbye(frame.payload))
-        except ProtocolError:
-            pass
+            while True:
+                frame = self._decoder.next_frame()
+                if frame is None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return None
+                    self._sock.settimeout(remaining)
+                    chunk = self._sock.recv(65536)
+                    if not chunk:
+                        return None
+                    self._decoder.feed(chunk)
+                elif frame.leader == p.LEADER_DATA and frame.packet_type == p.GOODBYE:
+                    return SessionClosedError(*p.decode_goodbye(frame.payload))
+        except (OSError, ProtocolError):
+            return None
 
     def _recv_frame(self, deadline: Optional[float]) -> Optional[p.Frame]:
         while True:
