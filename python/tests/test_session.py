@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -272,3 +274,38 @@ def test_server_shutdown_is_a_goodbye(tmp_path: Path) -> None:
         session.modules()
     assert closed.value.status == p.STATUS_SYSTEM_SHUTDOWN
     session.close()
+
+
+# --- mutual TLS -----------------------------------------------------------------------------------------
+
+
+def make_ca_and_client(directory: Path, name: str) -> None:
+    """A CA and a client certificate it issued (EC P-256), made with the openssl command."""
+    directory.mkdir(parents=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    steps = [
+        ["req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", f"/CN={name}-ca"],
+        ["req", *ec, "-keyout", "client.key", "-out", "client.csr", "-subj", f"/CN={name}-client"],
+        ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+         "-out", "client.pem", "-days", "2"],
+    ]
+    for step in steps:
+        subprocess.run(["openssl", *step], cwd=directory, check=True, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make certificates")
+def test_mutual_tls(tmp_path: Path) -> None:
+    make_ca_and_client(tmp_path / "trusted", "trusted")
+    make_ca_and_client(tmp_path / "other", "other")
+    guarded = start_server(tmp_path / "mtls", "--client-ca", str(tmp_path / "trusted" / "ca.pem"))
+    try:
+        with pytest.raises(swiftkd.ConnectError) as no_certificate:
+            guarded.connect()
+        assert not isinstance(no_certificate.value, swiftkd.HelloRefusedError)  # a TLS alert, no frame
+        assert "certificate required" in str(no_certificate.value)
+        with pytest.raises(swiftkd.ConnectError):
+            guarded.connect(certfile=tmp_path / "other" / "client.pem", keyfile=tmp_path / "other" / "client.key")
+        with guarded.connect(certfile=tmp_path / "trusted" / "client.pem", keyfile=tmp_path / "trusted" / "client.key") as session:
+            assert session.role == "controller"
+    finally:
+        assert guarded.stop() == 0
