@@ -9,16 +9,11 @@
 """
 
 from . import errors, events, records, target
-from .errors import *  # noqa: F401,F403  (every exception, listed in errors.__all__)
-from .events import BreakEvent, DebugOutput, LoadSymbolsEvent, Registers, RunningEvent, StackFrame
-from .records import MemoryRegion, Module, Symbol, Thread, Version
-from .target import Target, connect, parse_fingerprint
+from .errors import *  # noqa: F401,F403  (each module lists its public names in __all__)
+from .events import *  # noqa: F401,F403
+from .records import *  # noqa: F401,F403
+from .target import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
-__all__ = [
-    *target.__all__,
-    *[name for name in events.__all__ if name != "BREAK_REASONS"],
-    *[name for name in records.__all__ if not name.endswith("S")],
-    *errors.__all__,
-]
+__all__ = [*target.__all__, *events.__all__, *records.__all__, *errors.__all__]

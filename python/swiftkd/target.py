@@ -40,6 +40,7 @@ __all__ = ["connect", "Target", "parse_fingerprint", "read_token_file"]
 
 _MAX_IN_FLIGHT = 64  # we keep at most this many requests unanswered, within the server's Window
 _LIST_PAGE = 4096
+BREAK_REASON_BREAK_IN = 2  # section 9.2
 
 
 def parse_fingerprint(text: str) -> bytes:
@@ -650,7 +651,7 @@ class Target:
             if self._breakin_pending:
                 self._breakin_pending = False
                 # A break for another reason crossed our break-in: its REFUSED may follow (7.1).
-                self._swallow_breakin_refusal = event.reason != 2
+                self._swallow_breakin_refusal = event.reason != BREAK_REASON_BREAK_IN
         elif isinstance(event, RunningEvent):
             self._halted = False
             self._current_break = None

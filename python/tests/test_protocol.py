@@ -186,3 +186,15 @@ def test_mutated_real_frames_raise_only_protocol_errors(server: Server) -> None:
             except ProtocolError as error:
                 assert error.offset is not None and 0 <= error.offset <= 16 + len(mutated) + 320
             # any other exception fails the test
+
+
+def test_public_names_and_typing_marker() -> None:
+    import importlib.resources
+
+    import swiftkd
+
+    namespace: dict = {}
+    exec("from swiftkd import *", namespace)
+    assert {"connect", "Target", "BreakEvent", "ProtocolError", "MemoryReadError", "KdError"} <= set(namespace)
+    assert all(hasattr(swiftkd, name) for name in swiftkd.__all__)
+    assert importlib.resources.files("swiftkd").joinpath("py.typed").is_file()  # installed with the package
