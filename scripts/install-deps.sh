@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages swift-kd builds and tests with, only those missing. Needs root (or sudo).
+# Installs the Debian packages swift-kd builds and tests with (python3-venv: scripts/test-python.sh), only
+# those missing. Needs root (or sudo).
 set -euo pipefail
-packages=(pkg-config libssl-dev libunicorn-dev libcapstone-dev libedit-dev openssl iproute2 strace)
+packages=(pkg-config libssl-dev libunicorn-dev libcapstone-dev libedit-dev openssl iproute2 strace python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
