@@ -51,8 +51,21 @@ public enum GDBRequest: Equatable, Sendable {
   case transfer(object: String, annex: String, offset: UInt64, length: UInt64)
   case detach
   case kill
+  /// Host I/O (`vFile:`), how gdb reads a library's file from the target (sysroot `target:`).
+  case file(FileOperation)
   /// A packet this stub does not serve; the command's name for the log.
   case unknown(String)
+
+  /// The `vFile:` operations a read-only file server takes.
+  public enum FileOperation: Equatable, Sendable {
+    case setFilesystem(pid: UInt64)
+    case open(path: String, flags: UInt64, mode: UInt64)
+    case pread(fd: UInt64, count: UInt64, offset: UInt64)
+    case close(fd: UInt64)
+    case fstat(fd: UInt64)
+    /// Any other (`pwrite`, `unlink`, `readlink`, ...): answered as not supported.
+    case other(String)
+  }
 
   /// Parses one packet's payload. Errors name the packet and the byte.
   public init(parsing payload: [UInt8]) throws(GDBRequestError) {
@@ -221,6 +234,37 @@ public enum GDBRequest: Equatable, Sendable {
       guard !actions.isEmpty else { throw p.error("vCont", "at least one action", "none") }
       return .vCont(actions)
     case "vKill": return .kill
+    case "vFile":
+      try p.expect(name, ":")
+      let operation = String(decoding: p.until(UInt8(ascii: ":")), as: UTF8.self)
+      try p.expect(name, ":")
+      func numbers(_ count: Int) throws(GDBRequestError) -> [UInt64] {
+        var out: [UInt64] = []
+        for i in 0..<count {
+          if i > 0 { try p.expect("vFile:" + operation, ",") }
+          out.append(try p.number("vFile:" + operation, "a number"))
+        }
+        try p.end("vFile:" + operation)
+        return out
+      }
+      switch operation {
+      case "setfs": return .file(.setFilesystem(pid: try numbers(1)[0]))
+      case "open":
+        let pathAt = p.offset
+        guard let path = GDBHex.decode(p.until(UInt8(ascii: ","))) else {
+          throw GDBRequestError(
+            command: "vFile:open", offset: pathAt, expected: "a hex-encoded path", found: p.foundText(pathAt))
+        }
+        try p.expect("vFile:open", ",")
+        let rest = try numbers(2)
+        return .file(.open(path: String(decoding: path, as: UTF8.self), flags: rest[0], mode: rest[1]))
+      case "pread":
+        let n = try numbers(3)
+        return .file(.pread(fd: n[0], count: n[1], offset: n[2]))
+      case "close": return .file(.close(fd: try numbers(1)[0]))
+      case "fstat": return .file(.fstat(fd: try numbers(1)[0]))
+      default: return .file(.other(operation))
+      }
     default: return .unknown(name)
     }
   }

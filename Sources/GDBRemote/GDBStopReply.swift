@@ -22,6 +22,8 @@ public struct GDBStopReply: Equatable, Sendable {
   public var cause: Cause
   /// Register number and value, in gdb's i386 numbering (``GDBI386Registers``).
   public var registers: [(Int, UInt32)]
+  /// `library:;`: gdb reads the libraries list again (and their symbols) before reporting the stop.
+  public var librariesChanged = false
 
   public init(signal: UInt8, thread: UInt64, cause: Cause, registers: [(Int, UInt32)]) {
     self.signal = signal
@@ -45,6 +47,7 @@ public struct GDBStopReply: Equatable, Sendable {
     case .readWatch(let a): out += "rwatch:\(GDBHex.number(a));"
     case .accessWatch(let a): out += "awatch:\(GDBHex.number(a));"
     }
+    if librariesChanged { out += "library:;" }
     out += "thread:\(GDBHex.number(thread));"
     for (number, value) in registers {
       out += hex2(UInt8(truncatingIfNeeded: number)) + ":" + GDBHex.register(value) + ";"

@@ -5,14 +5,14 @@ import KDKernel
 struct GDBDocuments {
   let hub: TargetHub
 
-  /// Every loaded module, as `<library name="Abc.sys"><segment address="0x..."/></library>`: the image's load
-  /// address, which `add-symbol-file` and gdb's solib code relocate a file by.
+  /// Every loaded driver (nt is the executable, ``GDBSymbolFile``), as `<library name="/SystemRoot/system32/drivers/Abc.sys"><segment address="0x..."/>`:
+  /// the file gdb fetches over `vFile:` (``GDBSymbolFile``) and the image's load address it relocates it to.
   func libraries() -> String {
     let modules = (try? hub.kernel.sync { control in control.modules() }) ?? []
     var xml = "<library-list>\n"
-    for m in modules {
+    for m in modules where m.name != "nt" {
       xml +=
-        "  <library name=\"\(escape(m.imageName))\"><segment address=\"0x\(String(m.base, radix: 16))\"/></library>\n"
+        "  <library name=\"\(escape(GDBSymbolFile.path(of: m)))\"><segment address=\"0x\(String(m.base, radix: 16))\"/></library>\n"
     }
     return xml + "</library-list>\n"
   }

@@ -20,13 +20,13 @@ extension GDBSession {
       peerReportsSwbreak = features.contains("swbreak+")
       reply(
         "PacketSize=\(GDBHex.number(Self.packetSize));QStartNoAckMode+;qXfer:features:read+;"
-          + "qXfer:libraries:read+;qXfer:threads:read+;swbreak+;hwbreak+")
+          + "qXfer:libraries:read+;qXfer:threads:read+;qXfer:exec-file:read+;swbreak+;hwbreak+")
     case .startNoAckMode:
       reply("OK")
       acknowledgements = false
     case .haltReason:
       if let halted {
-        reply(GDBStopReply(halted, session: self).payload)
+        reply(stopReply(halted))
       } else {
         waiting = .stop(resumed: false)
         awaitingRunning = false
@@ -101,6 +101,8 @@ extension GDBSession {
       // a dropped KD controller leaves it (halted), without a reply (gdb expects none).
       removeInsertedPoints()
       finish(reason: "sent kill: session ended, target left as it is")
+    case .file(let operation):
+      serveFile(operation)
     case .unknown:
       reply("")
     }
@@ -297,6 +299,38 @@ extension GDBSession {
     finish(reason: "detached")
   }
 
+  // MARK: files
+
+  /// A read-only file server of the modules' symbol files (``GDBSymbolFile``). Errors are gdb's File-I/O errno
+  /// values: 2 ENOENT, 9 EBADF, 13 EACCES, 24 EMFILE.
+  func serveFile(_ operation: GDBRequest.FileOperation) {
+    switch operation {
+    case .setFilesystem:
+      reply("F0")
+    case .open(let path, let flags, _):
+      guard flags & 3 == 0 else { return reply("F-1,d") }  // not O_RDONLY
+      guard openFiles.count < 16 else { return reply("F-1,18") }
+      let modules = (try? read { control in control.modules() }) ?? []
+      guard let module = modules.first(where: { GDBSymbolFile.path(of: $0) == path }) else { return reply("F-1,2") }
+      let symbols = (try? read { control in control.symbols(moduleBase: module.base) ?? [] }) ?? []
+      let fd = nextFileDescriptor
+      nextFileDescriptor += 1
+      openFiles[fd] = GDBSymbolFile.make(module: module, symbols: symbols)
+      reply("F" + GDBHex.number(fd))
+    case .pread(let fd, let count, let offset):
+      guard let file = openFiles[fd] else { return reply("F-1,9") }
+      let part = GDBTransfer.slice(file, offset: offset, length: min(count, UInt64(Self.maxReadPerPacket)))
+      reply(Array("F\(GDBHex.number(part.count));".utf8) + part)
+    case .close(let fd):
+      reply(openFiles.removeValue(forKey: fd) == nil ? "F-1,9" : "F0")
+    case .fstat(let fd):
+      guard let file = openFiles[fd] else { return reply("F-1,9") }
+      reply(Array("F40;".utf8) + GDBTransfer.fileStat(size: UInt64(file.count)))
+    case .other:
+      reply("")
+    }
+  }
+
   // MARK: reading the kernel
 
   /// A read: on this thread when the target is halted and idle, else on the kernel thread.
@@ -330,6 +364,11 @@ extension GDBSession {
     case ("features", "target.xml"): document = Array(GDBI386Registers.targetXML.utf8)
     case ("libraries", ""): document = Array(GDBDocuments(hub: hub).libraries().utf8)
     case ("threads", ""): document = Array(GDBDocuments(hub: hub).threads(threads()).utf8)
+    case ("exec-file", _):
+      guard let nt = ((try? read { control in control.modules() }) ?? []).first(where: { $0.name == "nt" }) else {
+        return fail(.badRequest)
+      }
+      document = Array(GDBSymbolFile.path(of: nt).utf8)
     default: return fail(.badRequest)
     }
     reply(GDBTransfer.chunk(document, offset: offset, length: min(length, UInt64(Self.maxReadPerPacket))))

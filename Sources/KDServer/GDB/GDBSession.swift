@@ -43,6 +43,8 @@ final class GDBSession: HubMember, @unchecked Sendable {
   var waiting = Waiting.nothing
   /// The resume being waited on has not reported `.running` yet: a halt before it is an older one.
   var awaitingRunning = false
+  /// A stop reply has said `library:` (the first one does).
+  var librariesAnnounced = false
   /// gdb announced `swbreak+` in qSupported: software-breakpoint stops say so.
   var peerReportsSwbreak = false
   /// `Hg`: the thread (KTHREAD address) registers are read from; nil for the thread the target stopped in.
@@ -50,6 +52,9 @@ final class GDBSession: HubMember, @unchecked Sendable {
   /// Software breakpoints gdb inserted: address -> kernel handle, and whether this session set it (a breakpoint
   /// already there, a KD client's, is shared and left in place on removal).
   var softwareBreakpoints: [UInt32: (handle: UInt32, owned: Bool)] = [:]
+  /// Files gdb opened with `vFile:open` (module symbol files), by descriptor.
+  var openFiles: [UInt64: [UInt8]] = [:]
+  var nextFileDescriptor: UInt64 = 3
   /// Z1-Z4 points gdb inserted, by (type, address, length): the kernel's data-breakpoint handle.
   var dataBreakpoints: [DataPointKey: UInt32] = [:]
 
@@ -163,7 +168,16 @@ final class GDBSession: HubMember, @unchecked Sendable {
       console(BugCheckText.lines(code: code, parameters: parameters))
     }
     waiting = .nothing
-    reply(GDBStopReply(event, session: self).payload)
+    reply(stopReply(event))
+  }
+
+  /// The stop reply for `event`. The session's first says `library:` too: gdb loads the modules' symbols
+  /// (``GDBSymbolFile``) before it shows the first stop, which it does not do by itself without an executable.
+  func stopReply(_ event: BreakEvent) -> String {
+    var stop = GDBStopReply(event, session: self)
+    stop.librariesChanged = !librariesAnnounced
+    librariesAnnounced = true
+    return stop.payload
   }
 
   // MARK: events
