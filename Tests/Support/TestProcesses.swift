@@ -116,7 +116,7 @@ public final class KDServerProcess: @unchecked Sendable {
   ) {
     let child = try KDServerProcess(
       ["--listen", listen, "--state-dir", makeTemporaryDirectory("daemon"), "--pace", "0"] + extra, wrapper: wrapper)
-    guard let line = child.line(containing: "listening on") else {
+    guard let line = child.line(containing: "listening on"), line.contains("fingerprint=") else {
       throw TestFailure("no 'listening on' line; stderr: \(child.stderr)")
     }
     let host = String(listen[..<listen.lastIndex(of: ":")!])

@@ -101,12 +101,6 @@ public final class Daemon: @unchecked Sendable {
     port = listener.localPort
     host.start()
     listener.start()
-    if let gdb {
-      gdbListener = gdb
-      gdbPort = gdb.localPort
-      gdb.start()
-      logger.notice("gdb-remote listening on \(gdb.localAddress)", metadata: ["bound": "loopback", "auth": "none"])
-    }
     var modes: [String] = []
     if configuration.clientCAPath != nil { modes.append("mutual-tls") }
     if configuration.tokenPath != nil { modes.append("token") }
@@ -117,6 +111,12 @@ public final class Daemon: @unchecked Sendable {
         "auth": "\(modes.isEmpty ? "none" : modes.joined(separator: "+"))",
         "bound": "\(listener.isLoopback ? "loopback" : "network")",
       ])
+    if let gdb {
+      gdbListener = gdb
+      gdbPort = gdb.localPort
+      gdb.start()
+      logger.notice("gdb-remote listening on \(gdb.localAddress)", metadata: ["bound": "loopback", "auth": "none"])
+    }
     if tls.generatedSelfSigned {
       logger.notice(
         "using the self-signed certificate in \(configuration.stateDirectory); clients pin it with --fingerprint \(tls.fingerprint)"
