@@ -40,7 +40,7 @@ import Testing
         "continue", "bt", "x/i $pc", "info threads", "info sharedlibrary",
       ])
     // The tag reads back as written: 'Abc '.
-    #expect(out.contains(":\t0x0f\t0xff\t0xff\t0xff"), "\(out)")
+    #expect(out.contains("0x804da000 <PoolHitTag>:\t0x0f\t0xff\t0xff\t0xff"), "\(out)")
     #expect(out.contains(":\t0x41\t0x62\t0x63\t0x20"), "\(out)")
     // The PoolHitTag break: int 3 in nt's allocator or free, a stack through an Abc function, symbols from the
     // target's own files.
@@ -98,6 +98,28 @@ import Testing
     #expect(out.contains("E01") || out.contains("Remote connection closed") || out.contains("Remote failure"), "\(out)")
     #expect(!out.contains("eip            0x"), "\(out)")
     #expect(child.line(containing: "gdb client refused") != nil)
+  }
+
+  static let lldbPath = "/usr/bin/lldb-14"
+
+  /// LLDB (Debian's lldb-14) does the same step: registers, the tag written and read back at nt!PoolHitTag
+  /// (0x804da000, as gdb's test above finds it by name), continue to the break, a stack through Abc.
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: lldbPath)))
+  func theSeedsPoolHitTagStepInLLDB() throws {
+    let (child, _, _, gdbPort) = try start()
+    defer { child.process.terminate() }
+    let commands = [
+      "gdb-remote 127.0.0.1:\(gdbPort)", "register read eip", "memory write -s 4 0x804da000 0x20636241",
+      "memory read -s1 -c4 0x804da000", "process continue", "bt", "process detach",
+    ]
+    let result = run(Self.lldbPath, ["-b", "--no-lldbinit"] + commands.flatMap { ["-o", $0] })
+    let out = result.stdout + result.stderr
+    #expect(out.contains("stop reason = signal SIGINT"), "\(out)")
+    #expect(out.range(of: #"eip = 0x[0-9a-f]{8}"#, options: .regularExpression) != nil, "\(out)")
+    #expect(out.contains("0x804da000: 41 62 63 20"), "\(out)")
+    #expect(out.contains("stop reason = signal SIGTRAP"), "\(out)")
+    #expect(out.range(of: #"frame #[12]: 0xf7a0[0-9a-f]{4}"#, options: .regularExpression) != nil, "\(out)")
+    #expect(out.contains("detached"), "\(out)")
   }
 
   @Test func theEndpointIsLoopbackOnly() throws {
