@@ -1,5 +1,9 @@
 internal import COpenSSL
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// SHA-256 fingerprints of certificates, written `SHA256:` + 32 uppercase hex pairs joined by `:`
 /// (`SHA256:AB:CD:...`), the DER encoding hashed, as `openssl x509 -fingerprint -sha256` computes it.
 public enum CertificateFingerprint {
@@ -11,6 +15,17 @@ public enum CertificateFingerprint {
       preconditionFailure("X509_digest(SHA-256) failed on a certificate OpenSSL loaded")
     }
     return "SHA256:" + digest.prefix(Int(length)).map { hexPair($0) }.joined(separator: ":")
+  }
+
+  /// The fingerprint of the first certificate in a PEM file.
+  public static func ofFile(_ path: String) throws(TransportError) -> String {
+    guard let file = fopen(path, "r") else { throw .system("fopen", "cannot read \(path)") }
+    defer { fclose(file) }
+    guard let certificate = PEM_read_X509(file, nil, nil, nil) else {
+      throw TransportError(.configuration, "\(path) holds no PEM certificate", call: "PEM_read_X509")
+    }
+    defer { X509_free(certificate) }
+    return of(certificate)
   }
 
   /// The canonical form of a fingerprint typed by a person: optional `SHA256:` prefix, any case, with or

@@ -88,6 +88,15 @@ public struct KDServerCommand: ParsableCommand {
   var logLevel = "info"
   @Flag(help: "Exit after the first session ends.")
   var once = false
+  @Option(
+    help: ArgumentHelp(
+      "Health check instead of serving: connect to a running kdserver at HOST:PORT, pin the certificate it uses "
+        + "(--cert, else the self-signed one in --state-dir), say hello as an observer with --token-file, and exit 0 "
+        + "when it answers (printing 'ok: ...'), 1 otherwise. Give it the server's own flags.",
+      valueName: "host:port"))
+  var probe: String?
+  @Option(name: .customLong("probe-timeout"), help: "Seconds the probe waits for the server's hello reply.")
+  var probeTimeout: Double = 5
 
   public init() {}
 
@@ -97,6 +106,10 @@ public struct KDServerCommand: ParsableCommand {
     }
     _ = try Self.split(listen)
     if let gdbListen { _ = try Self.split(gdbListen, flag: "--gdb-listen") }
+    if let probe { _ = try Self.split(probe, flag: "--probe") }
+    guard probeTimeout.isFinite, probeTimeout > 0, probeTimeout <= 3600 else {
+      throw ValidationError("--probe-timeout must be a number of seconds in (0, 3600], not \(probeTimeout)")
+    }
     if let era, era != "xp" && era != "server2003" { throw ValidationError("--era must be xp or server2003") }
     for (name, value, range) in [
       ("--max-connections", maxConnections, 1...4096), ("--max-observers", maxObservers, 0...4096),
@@ -164,6 +177,23 @@ public struct KDServerCommand: ParsableCommand {
 
   public func run() throws {
     Transport.ignoreSIGPIPE()
+    if let probe {
+      let (host, port) = try Self.split(probe, flag: "--probe")
+      var token: [UInt8] = []
+      if let tokenFile {
+        do {
+          token = try AccessToken.load(path: tokenFile).bytes
+        } catch {
+          print("probe: \(error)")
+          throw ExitCode(1)
+        }
+      }
+      let outcome = Probe.run(
+        host: host, port: port, certificatePath: cert, stateDirectory: stateDir ?? Self.defaultStateDirectory(),
+        token: token, timeout: .milliseconds(Int(probeTimeout * 1000)))
+      print(outcome.alive ? outcome.line : "probe: " + outcome.line)
+      throw ExitCode(outcome.alive ? 0 : 1)
+    }
     let level = Logger.Level(rawValue: logLevel) ?? .info
     LoggingSystem.bootstrap { label in
       var handler = StreamLogHandler.standardError(label: label)
