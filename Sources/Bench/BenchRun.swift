@@ -40,12 +40,21 @@ final class BenchRun {
       scriptSeconds = try KDBench.script(kd, count: options.scriptBreaks, sink: sink)
     }
 
+    // gdb against kdserver's own GDB endpoint: the kd session gives up the controller role first.
+    var endpoint: GdbBench.Result?
+    if options.wants("gdb") && GdbBench.missingTool() == nil {
+      kd.detach()
+      endpoint = try GdbBench.runAgainstEndpoint(
+        port: kd.connector.gdbPort, bulkBytes: options.bulkBytes, roundTrips: options.roundTrips, hits: options.hits)
+    }
+
     if options.wants("gdb") {
       report.section("1. kd over TLS vs gdb + gdbserver (loopback)", columns: ("kd", "gdb"))
       if let missing = GdbBench.missingTool() {
         report.note("skipped: \(missing)")
       } else {
         let g = try GdbBench.run(bulkBytes: options.bulkBytes, roundTrips: options.roundTrips, hits: options.hits)
+        defer { if let endpoint { gdbEndpointSection(endpoint, against: g) } }
         let gdbBulk = Double(g.bulkBytes) / g.bulkSeconds
         let bulkRatio = kdBulk / gdbBulk
         report.row(
@@ -124,6 +133,28 @@ final class BenchRun {
         "\(options.scriptBreaks) breaks", Format.rate(Double(options.scriptBreaks) / scriptSeconds, "breaks"),
         "", ratio: Format.time(scriptSeconds) + " total")
     }
+  }
+
+  /// Section 1b: the same gdb, timed the same way, against kdserver's GDB endpoint and against gdbserver.
+  private func gdbEndpointSection(_ e: GdbBench.Result, against g: GdbBench.Result) {
+    report.section(
+      "1b. gdb against kdserver --gdb-listen vs gdb against gdbserver (loopback, plain TCP both)",
+      columns: ("kdserver", "gdbserver"))
+    let bulk = (Double(e.bulkBytes) / e.bulkSeconds) / (Double(g.bulkBytes) / g.bulkSeconds)
+    report.row(
+      "bulk read \(Format.bytes(e.bulkBytes)) (gdb's own packet size)",
+      Format.throughput(Double(e.bulkBytes) / e.bulkSeconds), Format.throughput(Double(g.bulkBytes) / g.bulkSeconds),
+      ratio: Format.ratio(bulk), goal: "reported")
+    report.row(
+      "4-byte read round trip, halted, median (p99)",
+      "\(Format.time(e.roundTripMedian)) (\(Format.time(e.roundTripP99)))",
+      "\(Format.time(g.roundTripMedian)) (\(Format.time(g.roundTripP99)))",
+      ratio: Format.ratio(e.roundTripMedian / g.roundTripMedian) + " of gdbserver's time",
+      goal: "reported")
+    let rate = (Double(e.hits) / e.hitSeconds) / (Double(g.hits) / g.hitSeconds)
+    report.row(
+      "breaks/s with a stack at each (\(e.hits) hits)", Format.rate(Double(e.hits) / e.hitSeconds, "breaks"),
+      Format.rate(Double(g.hits) / g.hitSeconds, "hits"), ratio: Format.ratio(rate), goal: "reported")
   }
 
   /// Section 3: the simulated kernel in this process.

@@ -62,19 +62,9 @@ enum GdbBench {
       break tick
       continue
       python
-      import time
-      inf = gdb.selected_inferior()
       addr = int(gdb.parse_and_eval("(unsigned long)&buffer"))
-      t0 = time.perf_counter(); m = inf.read_memory(addr, \(bulkBytes)); t = time.perf_counter() - t0
-      print("BENCH bulk %d %.9f" % (len(m), t))
-      for i in range(200):
-          inf.read_memory(addr + (i * 4096) % \(bulkBytes), 4)
-      lat = []
-      for i in range(\(roundTrips)):
-          a = time.perf_counter(); inf.read_memory(addr + (i * 4096) % \(bulkBytes), 4); lat.append(time.perf_counter() - a)
-      lat.sort()
-      print("BENCH rt %.9f %.9f" % (lat[len(lat) // 2], lat[min(len(lat) - 1, round((len(lat) - 1) * 0.99))]))
       end
+      \(measurements(bulkBytes: bulkBytes, roundTrips: roundTrips))
       set $n = 0
       commands 1
       silent
@@ -90,7 +80,63 @@ enum GdbBench {
       kill
       """
     try script.write(toFile: dir + "/bench.gdb", atomically: true, encoding: .utf8)
-    let output = try runTool("gdb", ["-batch", "-nx", "-x", dir + "/bench.gdb", dir + "/prog"])
+    return try results(try runTool("gdb", ["-batch", "-nx", "-x", dir + "/bench.gdb", dir + "/prog"]))
+  }
+
+  /// The same measurements by gdb against kdserver's GDB endpoint on the `bench` scenario, after the kd
+  /// measurements (paged pool holds the ballast blocks and nt!PoolHitTag is armed on 'Bnch', whose loop breaks
+  /// at every allocation and free): bulk from nt!MmPagedPoolStart, round trips on the halted target, and
+  /// `hits` PoolHitTag breaks each followed by `bt` (a Python loop: a break in the target's own code is a
+  /// signal, which gdb's breakpoint commands do not see). Symbols come from the endpoint itself.
+  static func runAgainstEndpoint(port: UInt16, bulkBytes: Int, roundTrips: Int, hits: Int) throws -> Result {
+    let dir = NSTemporaryDirectory() + "bench-gdb-endpoint-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let script = """
+      set pagination off
+      set confirm off
+      target remote 127.0.0.1:\(port)
+      python
+      addr = int(gdb.parse_and_eval("*(unsigned int *)&MmPagedPoolStart"))
+      end
+      \(measurements(bulkBytes: bulkBytes, roundTrips: roundTrips))
+      python
+      gdb.execute("continue", to_string=True)
+      n = 0
+      T0 = time.perf_counter()
+      for i in range(\(hits)):
+          gdb.execute("continue", to_string=True)
+          if "Bnch" not in gdb.execute("bt", to_string=True):
+              raise gdb.GdbError("a break without a Bnch frame")
+          n += 1
+      print("BENCH hits %d %.9f" % (n, time.perf_counter() - T0))
+      end
+      detach
+      """
+    try script.write(toFile: dir + "/bench.gdb", atomically: true, encoding: .utf8)
+    return try results(try runTool("gdb", ["-batch", "-nx", "-x", dir + "/bench.gdb"]))
+  }
+
+  /// Bulk then round trips, timed inside gdb by Python, from `addr` (set before).
+  private static func measurements(bulkBytes: Int, roundTrips: Int) -> String {
+    """
+    python
+    import time
+    inf = gdb.selected_inferior()
+    t0 = time.perf_counter(); m = inf.read_memory(addr, \(bulkBytes)); t = time.perf_counter() - t0
+    print("BENCH bulk %d %.9f" % (len(m), t))
+    for i in range(200):
+        inf.read_memory(addr + (i * 4096) % \(bulkBytes), 4)
+    lat = []
+    for i in range(\(roundTrips)):
+        a = time.perf_counter(); inf.read_memory(addr + (i * 4096) % \(bulkBytes), 4); lat.append(time.perf_counter() - a)
+    lat.sort()
+    print("BENCH rt %.9f %.9f" % (lat[len(lat) // 2], lat[min(len(lat) - 1, round((len(lat) - 1) * 0.99))]))
+    end
+    """
+  }
+
+  private static func results(_ output: String) throws -> Result {
     var values: [String: [String]] = [:]
     for line in output.split(separator: "\n") where line.hasPrefix("BENCH ") {
       let f = line.split(separator: " ").map(String.init)

@@ -20,6 +20,9 @@ final class KDSession {
     child.stop()
   }
 
+  /// Gives up the controller role (so a gdb client can take it); the session is not used afterwards.
+  func detach() { target.connection.detach() }
+
   /// Runs one command line; its text. Throws when a command fails.
   @discardableResult
   func command(_ line: String) throws -> String {
