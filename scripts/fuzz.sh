@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for N seconds (default 60): KDProtocolFuzz (the frame decoder and every payload
-# decoder), KDKernelFuzz (random bytes over a driver function of a real kernel: every outcome must be a halt) and
-# KDSessionFuzz (operation sequences from in-memory clients against a real server session and kernel: one reply
-# per request, or a goodbye). Three targets at 60 s plus their builds take about 5 minutes, well inside CI's
+# decoder), KDGDBRemoteFuzz (the GDB remote packet decoder and request parser), KDKernelFuzz (random bytes
+# over a driver function of a real kernel: every outcome must be a halt) and KDSessionFuzz (operation sequences from in-memory clients against a real server session and kernel: one reply
+# per request, or a goodbye). Four targets at 60 s plus their builds take about 6 minutes, well inside CI's
 # 25, so each keeps the full N. Crashes are written to fuzz-artifacts/; replay one with:
-# swift run KDProtocolFuzz fuzz-artifacts/crash-... (or KDKernelFuzz, KDSessionFuzz).
+# swift run KDProtocolFuzz fuzz-artifacts/crash-... (or KDGDBRemoteFuzz, KDKernelFuzz, KDSessionFuzz).
 # docs/PROTOCOL.md and docs/KERNEL.md, "Fuzzing".
 set -euo pipefail
 cd "$(dirname "$0")/.."
