@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages swift-kd builds and tests with, only those missing. Needs root (or sudo).
 set -euo pipefail
-packages=(pkg-config libssl-dev libunicorn-dev libcapstone-dev libedit-dev openssl iproute2 strace)
+# systemd: systemd-analyze; python3-venv: kubernetes-validate's venv (both for scripts/test-deploy.sh).
+packages=(pkg-config libssl-dev libunicorn-dev libcapstone-dev libedit-dev openssl iproute2 strace systemd python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
