@@ -4,7 +4,8 @@
 # Usage: Deploy/install.sh [--prefix DIR] [--destdir DIR] [--bin-dir DIR]
 #   --prefix DIR   where the files will live (default /usr/local); the unit's paths are written with it
 #   --destdir DIR  stage everything under DIR instead of / (packaging): files go to DIR/PREFIX/...
-#   --bin-dir DIR  where the built kdserver and kd are (default: this clone's .build/release)
+#   --bin-dir DIR  where the built kdserver and kd are (default: this clone's .build/release), or an installed
+#                  prefix's bin (its ../share/swift-kd/Scenarios is taken)
 #
 # Build first: swift build -c release --product kdserver && swift build -c release --product kd
 #
@@ -18,7 +19,9 @@
 #   share/fish/vendor_completions.d/kdserver.fish, kd.fish
 #   share/man/man1/kdserver.1, kd.1                    each binary's --help as a man page
 #   lib/systemd/system/kdserver.service                Deploy/kdserver.service, /usr/local rewritten to PREFIX
+#   lib/systemd/system/kdserver@.service               Deploy/kdserver@.service (one target per instance), likewise
 #   share/doc/swift-kd/kdserver.conf.example           the unit's environment file, to copy to /etc/kdserver
+#   share/doc/swift-kd/kdserver-instance.conf.example  an instance's, to copy to /etc/kdserver/NAME.conf
 #   share/doc/swift-kd/DEPLOY.md
 # and prints each file it wrote. It creates no user and touches nothing in /etc (the unit's header says the rest).
 set -eu
@@ -28,7 +31,7 @@ prefix=/usr/local
 destdir=
 bindir=$repo/.build/release
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) [ $# -ge 2 ] || usage; prefix=$2; shift 2 ;;
@@ -57,7 +60,10 @@ root=$destdir$prefix
 for tool in kdserver kd; do
   [ -x "$bindir/$tool" ] || fail "no built $bindir/$tool (build first: swift build -c release --product $tool)"
 done
+# The scenarios beside a build's binaries, or, when --bin-dir is an installed prefix's bin, where the binaries
+# themselves find them there.
 scenarios=$bindir/swift-kd_KDKernel.resources/Scenarios
+[ -d "$scenarios" ] || [ ! -d "$bindir/../share/swift-kd/Scenarios" ] || scenarios=$bindir/../share/swift-kd/Scenarios
 [ -d "$scenarios" ] || fail "no $scenarios beside the binaries (it is built with them)"
 
 wrote() { echo "  $1"; }
@@ -120,14 +126,17 @@ man_page() { # TOOL
 }
 for tool in kdserver kd; do put_output 0644 "$root/share/man/man1/$tool.1" man_page "$tool"; done
 
-# The unit and the docs it points to, with /usr/local (the default prefix) rewritten to PREFIX.
-put_output 0644 "$root/lib/systemd/system/kdserver.service" sed "s|/usr/local/|$prefix/|g" "$repo/Deploy/kdserver.service"
+# The units and the docs they point to, with /usr/local (the default prefix) rewritten to PREFIX.
+for unit in kdserver.service kdserver@.service; do
+  put_output 0644 "$root/lib/systemd/system/$unit" sed "s|/usr/local/|$prefix/|g" "$repo/Deploy/$unit"
+done
 put 0644 "$repo/Deploy/kdserver.conf.example" "$root/share/doc/swift-kd/kdserver.conf.example"
+put 0644 "$repo/Deploy/kdserver-instance.conf.example" "$root/share/doc/swift-kd/kdserver-instance.conf.example"
 put 0644 "$repo/docs/DEPLOY.md" "$root/share/doc/swift-kd/DEPLOY.md"
 
 case "$prefix" in
   /usr | /usr/local) ;;
-  *) echo "note: systemd does not look in $prefix/lib/systemd/system; link the unit with" \
-    "systemctl link $prefix/lib/systemd/system/kdserver.service" ;;
+  *) echo "note: systemd does not look in $prefix/lib/systemd/system; link the units with" \
+    "systemctl link $prefix/lib/systemd/system/kdserver.service $prefix/lib/systemd/system/kdserver@.service" ;;
 esac
 echo "done: $prefix/bin/kdserver --help; the unit's header ($prefix/lib/systemd/system/kdserver.service) lists the next steps"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages swift-kd builds and tests with (python3-venv: scripts/test-python.sh; gdb and
-# lldb-14: the GDB endpoint's tests), only
-# those missing. Needs root (or sudo).
+# Installs the Debian packages swift-kd builds and tests with, only those missing. python3-venv: the venvs of
+# scripts/test-python.sh and of kubernetes-validate (scripts/test-deploy.sh); systemd: systemd-analyze
+# (scripts/test-deploy.sh); gdb and lldb-14: the GDB endpoint's tests. Needs root (or sudo).
 set -euo pipefail
-packages=(pkg-config libssl-dev libunicorn-dev libcapstone-dev libedit-dev openssl iproute2 strace python3 python3-venv gdb lldb-14 python3-lldb-14)
+packages=(pkg-config libssl-dev libunicorn-dev libcapstone-dev libedit-dev openssl iproute2 strace python3 python3-venv
+  systemd gdb lldb-14 python3-lldb-14)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
