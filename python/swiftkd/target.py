@@ -190,7 +190,9 @@ class Target:
         try:
             sock.sendall(p.encode_data(p.HELLO, 1, hello))
         except OSError as error:
-            raise ConnectError(f"sending the HELLO failed: {error}") from error
+            # A server that refused our certificate has sent its TLS alert and closed; the write may fail first
+            # (EOF, reset). The alert is still in the socket: read it, so the error says why.
+            raise ConnectError(f"sending the HELLO failed: {_pending_alert(sock) or error}") from error
         deadline = time.monotonic() + timeout
         frame = _read_frame_before_session(sock, decoder, deadline)
         if frame.leader == p.LEADER_DATA and frame.packet_type == p.GOODBYE:
@@ -694,6 +696,16 @@ class Target:
                 pass
         self._abandon(SessionClosedError(p.STATUS_INVALID_NETWORK_RESPONSE, f"protocol error: {error}"))
         return error
+
+
+def _pending_alert(sock: ssl.SSLSocket) -> Optional[str]:
+    """The TLS alert (or other error) a read finds after a failed write, if any, within a second."""
+    try:
+        sock.settimeout(1.0)
+        sock.recv(1)
+    except OSError as alert:
+        return str(alert)
+    return None
 
 
 def _read_frame_before_session(sock: ssl.SSLSocket, decoder: p.FrameDecoder, deadline: float) -> p.Frame:
