@@ -24,4 +24,29 @@ public enum GDBPacketEncoder {
   }
 
   public static func frame(_ text: String) -> [UInt8] { frame(Array(text.utf8)) }
+
+  /// A packet whose payload is `bytes` in hex (an `m` reply), in one pass: hex digits never need escaping.
+  public static func frameHex(_ bytes: [UInt8]) -> [UInt8] {
+    let digits = GDBHex.digits
+    return [UInt8](unsafeUninitializedCapacity: 2 * bytes.count + 4) { out, count in
+      out[0] = UInt8(ascii: "$")
+      var sum: UInt8 = 0
+      var i = 1
+      bytes.withUnsafeBufferPointer { input in
+        for b in input {
+          let high = digits[Int(b >> 4)]
+          let low = digits[Int(b & 15)]
+          out[i] = high
+          out[i + 1] = low
+          sum = sum &+ high &+ low
+          i += 2
+        }
+      }
+      let checksum = Array(hex2(sum).utf8)
+      out[i] = UInt8(ascii: "#")
+      out[i + 1] = checksum[0]
+      out[i + 2] = checksum[1]
+      count = i + 3
+    }
+  }
 }

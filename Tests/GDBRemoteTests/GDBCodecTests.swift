@@ -47,6 +47,12 @@ import Testing
     #expect(d.next() == .packet([0x24, 0x23, 0x7d, 0x2a, 0x41]))
   }
 
+  @Test func hexFramingEqualsFramingTheHexText() {
+    let bytes: [UInt8] = [0, 1, 0x7f, 0x80, 0xfe, 0xff, 0x24, 0x23]
+    #expect(GDBPacketEncoder.frameHex(bytes) == GDBPacketEncoder.frame(GDBHex.encode(bytes)))
+    #expect(GDBPacketEncoder.frameHex([]) == Array("$#00".utf8))
+  }
+
   func checksum(_ framed: [UInt8]) -> UInt8 {
     framed.dropFirst().prefix(while: { $0 != UInt8(ascii: "#") }).reduce(0, &+)
   }

@@ -141,7 +141,7 @@ extension GDBSession {
     guard count > 0 else { return reply("") }
     let bytes = (try? read { control in control.readVirtual(start, count: count).bytes }) ?? []
     // A short read answers with what was read, as gdb expects; nothing readable is an error.
-    bytes.isEmpty ? fail(.memory) : reply(GDBHex.encode(bytes))
+    bytes.isEmpty ? fail(.memory) : replyFramed(GDBPacketEncoder.frameHex(bytes))
   }
 
   func writeMemory(address: UInt64, data: [UInt8]) {

@@ -147,9 +147,11 @@ final class GDBSession: HubMember, @unchecked Sendable {
   // MARK: output
 
   /// Sends one reply packet (remembered for a `-`).
-  func reply(_ payload: [UInt8]) {
-    let framed = GDBPacketEncoder.frame(payload)
-    lastPacket = framed
+  func reply(_ payload: [UInt8]) { replyFramed(GDBPacketEncoder.frame(payload)) }
+
+  /// Sends one reply already framed.
+  func replyFramed(_ framed: [UInt8]) {
+    if acknowledgements { lastPacket = framed }
     link.send(framed)
   }
 
