@@ -57,6 +57,13 @@ let package = Package(
     .target(name: "KDFuzzHarness", dependencies: ["CFuzzerSupport"], path: "Sources/FuzzHarness"),
     .executableTarget(
       name: "KDGDBRemoteFuzz", dependencies: ["KDGDBRemote", "KDFuzzHarness"], path: "Sources/GDBRemoteFuzz"),
+    // libFuzzer target driving real GDB remote sessions and a real kernel over in-memory byte links (docs/GDB.md).
+    .executableTarget(
+      name: "KDGDBSessionFuzz",
+      dependencies: [
+        "KDServer", "KDKernel", "KDGDBRemote", "KDTransport", "KDFuzzHarness",
+        .product(name: "Logging", package: "swift-log"),
+      ], path: "Sources/GDBSessionFuzz"),
     .executableTarget(
       name: "KDProtocolFuzz", dependencies: ["KDProtocol", "KDFuzzHarness"], path: "Sources/ProtocolFuzz"),
     // libFuzzer target writing random bytes over a driver function of a real kernel (docs/KERNEL.md, "Fuzzing").

@@ -67,9 +67,12 @@ public final class Kernel: @unchecked Sendable {
     }
   }
 
+  /// Stops the kernel thread for good and drops the event handler (which usually holds the kernel's owner: a
+  /// host that made many kernels in one process would otherwise keep every engine alive).
   public func shutdown() {
     condition.lock()
     shutdownRequested = true
+    handler = nil
     sliceClock.attention = true
     condition.broadcast()
     condition.unlock()
