@@ -99,7 +99,7 @@ import Testing
   @Test func lnNamesTheNearestSymbols() {
     #expect(
       kd(d, "ln 8054b885") == [
-        "(8054b885)   nt!ExAllocatePoolWithTag+0x885  |  (8054b885)   nt!ExFreePoolWithTag-0x77b"
+        "(8054b000)   nt!ExAllocatePoolWithTag+0x885   |  (8054c000)   nt!ExFreePoolWithTag"
       ])
   }
 
