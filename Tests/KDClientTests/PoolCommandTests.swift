@@ -35,7 +35,7 @@ import Testing
       kd(d, "!poolused 1 Abc?").suffix(3) == [
         " Tag    Allocs    Frees     Diff     Used   Allocs    Frees     Diff     Used",
         " Abc         0        0        0        0    36505      100    36405 33930272",
-        " TOTAL           0        0     36405 33930272",
+        " TOTAL           0        0        0        0    36505      100    36405 33930272",
       ])
     #expect(kd(d, "!poolused 4 G*").count == 5 + 2 + 1)
     #expect(kd(d, "!poolused 6") == ["Flags 0x2 and 0x4 are mutually exclusive"])

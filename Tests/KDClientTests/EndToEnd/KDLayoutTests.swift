@@ -8,8 +8,10 @@ import Testing
   /// The lines each `kd> command` of `commands` printed (one entry a run of the command).
   static func outputs(_ commands: String, of command: String, _ options: [String] = []) -> [[String]] {
     let out = PoolPageTests.outputs(commands, options)
-    return WalkthroughTests.outputs(out, of: command).map {
-      $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    return WalkthroughTests.outputs(out, of: command).map { text in
+      var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+      if lines.last == "" { lines.removeLast() }  // the transcript's final newline
+      return lines
     }
   }
 
@@ -22,4 +24,24 @@ import Testing
       Self.outputs("ln nt!ExFreePoolWithTag", of: "ln nt!ExFreePoolWithTag").first?.first
         == "(804d8020)   nt!ExFreePoolWithTag   |  (804d8040)   nt!ExAllocatePool")
   }
+
+  /// `!poolused 1`: KD's verbose header (`NonPaged`, 20 spaces, `Paged`) and a TOTAL line with the eight sums of
+  /// the rows, each `%8` after `TOTAL` and four spaces.
+  @Test func poolusedVerboseHasKDsHeaderAndEightTotals() throws {
+    for flags in ["1", "3"] {
+      let lines = try #require(Self.outputs("!poolused \(flags)", of: "!poolused \(flags)").first)
+      #expect(lines[3] == "            NonPaged                    Paged")
+      #expect(lines[4] == " Tag    Allocs    Frees     Diff     Used   Allocs    Frees     Diff     Used")
+      let rows = lines[5..<(lines.count - 1)].map { $0.dropFirst(5).split(separator: " ").compactMap { UInt64($0) } }
+      #expect(rows.count > 3 && rows.allSatisfy { $0.count == 8 }, "\(lines)")
+      let sums = (0..<8).map { c in rows.reduce(0) { $0 + $1[c] } }
+      let total = try #require(lines.last)
+      #expect(total == " TOTAL    " + sums.map { String($0).leftPadded(8) }.joined(separator: " "), "\(lines)")
+    }
+  }
+}
+
+extension String {
+  /// Right-aligned in `width` columns, as printf's `%8` does (a longer string is left whole).
+  fileprivate func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }
