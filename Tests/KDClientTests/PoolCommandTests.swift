@@ -60,6 +60,7 @@ import Testing
         "Scanning large pool allocation table for Tag: Abc  (80570000 : 80570030)",
         "",
         "*e1002000 :large page allocation, Tag  is Abc , size  is 0x1000 bytes",
+        "",
         "Searching Paged pool (e1000000 : e1003000) for Tag: Abc ",
         "",
         "e1000000 size:   20 previous size:    0  (Allocated) Abc ",

@@ -39,6 +39,30 @@ import Testing
       #expect(total == " TOTAL    " + sums.map { String($0).leftPadded(8) }.joined(separator: " "), "\(lines)")
     }
   }
+
+  /// `!poolfind` reads its arguments as KD's extension does: four characters of tag as typed (padded with
+  /// spaces; none at all is the tag of four spaces), then the pool type; a blank line follows big-page rows.
+  @Test func poolfindReadsArgumentsAsKDAndSpacesBigPageRows() throws {
+    let commands = ["!poolfind", "!poolfind Ab 1", "!poolfind Abc 1", "!poolfind Ggb 1"]
+    let out = PoolPageTests.outputs(commands.joined(separator: "; "))
+    func lines(_ command: String) -> [String] {
+      (WalkthroughTests.outputs(out, of: command).first ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+        .map(String.init)
+    }
+    #expect(lines("!poolfind")[1].hasPrefix("Scanning large pool allocation table for Tag:      ("), "\(out)")
+    #expect(lines("!poolfind")[3].hasPrefix("Searching NonPaged pool ("), "\(out)")
+    #expect(lines("!poolfind")[3].hasSuffix(") for Tag:     "), "\(out)")
+    #expect(lines("!poolfind Ab 1")[3].hasPrefix("Searching NonPaged pool ("), "\(out)")
+    #expect(lines("!poolfind Ab 1")[3].hasSuffix(") for Tag: Ab 1"), "\(out)")
+    #expect(lines("!poolfind Abc 1")[3].hasSuffix(") for Tag: Abc "), "\(out)")
+    #expect(lines("!poolfind Abc 1")[3].hasPrefix("Searching Paged pool ("), "\(out)")
+    // Ggb's 40 KiB block is a big-page allocation, made at boot.
+    let ggb = lines("!poolfind Ggb 1")
+    #expect(Array(ggb[0...2]) == ["", "Scanning large pool allocation table for Tag: Ggb  (8081c000 : 8084c000)", ""])
+    #expect(ggb[3].hasPrefix("*") && ggb[3].hasSuffix(":large page allocation, Tag  is Ggb , size  is 0xa000 bytes"))
+    #expect(ggb[4] == "", "\(ggb)")
+    #expect(ggb[5] == "Searching Paged pool (e1000000 : ed000000) for Tag: Ggb ")
+  }
 }
 
 extension String {
