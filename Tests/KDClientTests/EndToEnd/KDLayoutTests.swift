@@ -29,7 +29,8 @@ import Testing
   /// the rows, each `%8` after `TOTAL` and four spaces.
   @Test func poolusedVerboseHasKDsHeaderAndEightTotals() throws {
     for flags in ["1", "3"] {
-      let lines = try #require(Self.outputs("!poolused \(flags)", of: "!poolused \(flags)").first)
+      // A second of running first: every driver has allocated by then.
+      let lines = try #require(Self.outputs(".runfor 1; !poolused \(flags)", of: "!poolused \(flags)").first)
       #expect(lines[3] == "            NonPaged                    Paged")
       #expect(lines[4] == " Tag    Allocs    Frees     Diff     Used   Allocs    Frees     Diff     Used")
       let rows = lines[5..<(lines.count - 1)].map { $0.dropFirst(5).split(separator: " ").compactMap { UInt64($0) } }
@@ -62,6 +63,14 @@ import Testing
     #expect(ggb[3].hasPrefix("*") && ggb[3].hasSuffix(":large page allocation, Tag  is Ggb , size  is 0xa000 bytes"))
     #expect(ggb[4] == "", "\(ggb)")
     #expect(ggb[5] == "Searching Paged pool (e1000000 : ed000000) for Tag: Ggb ")
+  }
+
+  /// `g Address` stops at its one-time breakpoint with only the location and the instruction, no exception line.
+  @Test func goToAnAddressPrintsOnlyTheLocation() {
+    #expect(
+      Self.outputs("g nt!ExFreePool", of: "g nt!ExFreePool").first == [
+        "nt!ExFreePool:", "804d8060 55              push    ebp",
+      ])
   }
 }
 
