@@ -72,6 +72,20 @@ import Testing
         "nt!ExFreePool:", "804d8060 55              push    ebp",
       ])
   }
+
+  /// After `p` and `t` the flags are the guest's: the trap flag the step used is not in `efl` (KD's dump
+  /// shows the same `efl` before and after a step that changes no flag).
+  @Test func stepsLeaveTheTrapFlagOutOfEfl() throws {
+    let out = PoolPageTests.outputs("g nt!ExFreePool; r efl; p; r efl; t; r efl")
+    let efl = WalkthroughTests.outputs(out, of: "r efl").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    #expect(efl.count == 3 && Set(efl).count == 1, "\(out)")
+    let value = try #require(UInt32(efl[0].dropFirst(4), radix: 16), "\(out)")
+    #expect(value & 0x100 == 0)
+    for step in ["p", "t"] {
+      let dump = try #require(WalkthroughTests.outputs(out, of: step).first)
+      #expect(dump.contains("efl=\(efl[0].dropFirst(4))"), "\(dump)")
+    }
+  }
 }
 
 extension String {
