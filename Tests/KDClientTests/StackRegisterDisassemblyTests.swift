@@ -27,7 +27,7 @@ import Testing
       ])
     #expect(
       kd(d, "kv 1").last
-        == "f714ee68 f8a112ce 00000001 00000040 20636241 nt!ExAllocatePoolWithTag+0x881 (FPO: [Non-Fpo])")
+        == "f714ee68 f8a112ce 00000001 00000040 20636241 nt!ExAllocatePoolWithTag+0x881")
   }
 
   @Test func registerDump() {

@@ -7,8 +7,12 @@ import Testing
 @Suite struct KDLayoutTests {
   /// The lines each `kd> command` of `commands` printed (one entry a run of the command).
   static func outputs(_ commands: String, of command: String, _ options: [String] = []) -> [[String]] {
-    let out = PoolPageTests.outputs(commands, options)
-    return WalkthroughTests.outputs(out, of: command).map { text in
+    outputs(in: PoolPageTests.outputs(commands, options), of: command)
+  }
+
+  /// The lines each `kd> command` printed in the transcript `out`.
+  static func outputs(in out: String, of command: String) -> [[String]] {
+    WalkthroughTests.outputs(out, of: command).map { text in
       var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
       if lines.last == "" { lines.removeLast() }  // the transcript's final newline
       return lines
@@ -45,10 +49,9 @@ import Testing
   /// spaces; none at all is the tag of four spaces), then the pool type; a blank line follows big-page rows.
   @Test func poolfindReadsArgumentsAsKDAndSpacesBigPageRows() throws {
     let commands = ["!poolfind", "!poolfind Ab 1", "!poolfind Abc 1", "!poolfind Ggb 1"]
-    let out = PoolPageTests.outputs(commands.joined(separator: "; "))
-    func lines(_ command: String) -> [String] {
-      (WalkthroughTests.outputs(out, of: command).first ?? "").split(separator: "\n", omittingEmptySubsequences: false)
-        .map(String.init)
+    let out = PoolPageTests.outputs(".runfor 1; " + commands.joined(separator: "; "))
+    func lines(_ command: String) -> [String] {  // padded so that a short output fails an expectation, not traps
+      (Self.outputs(in: out, of: command).first ?? []) + Array(repeating: "", count: 6)
     }
     #expect(lines("!poolfind")[1].hasPrefix("Scanning large pool allocation table for Tag:      ("), "\(out)")
     #expect(lines("!poolfind")[3].hasPrefix("Searching NonPaged pool ("), "\(out)")
@@ -57,12 +60,17 @@ import Testing
     #expect(lines("!poolfind Ab 1")[3].hasSuffix(") for Tag: Ab 1"), "\(out)")
     #expect(lines("!poolfind Abc 1")[3].hasSuffix(") for Tag: Abc "), "\(out)")
     #expect(lines("!poolfind Abc 1")[3].hasPrefix("Searching Paged pool ("), "\(out)")
-    // Ggb's 40 KiB block is a big-page allocation, made at boot.
+    // Ggb's 40 KiB blocks are big-page allocations (one made at boot).
     let ggb = lines("!poolfind Ggb 1")
     #expect(Array(ggb[0...2]) == ["", "Scanning large pool allocation table for Tag: Ggb  (8081c000 : 8084c000)", ""])
-    #expect(ggb[3].hasPrefix("*") && ggb[3].hasSuffix(":large page allocation, Tag  is Ggb , size  is 0xa000 bytes"))
-    #expect(ggb[4] == "", "\(ggb)")
-    #expect(ggb[5] == "Searching Paged pool (e1000000 : ed000000) for Tag: Ggb ")
+    let searching = try #require(ggb.firstIndex { $0.hasPrefix("Searching ") }, "\(ggb)")
+    #expect(ggb[searching] == "Searching Paged pool (e1000000 : ed000000) for Tag: Ggb ")
+    try #require(searching >= 5, "\(ggb)")
+    #expect(ggb[searching - 1] == "", "\(ggb)")
+    for row in ggb[3..<(searching - 1)] {
+      #expect(
+        row.hasPrefix("*") && row.contains("large page allocation, Tag ") && row.hasSuffix(" 0xa000 bytes"), "\(ggb)")
+    }
   }
 
   /// `g Address` stops at its one-time breakpoint with only the location and the instruction, no exception line.
@@ -85,6 +93,17 @@ import Testing
       let dump = try #require(WalkthroughTests.outputs(out, of: step).first)
       #expect(dump.contains("efl=\(efl[0].dropFirst(4))"), "\(dump)")
     }
+  }
+
+  /// `kv` has no FPO data to show (no PDB frame data on this target): its frames are `kb`'s, as KD prints frames
+  /// of modules without it (the reference's `nt!` frames), never an invented `(FPO: [Non-Fpo])`.
+  @Test func kvAddsNoFPONoteWithoutFrameData() throws {
+    let out = PoolPageTests.outputs("g nt!ExFreePool; kb; kv")
+    let kb = try #require(Self.outputs(in: out, of: "kb").first)
+    let kv = try #require(Self.outputs(in: out, of: "kv").first)
+    #expect(kb.first == "ChildEBP RetAddr  Args to Child" && kb.count > 1, "\(kb)")
+    #expect(kb[1].hasSuffix(" nt!ExFreePool"), "\(kb)")
+    #expect(kv == kb)
   }
 }
 
