@@ -105,6 +105,21 @@ import Testing
     #expect(kb[1].hasSuffix(" nt!ExFreePool"), "\(kb)")
     #expect(kv == kb)
   }
+
+  /// The connect banner says when the debugger connected and that it asked for the initial break; dates pad a
+  /// one-digit day with a space (`Dec  1`), as KD's do.
+  @Test func bannerSaysWhenAndThatTheInitialBreakWasRequested() throws {
+    let lines = PoolPageTests.outputs("vertarget").split(separator: "\n").map(String.init)
+    let date =
+      #"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123][0-9] "#
+      + #"[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3} 2[0-9]{3} \(UTC \+ 0:00\)"#
+    let connected = try Regex(
+      #"Connected to Windows Server 2003 3790 x86 compatible target at \("# + date + #"\), ptr64 FALSE"#)
+    #expect(try connected.wholeMatch(in: lines[0]) != nil, "\(lines[0])")
+    #expect(lines[1] == "Kernel Debugger connection established.  (Initial Breakpoint requested)")
+    let session = try #require(lines.first { $0.hasPrefix("Debug session time: ") })
+    #expect(try Regex(date).wholeMatch(in: session.dropFirst("Debug session time: ".count)) != nil, "\(session)")
+  }
 }
 
 extension String {
