@@ -120,6 +120,16 @@ import Testing
     let session = try #require(lines.first { $0.hasPrefix("Debug session time: ") })
     #expect(try Regex(date).wholeMatch(in: session.dropFirst("Debug session time: ".count)) != nil, "\(session)")
   }
+
+  /// An indirect call through a driver's import slot names the slot as KD does (`_imp__` + the import), from the
+  /// object's own `__imp_` symbol that the loader bound the slot for.
+  @Test func uNamesTheImportSlotOfAnIndirectCall() throws {
+    let out = PoolPageTests.outputs("u Abc!AbcBuildRequest L6; x Abc!_imp_*")
+    let u = try #require(Self.outputs(in: out, of: "u Abc!AbcBuildRequest L6").first)
+    #expect(u.last == "f7a0100d ff156021a0f7    call    dword ptr [Abc!_imp__ExAllocatePoolWithTag (f7a02160)]", "\(u)")
+    let x = try #require(Self.outputs(in: out, of: "x Abc!_imp_*").first)
+    #expect(x.contains("f7a02160   Abc!_imp__ExAllocatePoolWithTag = <no type information>"), "\(x)")
+  }
 }
 
 extension String {
