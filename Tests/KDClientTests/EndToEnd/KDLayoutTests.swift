@@ -130,6 +130,15 @@ import Testing
     let x = try #require(Self.outputs(in: out, of: "x Abc!_imp_*").first)
     #expect(x.contains("f7a02160   Abc!_imp__ExAllocatePoolWithTag = <no type information>"), "\(x)")
   }
+
+  /// An expression that reads unreadable memory: KD's `Memory access error at '<rest>'`, from the operand's
+  /// closing parenthesis, not a caret line.
+  @Test func poiOfUnreadableMemoryIsAnErrorAtTheParenthesis() {
+    let out = PoolPageTests.outputs("? poi(0); ? poi(0)+1; dd poi(0)")
+    #expect(Self.outputs(in: out, of: "? poi(0)").first == ["Memory access error at ')'"], "\(out)")
+    #expect(Self.outputs(in: out, of: "? poi(0)+1").first == ["Memory access error at ')+1'"], "\(out)")
+    #expect(Self.outputs(in: out, of: "dd poi(0)").first == ["Memory access error at ')'"], "\(out)")
+  }
 }
 
 extension String {
