@@ -139,6 +139,15 @@ import Testing
     #expect(Self.outputs(in: out, of: "? poi(0)+1").first == ["Memory access error at ')+1'"], "\(out)")
     #expect(Self.outputs(in: out, of: "dd poi(0)").first == ["Memory access error at ')'"], "\(out)")
   }
+
+  /// `.formats` prints a quiet NaN as MSVC-era KD does: `-1.#QNAN` (sign bit set), `1.#QNAN`.
+  @Test func formatsPrintsNaNAsMSVCDoes() throws {
+    let out = PoolPageTests.outputs(".formats ffffffff; .formats 7fc00000")
+    let negative = try #require(Self.outputs(in: out, of: ".formats ffffffff").first)
+    #expect(negative.suffix(2) == ["  Float:   low -1.#QNAN high -1.#QNAN", "  Double:  -1.#QNAN"], "\(negative)")
+    let positive = try #require(Self.outputs(in: out, of: ".formats 7fc00000").first)
+    #expect(positive.suffix(2) == ["  Float:   low 1.#QNAN high 0", "  Double:  1.05893e-314"], "\(positive)")
+  }
 }
 
 extension String {
