@@ -62,6 +62,9 @@ final class Machine {
   var pendingBugCheck: (UInt32, [UInt32])?
   private var stepOver: UInt32?
   private var stepRequested = false
+  /// True while a step runs with the trap flag the debugger set: the context a stop reports leaves it out
+  /// (KD's `efl` after `p`/`t` does not show TF).
+  private var stepping = false
   private var nextThreadIndex: UInt32 = 0
   /// Set while Unicorn runs (wall nanoseconds at slice start), read by the watchdog.
   let sliceStart: SliceClock
@@ -332,7 +335,9 @@ final class Machine {
     let t = currentThread
     if let at = stepOver { breakpoints.lift(at, space: space) }
     t.regs[9] |= 0x100  // TF
+    stepping = true
     let outcome = execute(t, budget: Int.max)
+    stepping = false
     t.regs[9] &= ~0x100
     if let at = stepOver { breakpoints.reinsert(at, space: space) }
     stepOver = nil
@@ -362,6 +367,7 @@ final class Machine {
     let outcome = emulator.run(from: t.eip)
     sliceStart.end()
     t.regs = emulator.readGPRs()
+    if stepping { t.regs[9] &= ~0x100 }  // the debugger's TF, not the guest's
     var cause = stopCause
     stopCause = nil
     if let hit = pendingDataHit, cause == nil || cause == .yield, outcome == .stopped {

@@ -35,7 +35,7 @@ import Testing
       kd(d, "!poolused 1 Abc?").suffix(3) == [
         " Tag    Allocs    Frees     Diff     Used   Allocs    Frees     Diff     Used",
         " Abc         0        0        0        0    36505      100    36405 33930272",
-        " TOTAL           0        0     36405 33930272",
+        " TOTAL           0        0        0        0    36505      100    36405 33930272",
       ])
     #expect(kd(d, "!poolused 4 G*").count == 5 + 2 + 1)
     #expect(kd(d, "!poolused 6") == ["Flags 0x2 and 0x4 are mutually exclusive"])
@@ -60,6 +60,7 @@ import Testing
         "Scanning large pool allocation table for Tag: Abc  (80570000 : 80570030)",
         "",
         "*e1002000 :large page allocation, Tag  is Abc , size  is 0x1000 bytes",
+        "",
         "Searching Paged pool (e1000000 : e1003000) for Tag: Abc ",
         "",
         "e1000000 size:   20 previous size:    0  (Allocated) Abc ",

@@ -30,6 +30,7 @@ import Testing
     #expect(lines.contains(base))
     #expect(lines.contains { $0.hasPrefix("Debug session time: ") && $0.hasSuffix(" (UTC + 0:00)") })
     #expect(VersionTarget.sessionTime(Date(timeIntervalSince1970: 1_795_861_330.25)) == "Sat Nov 28 10:22:10.250 2026")
+    #expect(VersionTarget.sessionTime(Date(timeIntervalSince1970: 1_796_120_530.25)) == "Tue Dec  1 10:22:10.250 2026")
   }
 
   @Test func semicolonsSeparateCommandsButNotInsideQuotes() {

@@ -27,7 +27,7 @@ import Testing
       ])
     #expect(
       kd(d, "kv 1").last
-        == "f714ee68 f8a112ce 00000001 00000040 20636241 nt!ExAllocatePoolWithTag+0x881 (FPO: [Non-Fpo])")
+        == "f714ee68 f8a112ce 00000001 00000040 20636241 nt!ExAllocatePoolWithTag+0x881")
   }
 
   @Test func registerDump() {
@@ -99,7 +99,7 @@ import Testing
   @Test func lnNamesTheNearestSymbols() {
     #expect(
       kd(d, "ln 8054b885") == [
-        "(8054b885)   nt!ExAllocatePoolWithTag+0x885  |  (8054b885)   nt!ExFreePoolWithTag-0x77b"
+        "(8054b000)   nt!ExAllocatePoolWithTag+0x885   |  (8054c000)   nt!ExFreePoolWithTag"
       ])
   }
 

@@ -68,9 +68,12 @@ public struct KDCommand: ParsableCommand {
     debugger.stopOnError = stopOnError
     if let timeout { debugger.deadline = ContinuousClock().now + .milliseconds(Int(timeout * 1000)) }
     let printer = ResultPrinter(json: json)
-    if let banner = try? ConnectBanner(target.version()) { if !json { printer.text(banner.lines) } }
     // The embedded target is for trying things: it breaks in at once, so the first thing seen is a prompt.
-    if breakAtAttach || connection.connect == nil, !target.state.isHalted {
+    let initialBreak = breakAtAttach || connection.connect == nil
+    if let banner = try? ConnectBanner(target.version(), initialBreak: initialBreak) {
+      if !json { printer.text(banner.lines) }
+    }
+    if initialBreak, !target.state.isHalted {
       do {
         guard let r = try debugger.breakIn(timeout: .seconds(10)) else {
           FileHandle.standardError.write(Data("kd: the target did not break in\n".utf8))
@@ -139,13 +142,15 @@ final class ResultPrinter {
   func text(_ lines: [String]) { Terminal.writeLines(lines) }
 }
 
-/// KD's connect banner for an x86 target.
+/// KD's connect banner for an x86 target: when it connected (this machine's clock, in UTC) and whether the
+/// debugger asked for an initial break (`-b`, or the embedded target, which breaks in at once).
 struct ConnectBanner {
   var lines: [String]
-  init(_ v: TargetVersion) {
+  init(_ v: TargetVersion, connectedAt: Date = Date(), initialBreak: Bool = false) {
+    let at = "at (\(VersionTarget.sessionTime(connectedAt)) (UTC + 0:00))"
     lines = [
-      "Connected to Windows \(v.build >= 3790 ? "Server 2003" : "XP") \(v.build) x86 compatible target, ptr64 FALSE",
-      "Kernel Debugger connection established.",
+      "Connected to Windows \(v.build >= 3790 ? "Server 2003" : "XP") \(v.build) x86 compatible target \(at), ptr64 FALSE",
+      "Kernel Debugger connection established." + (initialBreak ? "  (Initial Breakpoint requested)" : ""),
       "Windows \(v.build >= 3790 ? "Server 2003" : "XP") Kernel Version \(v.build) \(v.processors > 1 ? "MP (\(v.processors) procs)" : "UP") Free x86 compatible",
       "Kernel base = 0x\(Hex.d8(v.kernelBase)) PsLoadedModuleList = 0x\(Hex.d8(v.psLoadedModuleList))",
     ]

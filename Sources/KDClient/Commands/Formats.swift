@@ -54,8 +54,10 @@ enum Formats: Command {
       return f.string(from: date)
     }
 
-    /// `%g` with MSVC's three-digit exponent (`6.36908e-022`).
+    /// `%g` as MSVC's C runtime prints it: a three-digit exponent (`6.36908e-022`), a quiet NaN as `1.#QNAN`
+    /// (`-1.#QNAN` with the sign bit set) where glibc writes `nan`.
     private static func g(_ d: Double) -> String {
+      if d.isNaN && !d.isSignalingNaN { return (d.sign == .minus ? "-" : "") + "1.#QNAN" }
       var s = String(format: "%g", d)
       if let e = s.firstIndex(of: "e") {
         let mantissa = s[..<e]

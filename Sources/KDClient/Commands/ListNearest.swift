@@ -1,4 +1,5 @@
-/// `ln Address`: the nearest symbols before and after an address.
+/// `ln Address`: the nearest symbols before and after an address, each with its own address (KD:
+/// `(804d8000)   nt!ExAllocatePoolWithTag+0x16   |  (804d8020)   nt!ExFreePoolWithTag`).
 enum ListNearest: Command {
   static let names = ["ln"]
   static let summary = "ln Address   list the nearest symbols"
@@ -14,7 +15,7 @@ enum ListNearest: Command {
     var lines: [String] {
       guard let before, let beforeAddress else { return [] }
       var line = "(\(Hex.d8(beforeAddress)))   \(before)"
-      if let after, let afterAddress { line += "  |  (\(Hex.d8(afterAddress)))   \(after)" }
+      if let after, let afterAddress { line += "   |  (\(Hex.d8(afterAddress)))   \(after)" }
       var out = [line]
       if exact {
         out.append("Exact matches:")
@@ -35,8 +36,7 @@ enum ListNearest: Command {
     let beforeName = SymbolTable.spell(m.name, near.symbol?.name, 0)
     return Output(
       address: a, before: beforeName + (a == beforeAddress ? "" : "+0x" + String(a - beforeAddress, radix: 16)),
-      beforeAddress: a,
-      after: near.next.map { SymbolTable.spell(m.name, $0.name, 0) + "-0x" + String($0.address - a, radix: 16) },
-      afterAddress: near.next.map { _ in a }, exact: a == beforeAddress && near.symbol != nil)
+      beforeAddress: beforeAddress, after: near.next.map { SymbolTable.spell(m.name, $0.name, 0) },
+      afterAddress: near.next?.address, exact: a == beforeAddress && near.symbol != nil)
   }
 }

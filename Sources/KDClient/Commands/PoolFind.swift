@@ -37,6 +37,7 @@ enum PoolFind: Command {
           "*\(Hex.d8(h.address)) :\(h.allocated ? "" : "free ")large page allocation, Tag \(how) \(Ascii.tag(h.tag & 0x7fff_ffff)), size \(how) 0x\(String(h.size, radix: 16)) bytes"
         )
       }
+      if hits.contains(where: \.large) { out.append("") }
       if let pool, region.count == 2 {
         out.append("Searching \(pool.rawValue) pool (\(Hex.d8(region[0])) : \(Hex.d8(region[1]))) for Tag: \(tag)")
         out.append("")
@@ -71,16 +72,35 @@ enum PoolFind: Command {
     return nil
   }
 
+  /// KD's reading of the arguments: the first four characters as typed are the tag (a shorter one padded
+  /// with spaces, none at all = four spaces), then a hex pool type (none = 0); a `0x` value is a tag DWORD.
+  /// So `!poolfind Abc 1` is tag `Abc ` in paged pool, and `!poolfind Ab 1` is tag `Ab 1` in nonpaged pool.
+  static func arguments(_ text: String) -> (tag: String, poolType: UInt64)? {
+    if text.hasPrefix("0x") {
+      let words = text.split(separator: " ")
+      return words.count <= 2 ? (String(words[0]), words.count == 2 ? hexPrefix(words[1]) : 0) : nil
+    }
+    let chars = Array(text)
+    var tag = String(chars.prefix(4)).rightPadded(to: 4)
+    if let star = tag.firstIndex(of: "*") { tag = String(tag[...star]) }  // `*` matches the rest
+    return (tag, hexPrefix(Substring(String(chars.dropFirst(4)))))
+  }
+
+  /// The hex number at the start of `text` after spaces, as `sscanf(" %lx")` reads it (0 when there is none).
+  static func hexPrefix(_ text: Substring) -> UInt64 {
+    var t = text.drop { $0 == " " || $0 == "\t" }
+    if t.hasPrefix("0x") || t.hasPrefix("0X") { t = t.dropFirst(2) }
+    let digits = t.prefix { $0.isHexDigit }.prefix(16)
+    return UInt64(digits, radix: 16) ?? 0
+  }
+
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
-    let words = inv.arguments.split(separator: " ").map(String.init)
-    guard (1...2).contains(words.count), let matcher = PoolData.TagMatcher(words[0]) else {
+    guard let (tag, type) = arguments(inv.arguments), let matcher = PoolData.TagMatcher(tag),
+      [0, 1, 2, 4].contains(type)
+    else {
       throw .syntax(position: inv.argumentsStart)
     }
-    var poolType = 0
-    if words.count == 2 {
-      guard let t = Int(words[1]), [0, 1, 2, 4].contains(t) else { throw .syntax(position: inv.argumentsStart) }
-      poolType = t
-    }
+    let poolType = Int(type)
     if poolType == 2 || poolType == 4 {
       let note =
         poolType == 2

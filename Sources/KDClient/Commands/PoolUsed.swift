@@ -15,6 +15,7 @@ enum PoolUsed: Command {
 
     var lines: [String] {
       let n = { (v: UInt32) in String(v).leftPadded(to: 8) }
+      let n64 = { (v: UInt64) in String(v).leftPadded(to: 8) }
       var out: [String] = []
       switch sort {
       case .tag: out.append("   Sorting by Tag")
@@ -23,14 +24,19 @@ enum PoolUsed: Command {
       }
       out.append("")
       out.append("  Pool Used:")
+      let t = totals
       if verbose {
-        out.append("            NonPaged                                   Paged")
+        out.append("            NonPaged                    Paged")
         out.append(" Tag    Allocs    Frees     Diff     Used   Allocs    Frees     Diff     Used")
         for e in entries {
           out.append(
             " \(e.tagText) \(n(e.nonPagedAllocs)) \(n(e.nonPagedFrees)) \(n(e.nonPagedOutstanding)) \(n(e.nonPagedBytes))"
               + " \(n(e.pagedAllocs)) \(n(e.pagedFrees)) \(n(e.pagedOutstanding)) \(n(e.pagedBytes))")
         }
+        out.append(
+          " TOTAL    \(n(t.nonPagedAllocs)) \(n(t.nonPagedFrees)) \(n(t.nonPagedAllocs &- t.nonPagedFrees))"
+            + " \(n64(t.nonPagedBytes)) \(n(t.pagedAllocs)) \(n(t.pagedFrees)) \(n(t.pagedAllocs &- t.pagedFrees))"
+            + " \(n64(t.pagedBytes))")
       } else {
         out.append("            NonPaged            Paged")
         out.append(" Tag    Allocs     Used    Allocs     Used")
@@ -39,15 +45,25 @@ enum PoolUsed: Command {
             " \(e.tagText) \(n(e.nonPagedOutstanding)) \(n(e.nonPagedBytes))  \(n(e.pagedOutstanding)) \(n(e.pagedBytes))"
           )
         }
+        out.append(
+          " TOTAL    \(n(t.nonPagedAllocs &- t.nonPagedFrees)) \(n64(t.nonPagedBytes))"
+            + "  \(n(t.pagedAllocs &- t.pagedFrees)) \(n64(t.pagedBytes))")
       }
-      let t = totals
-      out.append(" TOTAL    \(n(t.0)) \(n(t.1))  \(n(t.2)) \(n(t.3))")
       return out
     }
 
-    var totals: (UInt32, UInt32, UInt32, UInt32) {
-      entries.reduce((0, 0, 0, 0)) {
-        ($0.0 &+ $1.nonPagedOutstanding, $0.1 &+ $1.nonPagedBytes, $0.2 &+ $1.pagedOutstanding, $0.3 &+ $1.pagedBytes)
+    /// The sums KD keeps over the rows it prints: 32-bit counts (which wrap, as KD's ULONGs do) and 64-bit bytes.
+    var totals:
+      (
+        nonPagedAllocs: UInt32, nonPagedFrees: UInt32, nonPagedBytes: UInt64, pagedAllocs: UInt32, pagedFrees: UInt32,
+        pagedBytes: UInt64
+      )
+    {
+      entries.reduce((0, 0, 0, 0, 0, 0)) {
+        (
+          $0.0 &+ $1.nonPagedAllocs, $0.1 &+ $1.nonPagedFrees, $0.2 &+ UInt64($1.nonPagedBytes),
+          $0.3 &+ $1.pagedAllocs, $0.4 &+ $1.pagedFrees, $0.5 &+ UInt64($1.pagedBytes)
+        )
       }
     }
 

@@ -34,8 +34,9 @@ enum StackTrace: Command {
           let args = (f.args + [0, 0, 0]).prefix(3)
           line += args.map(Hex.d8).joined(separator: " ") + " "
         }
+        // `kv` adds FPO and calling-convention notes only from a PDB's frame data; symbols here come from the
+        // target's export tables, which have none, so its frames read as `kb`'s (as KD's do for such modules).
         line += f.symbol
-        if style == "v" { line += " (FPO: [Non-Fpo])" }
         out.append(line)
       }
       return out

@@ -15,12 +15,14 @@ enum VersionTarget: Command {
     return TextOutput(lines)
   }
 
-  /// `Sat Nov 28 10:22:10.123 2026`, in UTC.
+  /// `Sat Nov 28 10:22:10.123 2026`, in UTC; a one-digit day is padded with a space as KD pads it (`Tue Dec  1`).
   static func sessionTime(_ date: Date) -> String {
     let formatter = DateFormatter()
     formatter.locale = Locale(identifier: "en_US_POSIX")
     formatter.timeZone = TimeZone(identifier: "UTC")
     formatter.dateFormat = "EEE MMM d HH:mm:ss.SSS yyyy"
-    return formatter.string(from: date)
+    var fields = formatter.string(from: date).split(separator: " ").map(String.init)
+    if fields.count == 5 { fields[2] = fields[2].leftPadded(to: 2) }
+    return fields.joined(separator: " ")
   }
 }

@@ -1,5 +1,5 @@
 /// What KD prints when the target stops, built from the event's own data: the banner for its kind
-/// (break-in box, `Breakpoint N hit`, exception line, bug-check block), then `symbol+0xoff:` and the
+/// (break-in box, `Breakpoint N hit`, exception line, bug-check block; nothing for `g Address`'s stop), then `symbol+0xoff:` and the
 /// instruction at the stop.
 struct BreakNotification: CommandOutput {
   var event: BreakEvent
@@ -27,7 +27,9 @@ struct BreakNotification: CommandOutput {
     var out: [String] = []
     switch event.kind {
     case .breakpoint:
-      out.append(breakpointID.map { "Breakpoint \($0) hit" } ?? exceptionLine)
+      // A breakpoint that is none of ours (the one-time breakpoint of `g Address`): KD prints only the
+      // location and the instruction.
+      if let breakpointID { out.append("Breakpoint \(breakpointID) hit") }
     case .breakIn:
       out.append(exceptionLine)
       out.append(contentsOf: Self.breakInBox)

@@ -5,8 +5,10 @@ public enum CommandError: Error, Sendable, Equatable {
   case syntax(position: Int)
   /// `Couldn't resolve error at '<rest of line>'`
   case couldntResolve(position: Int)
-  /// `^ Memory access error in '<line>'`
+  /// `^ Memory access error in '<line>'` (`u` on unreadable memory)
   case memoryAccess(position: Int)
+  /// `Memory access error at '<rest of line>'` (an expression's `poi(0)`: `at ')'`)
+  case memoryAccessAt(position: Int)
   /// `^ Bad register error in '<line>'`
   case badRegister(position: Int)
   /// `^ Operand error in '<line>'` (divide by zero and the like)
@@ -20,16 +22,18 @@ public enum CommandError: Error, Sendable, Equatable {
 
   /// The text KD prints for this error after `line` was typed at a prompt `promptWidth` wide.
   public func render(line: String, promptWidth: Int) -> String {
+    func rest(_ position: Int) -> String {
+      let chars = Array(line)
+      return position >= 0 && position < chars.count ? String(chars[position...]) : ""
+    }
     func caret(_ position: Int, _ what: String) -> String {
       String(repeating: " ", count: promptWidth + max(0, position)) + "^ \(what) in '\(line)'"
     }
     switch self {
     case .syntax(let p): return caret(p, "Syntax error")
-    case .couldntResolve(let p):
-      let chars = Array(line)
-      let rest = p < chars.count ? String(chars[p...]) : ""
-      return "Couldn't resolve error at '\(rest)'"
+    case .couldntResolve(let p): return "Couldn't resolve error at '\(rest(p))'"
     case .memoryAccess(let p): return caret(p, "Memory access error")
+    case .memoryAccessAt(let p): return "Memory access error at '\(rest(p))'"
     case .badRegister(let p): return caret(p, "Bad register error")
     case .operand(let p): return caret(p, "Operand error")
     case .target(let e): return e.description

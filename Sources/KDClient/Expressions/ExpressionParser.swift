@@ -157,7 +157,9 @@ struct ExpressionParser {
       if takeWord(word) {
         let address = try parseUnary()
         guard let v = try context.readInteger(UInt32(truncatingIfNeeded: address), size: size) else {
-          throw .memoryAccess(position: at)
+          // KD reports the read at its operand's closing parenthesis: `? poi(0)` -> `Memory access error at ')'`.
+          let close = position > 0 && chars[position - 1] == ")" ? position - 1 : position
+          throw .memoryAccessAt(position: close)
         }
         return extend ? Self.signExtend32(v) : v
       }

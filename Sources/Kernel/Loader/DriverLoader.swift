@@ -109,14 +109,14 @@ enum DriverLoader {
     }
     for (slot, target) in slotTargets { put32(Int(slot), target) }
 
-    // Symbols: functions and data with an address in the image; section and file records left out.
+    // Symbols: functions and data with an address in the image; section and file records left out. An import
+    // slot keeps the object's name for it (`__imp__ExAllocatePoolWithTag@12`, undecorated as KD does:
+    // `_imp__ExAllocatePoolWithTag`), so `u` names an indirect call through it.
     var symbols: [KernelSymbol] = []
     for (i, sym) in object.symbols.enumerated() {
       guard let sym, let address = symbolAddress[i], address >= base, address - base < size else { continue }
       guard sym.storageClass == 2 || (sym.storageClass == 3 && sym.auxCount == 0) else { continue }
-      guard !sym.name.hasPrefix("."), !sym.name.hasPrefix("$"), !sym.name.hasPrefix("@feat"),
-        !sym.name.hasPrefix("__imp_")
-      else { continue }
+      guard !sym.name.hasPrefix("."), !sym.name.hasPrefix("$"), !sym.name.hasPrefix("@feat") else { continue }
       let isCode = sym.section > 0 && object.sections[Int(sym.section) - 1].isCode
       symbols.append(
         KernelSymbol(

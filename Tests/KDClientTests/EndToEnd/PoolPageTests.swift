@@ -6,8 +6,8 @@ import Testing
 /// block; an address that is not pool, or a page whose header chain is broken, gets KD's lines for that
 /// case instead of a block invented from whatever bytes are there (issue 10).
 @Suite struct PoolPageTests {
-  static func outputs(_ commands: String) -> String {
-    let result = run(builtExecutable("kd"), ["--timeout", "60", "-c", commands])
+  static func outputs(_ commands: String, _ options: [String] = []) -> String {
+    let result = run(builtExecutable("kd"), options + ["--timeout", "60", "-c", commands])
     #expect(result.status == 0, "kd failed: \(result.stderr)")
     return result.stdout
   }
