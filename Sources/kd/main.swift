@@ -11,7 +11,7 @@ nonisolated(unsafe) var embedded: EmbeddedTarget?  // written once on the main t
 
 KDCommand.main { options in
   if options.connect != nil {
-    return try RemoteTarget.connect(options)
+    return try RemoteTarget.connect(options, onDebugPrint: DebugOutputGate.shared.print)
   }
   let target = try EmbeddedTarget(
     scenario: options.scenario ?? "default", scenariosDirectory: options.scenarios, era: options.era,
@@ -26,5 +26,5 @@ KDCommand.main { options in
       `.help` lists the commands; `q` quits.
 
       """.utf8))
-  return try target.attach(breakOnAttach: false, onDebugPrint: RemoteTarget.printDebugOutput)
+  return try target.attach(breakOnAttach: false, onDebugPrint: DebugOutputGate.shared.print)
 }

@@ -73,6 +73,7 @@ public struct KDCommand: ParsableCommand {
     if let banner = try? ConnectBanner(target.version(), initialBreak: initialBreak) {
       if !json { printer.text(banner.lines) }
     }
+    DebugOutputGate.shared.open()
     if initialBreak, !target.state.isHalted {
       do {
         guard let r = try debugger.breakIn(timeout: .seconds(10)) else {
