@@ -25,6 +25,8 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
   public static let listModules = ApiNumber(0x3172)
   public static let listThreads = ApiNumber(0x3173)
   public static let getSymbols = ApiNumber(0x3174)
+  public static let writeDataBreakPoint = ApiNumber(0x3175)
+  public static let restoreDataBreakPoint = ApiNumber(0x3176)
 
   public var description: String {
     let names: [ApiNumber: String] = [
@@ -36,7 +38,8 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
       .restoreBreakPointEx: "DbgKdRestoreBreakPointExApi", .searchMemory: "DbgKdSearchMemoryApi",
       .queryMemory: "DbgKdQueryMemoryApi", .getStackTrace: "GetStackTraceApi",
       .readMemoryBatch: "ReadMemoryBatchApi", .listModules: "ListModulesApi", .listThreads: "ListThreadsApi",
-      .getSymbols: "GetSymbolsApi",
+      .getSymbols: "GetSymbolsApi", .writeDataBreakPoint: "WriteDataBreakPointApi",
+      .restoreDataBreakPoint: "RestoreDataBreakPointApi",
     ]
     return names[self] ?? "ApiNumber 0x\(String(rawValue, radix: 16))"
   }

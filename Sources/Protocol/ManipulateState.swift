@@ -88,6 +88,8 @@ public enum Manipulate: Equatable, Sendable {
   case listModules(ListModules)
   case listThreads(ListThreads)
   case getSymbols(GetSymbols)
+  case writeDataBreakPoint(WriteDataBreakPoint)
+  case restoreDataBreakPoint(RestoreDataBreakPoint)
   case unknown(api: ApiNumber, union: [UInt8], data: [UInt8])
 
   /// The one place that maps ApiNumbers to types.
@@ -111,6 +113,10 @@ public enum Manipulate: Equatable, Sendable {
     ListModules.api: { u, d throws(PayloadError) in .listModules(try .init(union: &u, data: d)) },
     ListThreads.api: { u, d throws(PayloadError) in .listThreads(try .init(union: &u, data: d)) },
     GetSymbols.api: { u, d throws(PayloadError) in .getSymbols(try .init(union: &u, data: d)) },
+    WriteDataBreakPoint.api: { u, d throws(PayloadError) in .writeDataBreakPoint(try .init(union: &u, data: d)) },
+    RestoreDataBreakPoint.api: { u, d throws(PayloadError) in
+      .restoreDataBreakPoint(try .init(union: &u, data: d))
+    },
   ]
 
   static func decode(api: ApiNumber, union: inout ByteReader, data: ByteReader) throws(PayloadError) -> Manipulate {
@@ -142,6 +148,8 @@ public enum Manipulate: Equatable, Sendable {
     case .listModules(let b): b
     case .listThreads(let b): b
     case .getSymbols(let b): b
+    case .writeDataBreakPoint(let b): b
+    case .restoreDataBreakPoint(let b): b
     case .unknown: nil
     }
   }

@@ -192,6 +192,7 @@ private func scenario9Code(kdserver: String, buffers: Int) {
           outcomes["exception " + String(event.exceptionCode, radix: 16).leftPadded(8), default: 0] += 1
         case .singleStep: outcomes["single step", default: 0] += 1
         case .breakpoint: outcomes["breakpoint", default: 0] += 1
+        case .dataBreakpoint: outcomes["data breakpoint", default: 0] += 1
         }
         settled = true
       }

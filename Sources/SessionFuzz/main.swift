@@ -365,7 +365,7 @@ struct InputRun {
   /// A request for every ApiNumber (and one that is none), its fields from `choices`.
   mutating func request() -> ManipulateState {
     let body: Manipulate
-    switch choices.u8() % 20 {
+    switch choices.u8() % 22 {
     case 0: body = .readVirtualMemory(ReadVirtualMemory(address: choices.u64(), transferCount: choices.length()))
     case 1: body = .writeVirtualMemory(WriteVirtualMemory(address: choices.u64(), data: choices.block()))
     case 2: body = .getContext(GetContext(thread: choices.threadId()))
@@ -405,6 +405,10 @@ struct InputRun {
     case 17: body = .listThreads(ListThreads(startIndex: choices.u32(), maxEntries: choices.u32()))
     case 18:
       body = .getSymbols(GetSymbols(moduleBase: choices.u64(), startIndex: choices.u32(), maxEntries: choices.u32()))
+    case 19:
+      let access = WriteDataBreakPoint.Access(rawValue: UInt32(choices.u8() % 4)) ?? .write
+      body = .writeDataBreakPoint(WriteDataBreakPoint(address: choices.u64(), size: choices.u32(), access: access))
+    case 20: body = .restoreDataBreakPoint(RestoreDataBreakPoint(handle: choices.u32()))
     default:
       body = .unknown(
         api: ApiNumber(rawValue: choices.u32()), union: choices.bytes(max: 40), data: choices.bytes(max: 64))

@@ -31,6 +31,11 @@ import Testing
       out.append(WriteBreakPoint(address: a))
       out.append(GetSymbols(moduleBase: a, maxEntries: .max))
       out.append(WriteBreakPointEx(entries: [.init(address: a), .init(address: .max)]))
+      for size: UInt32 in [0, 1, 2, 3, 4, 8, .max] {
+        for access in [WriteDataBreakPoint.Access.write, .readWrite, .execute, .read] {
+          out.append(WriteDataBreakPoint(address: a, size: size, access: access))
+        }
+      }
     }
     for n in counts {
       out.append(GetSymbols(moduleBase: 0x804d_7000, startIndex: n, maxEntries: n))
@@ -40,6 +45,7 @@ import Testing
       out.append(GetContext(thread: n))
       out.append(RestoreBreakPoint(handle: n))
       out.append(RestoreBreakPointEx(entries: [.init(handle: n)]))
+      out.append(RestoreDataBreakPoint(handle: n))
       out.append(SetContext(thread: n, context: X86Context(registers: [UInt32](repeating: n, count: 16))))
     }
     out.append(GetVersion())

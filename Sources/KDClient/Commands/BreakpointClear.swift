@@ -7,7 +7,7 @@ enum BreakpointClear: Command {
     for id in try BreakpointIDList.parse(inv, existing: Array(session.breakpoints.keys)) {
       guard let bp = session.breakpoints[id] else { continue }
       if let h = bp.handle {
-        try session.targetCall { () throws(TargetError) in try session.target.removeBreakpoint(h) }
+        try session.targetCall { () throws(TargetError) in try bp.remove(handle: h, from: session.target) }
       }
       session.breakpoints[id] = nil
     }

@@ -9,10 +9,11 @@ enum BreakpointEnable: Command {
     for id in try BreakpointIDList.parse(inv, existing: Array(session.breakpoints.keys)) {
       guard var bp = session.breakpoints[id], bp.enabled != enable else { continue }
       if enable {
-        let address = bp.address
-        bp.handle = try session.targetCall { () throws(TargetError) in try session.target.setBreakpoint(address) }
+        let current = bp
+        bp.handle = try session.targetCall { () throws(TargetError) in try current.insert(into: session.target) }
       } else if let h = bp.handle {
-        try session.targetCall { () throws(TargetError) in try session.target.removeBreakpoint(h) }
+        let current = bp
+        try session.targetCall { () throws(TargetError) in try current.remove(handle: h, from: session.target) }
         bp.handle = nil
       }
       bp.enabled = enable

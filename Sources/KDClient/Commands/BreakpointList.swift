@@ -1,4 +1,5 @@
-/// `bl`: ` 0 e 82b2f88c     0001 (0001) nt!ExAllocatePoolWithTag`.
+/// `bl`: ` 0 e 82b2f88c     0001 (0001) nt!ExAllocatePoolWithTag`; a processor breakpoint (`ba`) has its access
+/// and size where a software one has spaces: ` 1 e 804da000 w 4 0001 (0001) nt!PoolHitTag`.
 enum BreakpointList: Command {
   static let names = ["bl"]
   static let summary = "bl   list breakpoints"
@@ -12,12 +13,17 @@ enum BreakpointList: Command {
       var initialPasses: Int
       var symbol: String?
       var commands: String?
+      /// `w`, `r` or `e` and the size, for a processor breakpoint.
+      var access: DataBreakpointAccess?
+      var size: UInt32?
     }
     var rows: [Row]
     var lines: [String] {
       rows.map {
         let symbol = ($0.symbol.map { " " + $0 } ?? "") + ($0.commands.map { " \"\($0)\"" } ?? "")
-        return "\(String($0.id).leftPadded(to: 2)) \($0.enabled ? "e" : "d") \(Hex.d8($0.address))     "
+        let kind = $0.access.map { " \($0.rawValue) " } ?? "     "
+        let size = $0.size.map { "\($0) " } ?? ""
+        return "\(String($0.id).leftPadded(to: 2)) \($0.enabled ? "e" : "d") \(Hex.d8($0.address))\(kind)\(size)"
           + "\(Hex.digits($0.passes, width: 4)) (\(Hex.digits($0.initialPasses, width: 4)))\(symbol)"
       }
     }
@@ -29,7 +35,8 @@ enum BreakpointList: Command {
       rows.append(
         .init(
           id: bp.id, enabled: bp.enabled, address: bp.address, passes: bp.passes, initialPasses: bp.initialPasses,
-          symbol: try session.describe(bp.address), commands: bp.commands))
+          symbol: try session.describe(bp.address), commands: bp.commands, access: bp.processor?.access,
+          size: bp.processor?.size))
     }
     return Output(rows: rows)
   }

@@ -36,13 +36,15 @@ enum BreakpointSet: Command {
     }
     try p.expectEnd()
     var notes: [String] = []
-    if requestedID == nil, let existing = session.breakpoints.values.first(where: { $0.address == address }) {
+    if requestedID == nil,
+      let existing = session.breakpoints.values.first(where: { $0.address == address && $0.processor == nil })
+    {
       requestedID = existing.id
     }
     if let id = requestedID, let old = session.breakpoints[id] {
       notes.append("breakpoint \(id) redefined")
       if let h = old.handle {
-        try session.targetCall { () throws(TargetError) in try session.target.removeBreakpoint(h) }
+        try session.targetCall { () throws(TargetError) in try old.remove(handle: h, from: session.target) }
       }
       session.breakpoints[id] = nil
     }

@@ -41,7 +41,7 @@ enum Go: Command {
   private static func runUntilStop(_ session: Session) throws(CommandError) -> BreakEvent? {
     while true {
       let event = try session.resumeAndWait(singleStep: false)
-      guard event.kind == .breakpoint, let id = session.breakpointID(at: event.pc),
+      guard let id = session.breakpointID(for: event),
         let commands = session.breakpoints[id]?.commands, let runLine = session.runLine
       else { return event }
       var pieces = Debugger.splitCommands(commands)

@@ -30,6 +30,9 @@ struct BreakNotification: CommandOutput {
       // A breakpoint that is none of ours (the one-time breakpoint of `g Address`): KD prints only the
       // location and the instruction.
       if let breakpointID { out.append("Breakpoint \(breakpointID) hit") }
+    case .dataBreakpoint:
+      // One of our `ba` breakpoints, or another debugger's (a GDB client's watchpoint): the #DB exception then.
+      out.append(breakpointID.map { "Breakpoint \($0) hit" } ?? exceptionLine)
     case .breakIn:
       out.append(exceptionLine)
       out.append(contentsOf: Self.breakInBox)
@@ -74,6 +77,6 @@ extension Session {
   func notification(for event: BreakEvent) throws(CommandError) -> BreakNotification {
     let location = try unassemble(event.pc, count: 1).lines
     return BreakNotification(
-      event: event, breakpointID: event.kind == .breakpoint ? breakpointID(at: event.pc) : nil, location: location)
+      event: event, breakpointID: breakpointID(for: event), location: location)
   }
 }

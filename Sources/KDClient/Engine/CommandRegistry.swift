@@ -4,7 +4,7 @@ enum CommandRegistry {
     Evaluate.self, Formats.self, DisplayMemory.self, EnterValues.self, SearchMemory.self,
     Reload.self, ListModules.self, Examine.self, ListNearest.self,
     StackTrace.self, Registers.self, Unassemble.self,
-    BreakpointSet.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
+    BreakpointSet.self, BreakpointAccess.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
     Go.self, Step.self, RunFor.self,
     PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,

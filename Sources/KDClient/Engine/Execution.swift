@@ -13,14 +13,12 @@ extension Session {
       // A `g` never ends in a single-step stop: one can only be the target stepping off a breakpoint
       // and reporting it, so go on.
       if !singleStep && event.kind == .singleStep { continue }
-      if event.kind == .breakpoint, let id = breakpointID(at: event.pc), var bp = breakpoints[id], bp.passes > 1,
-        !singleStep
-      {
+      if let id = breakpointID(for: event), var bp = breakpoints[id], bp.passes > 1, !singleStep {
         bp.passes -= 1
         breakpoints[id] = bp
         continue
       }
-      if event.kind == .breakpoint, let id = breakpointID(at: event.pc) {
+      if let id = breakpointID(for: event) {
         if var bp = breakpoints[id] {
           bp.passes = bp.initialPasses
           breakpoints[id] = bp
@@ -50,7 +48,19 @@ extension Session {
     }
   }
 
+  /// The software breakpoint at `address` (lowest ID first).
   func breakpointID(at address: UInt32) -> Int? {
-    breakpoints.values.filter { $0.enabled && $0.address == address }.map(\.id).min()
+    breakpoints.values.filter { $0.enabled && $0.processor == nil && $0.address == address }.map(\.id).min()
+  }
+
+  /// The breakpoint a stop is a hit of: a software one at the pc, or the processor breakpoint whose handle the
+  /// event names. Nil for any other stop (or a breakpoint another debugger set).
+  func breakpointID(for event: BreakEvent) -> Int? {
+    switch event.kind {
+    case .breakpoint: breakpointID(at: event.pc)
+    case .dataBreakpoint:
+      breakpoints.values.first { $0.enabled && $0.processor != nil && $0.handle == event.breakpointHandle }?.id
+    default: nil
+    }
   }
 }

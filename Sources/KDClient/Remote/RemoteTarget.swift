@@ -138,6 +138,29 @@ public final class RemoteTarget: DebugTarget, Sendable {
     return b.handle
   }
 
+  public func setDataBreakpoint(_ address: UInt32, size: UInt32, access: DataBreakpointAccess) throws(TargetError)
+    -> UInt32
+  {
+    let wire: WriteDataBreakPoint.Access =
+      switch access {
+      case .write: .write
+      case .readWrite: .readWrite
+      case .execute: .execute
+      }
+    let request = WriteDataBreakPoint(address: UInt64(address), size: size, access: wire)
+    let reply = try checked("WriteDataBreakPoint", .writeDataBreakPoint(request))
+    guard case .writeDataBreakPoint(let b) = reply.body else { return 0 }
+    return b.handle
+  }
+
+  public func removeDataBreakpoint(_ handle: UInt32) throws(TargetError) {
+    let reply = try call("RestoreDataBreakPoint", .restoreDataBreakPoint(RestoreDataBreakPoint(handle: handle)))
+    if reply.status == .invalidParameter { throw .unknownBreakpoint(handle: handle) }
+    if reply.status.isError {
+      throw .refused(operation: "RestoreDataBreakPoint", status: reply.status.rawValue, message: "\(reply.status)")
+    }
+  }
+
   public func removeBreakpoint(_ handle: UInt32) throws(TargetError) {
     let reply = try call("RestoreBreakPoint", .restoreBreakPoint(RestoreBreakPoint(handle: handle)))
     if reply.status == .invalidParameter { throw .unknownBreakpoint(handle: handle) }
@@ -236,13 +259,14 @@ extension StackFrame {
 extension BreakEvent {
   /// A state change as the debugger's break event; nil for anything that is not a break.
   init?(_ change: StateChange) {
-    guard case .exception(let record, let reason, _) = change.detail else { return nil }
+    guard case .exception(let record, let reason, let handle) = change.detail else { return nil }
     let kind: Kind =
       switch reason {
       case .breakpoint: .breakpoint
       case .breakIn: .breakIn
       case .singleStep: .singleStep
       case .bugCheck: .bugCheck
+      case .dataBreakpoint: .dataBreakpoint
       default: .exception
       }
     var parameters = record.parameters.map { UInt32(truncatingIfNeeded: $0) }
@@ -257,5 +281,6 @@ extension BreakEvent {
       exceptionCode: code, exceptionAddress: UInt32(truncatingIfNeeded: record.address),
       firstChance: record.firstChance,
       parameters: parameters, context: X86Context(change.context), stack: change.stack.map(StackFrame.init))
+    breakpointHandle = handle
   }
 }

@@ -13,6 +13,9 @@ public struct BreakEvent: Sendable, Equatable, Codable {
     case singleStep
     /// KeBugCheckEx: `exceptionCode` is the bug-check code, `parameters` its four arguments.
     case bugCheck
+    /// A data (processor) breakpoint (`ba`, or a GDB client's watchpoint): `breakpointHandle` says which,
+    /// `parameters[0]` the watched address touched; code 80000004, as the debug registers raise it.
+    case dataBreakpoint
   }
 
   public var kind: Kind
@@ -26,6 +29,8 @@ public struct BreakEvent: Sendable, Equatable, Codable {
   public var parameters: [UInt32]
   public var context: X86Context
   public var stack: [StackFrame]
+  /// The target's handle of the breakpoint hit (software or data), 0 when the stop was not one.
+  public var breakpointHandle: UInt32 = 0
 
   public init(
     kind: Kind, processor: Int = 0, processors: Int = 1, thread: UInt32 = 0, pc: UInt32,

@@ -16,6 +16,9 @@ public protocol DebugTarget: AnyObject {
   /// Returns a handle for `removeBreakpoint`.
   func setBreakpoint(_ address: UInt32) throws(TargetError) -> UInt32
   func removeBreakpoint(_ handle: UInt32) throws(TargetError)
+  /// A data (processor) breakpoint, x86 debug-register rules (1, 2 or 4 bytes aligned; at most four); its handle.
+  func setDataBreakpoint(_ address: UInt32, size: UInt32, access: DataBreakpointAccess) throws(TargetError) -> UInt32
+  func removeDataBreakpoint(_ handle: UInt32) throws(TargetError)
   func resume(singleStep: Bool) throws(TargetError)
   func breakIn() throws(TargetError)
   /// Blocks until the target stops; nil when `timeout` passes first.

@@ -54,7 +54,7 @@ extension KernelError {
     switch self {
     case .notHalted: .invalidDeviceState
     case .targetBugChecked: .invalidDeviceState
-    case .unknownThread, .unknownBreakpoint, .breakpointExists: .invalidParameter
+    case .unknownThread, .unknownBreakpoint, .breakpointExists, .invalidDataBreakpoint: .invalidParameter
     case .breakpointUnwritable: .accessViolation
     case .tooManyBreakpoints, .outOfMemory: .quotaExceeded
     case .shutDown: .systemShutdown

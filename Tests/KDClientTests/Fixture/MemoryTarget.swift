@@ -94,6 +94,13 @@ final class MemoryTarget: DebugTarget {
     guard breakpoints.removeValue(forKey: handle) != nil else { throw .unknownBreakpoint(handle: handle) }
   }
 
+  /// A fixture over plain memory has no processor to watch with.
+  func setDataBreakpoint(_ address: UInt32, size: UInt32, access: DataBreakpointAccess) throws(TargetError) -> UInt32 {
+    throw .refused(operation: "WriteDataBreakPoint", status: 0xC000_0002, message: "STATUS_NOT_IMPLEMENTED")
+  }
+
+  func removeDataBreakpoint(_ handle: UInt32) throws(TargetError) { throw .unknownBreakpoint(handle: handle) }
+
   func resume(singleStep: Bool) throws(TargetError) {
     guard state.isHalted else { throw .notHalted(operation: "resume") }
     resumes.append(singleStep)
