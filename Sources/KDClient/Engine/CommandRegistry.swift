@@ -1,9 +1,10 @@
 /// Every command the debugger knows, shared by the console, `-c`, scripts and the Swift API.
 enum CommandRegistry {
   static let commands: [any Command.Type] = [
-    Evaluate.self, Formats.self, DisplayMemory.self, EnterValues.self, SearchMemory.self,
+    Evaluate.self, Formats.self, DisplayMemory.self, DisplayPointers.self, EnterValues.self, SearchMemory.self,
     Reload.self, ListModules.self, Examine.self, ListNearest.self,
     StackTrace.self, Registers.self, Unassemble.self,
+   
     BreakpointSet.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
     Go.self, Step.self, RunFor.self,
     PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self,

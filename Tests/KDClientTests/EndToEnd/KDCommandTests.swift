@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+@testable import KDClient
+
+/// The KD commands of issue 16, item 2 (`dp*`, `dds`, `ub`, `kd`, `.frame`, `.kframes`, `.lastevent`, `.bpcmds`,
+/// `.time`, `!analyze`, `.sympath`, ...), each run by the real `kd` binary against the embedded target.
+@Suite struct KDCommandTests {
+  static func outputs(_ commands: String, of command: String) -> [[String]] {
+    KDLayoutTests.outputs(commands, of: command)
+  }
+
+  /// `dds`/`dps`: one DWORD a line, `addr  value symbol`, the symbol `ln`'s; `dp` is `dd` on x86.
+  @Test func ddsAndDpsPrintEachPointerWithItsSymbol() throws {
+    let out = PoolPageTests.outputs("g nt!ExFreePool; dds esp L2; dps esp L2; dd esp L2; dp esp L2; ln poi(esp)")
+    let dds = try #require(KDLayoutTests.outputs(in: out, of: "dds esp L2").first, "\(out)")
+    let dd = try #require(KDLayoutTests.outputs(in: out, of: "dd esp L2").first?.first, "\(out)")
+    let ln = try #require(KDLayoutTests.outputs(in: out, of: "ln poi(esp)").first?.first, "\(out)")
+    #expect(KDLayoutTests.outputs(in: out, of: "dps esp L2").first == dds)
+    #expect(KDLayoutTests.outputs(in: out, of: "dp esp L2").first?.first == dd)
+    // dd: `esp  v0 v1`; dds: `esp  v0 <symbol of v0>`, `esp+4  v1 [symbol]`.
+    let words = dd.split(separator: " ").map(String.init)
+    try #require(words.count == 3 && dds.count == 2, "\(dd) \(dds)")
+    // ln: `(start)   Abc!AbcRequestWorker+0x98   |  (next)   ...`: the return address's symbol.
+    let symbol = try #require(ln.split(separator: " ").dropFirst().first.map(String.init), "\(ln)")
+    #expect(symbol.hasPrefix("Abc!"), "\(ln)")
+    #expect(dds[0] == "\(words[0])  \(words[1]) \(symbol)")
+    let second = UInt32(words[0], radix: 16).map { String($0 + 4, radix: 16) } ?? ""
+    #expect(dds[1].hasPrefix("\(second)  \(words[2])"), "\(dds)")
+  }
+
+  /// `dpa`/`dpu`: the pointer, then the string it points to in quotes; unreadable targets leave just the pointer.
+  @Test func dpaAndDpuPrintTheStringsPointedTo() throws {
+    // The first loader entry's BaseDllName.Buffer (+0x30) points to UTF-16 "ntoskrnl.exe": as ASCII it is "n".
+    let out = PoolPageTests.outputs(
+      "dpu poi(nt!PsLoadedModuleList)+30 L1; dpa poi(nt!PsLoadedModuleList)+30 L1; dd poi(nt!PsLoadedModuleList)+30 L1;"
+        + " dpa 0 L1")
+    let dd = try #require(
+      KDLayoutTests.outputs(in: out, of: "dd poi(nt!PsLoadedModuleList)+30 L1").first?.first, "\(out)")
+    #expect(
+      KDLayoutTests.outputs(in: out, of: "dpu poi(nt!PsLoadedModuleList)+30 L1").first == [dd + " \"ntoskrnl.exe\""])
+    #expect(KDLayoutTests.outputs(in: out, of: "dpa poi(nt!PsLoadedModuleList)+30 L1").first == [dd + " \"n\""])
+    #expect(KDLayoutTests.outputs(in: out, of: "dpa 0 L1").first == ["00000000  ????????"])
+  }
+}
