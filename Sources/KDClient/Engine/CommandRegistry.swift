@@ -4,7 +4,7 @@ enum CommandRegistry {
     Evaluate.self, Formats.self, DisplayMemory.self, DisplayPointers.self, EnterValues.self, SearchMemory.self,
     Reload.self, ListModules.self, Examine.self, ListNearest.self,
     StackTrace.self, Registers.self, Unassemble.self,
-   
+    UnassembleBackward.self,
     BreakpointSet.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
     Go.self, Step.self, RunFor.self,
     PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self,

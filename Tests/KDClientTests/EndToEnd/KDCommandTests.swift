@@ -42,4 +42,15 @@ import Testing
     #expect(KDLayoutTests.outputs(in: out, of: "dpa poi(nt!PsLoadedModuleList)+30 L1").first == [dd + " \"n\""])
     #expect(KDLayoutTests.outputs(in: out, of: "dpa 0 L1").first == ["00000000  ????????"])
   }
+
+  /// forms for unreadable memory and for an address pair (`ub` takes only `L Count`).
+  @Test func ubShowsTheInstructionsEndingAtTheAddress() {
+    let out = PoolPageTests.outputs("u nt!ExFreePool L3; ub nt!ExFreePool+5 L3; ub 0 L2; ub 1000 1010")
+    let u = KDLayoutTests.outputs(in: out, of: "u nt!ExFreePool L3").first
+    #expect(u?.count == 4, "\(out)")
+    #expect(KDLayoutTests.outputs(in: out, of: "ub nt!ExFreePool+5 L3").first == u)
+    #expect(KDLayoutTests.outputs(in: out, of: "ub 0 L2").first == ["       ^ Memory access error in 'ub 0 L2'"])
+    #expect(
+      KDLayoutTests.outputs(in: out, of: "ub 1000 1010").first == ["            ^ Syntax error in 'ub 1000 1010'"])
+  }
 }
