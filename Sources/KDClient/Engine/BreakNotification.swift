@@ -72,6 +72,7 @@ struct BreakNotification: CommandOutput {
 
 extension Session {
   func notification(for event: BreakEvent) throws(CommandError) -> BreakNotification {
+    currentFrame = 0
     let location = try unassemble(event.pc, count: 1).lines
     return BreakNotification(
       event: event, breakpointID: event.kind == .breakpoint ? breakpointID(at: event.pc) : nil, location: location)

@@ -3,7 +3,7 @@ enum CommandRegistry {
   static let commands: [any Command.Type] = [
     Evaluate.self, Formats.self, DisplayMemory.self, DisplayPointers.self, EnterValues.self, SearchMemory.self,
     Reload.self, ListModules.self, Examine.self, ListNearest.self,
-    StackTrace.self, Registers.self, Unassemble.self,
+    StackTrace.self, RawStack.self, FrameScope.self, KFrames.self, Registers.self, Unassemble.self,
     UnassembleBackward.self,
     BreakpointSet.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
     Go.self, Step.self, RunFor.self,

@@ -53,4 +53,22 @@ import Testing
     #expect(
       KDLayoutTests.outputs(in: out, of: "ub 1000 1010").first == ["            ^ Syntax error in 'ub 1000 1010'"])
   }
+
+  /// frame the stack does not have.
+  @Test func kdFrameAndKframes() throws {
+    let out = PoolPageTests.outputs(
+      "g nt!ExFreePool; kd 3; dds esp L3; kn; .kframes 1; k; .kframes; .frame 1; .frame; .frame 40")
+    let dds = try #require(KDLayoutTests.outputs(in: out, of: "dds esp L3").first, "\(out)")
+    #expect(dds.count == 3)
+    #expect(KDLayoutTests.outputs(in: out, of: "kd 3").first == dds)
+    let kn = try #require(KDLayoutTests.outputs(in: out, of: "kn").first, "\(out)")
+    try #require(kn.count >= 3, "\(kn)")
+    #expect(KDLayoutTests.outputs(in: out, of: ".kframes 1").first == ["Default stack trace depth is 0n1 frames"])
+    #expect(KDLayoutTests.outputs(in: out, of: ".kframes").first == ["Default stack trace depth is 0n1 frames"])
+    #expect(KDLayoutTests.outputs(in: out, of: "k").first?.count == 2, "\(out)")
+    #expect(KDLayoutTests.outputs(in: out, of: ".frame 1").first == [kn[2]])
+    #expect(KDLayoutTests.outputs(in: out, of: ".frame").first == [kn[2]])
+    #expect(
+      KDLayoutTests.outputs(in: out, of: ".frame 40").first == ["Cannot find frame 0x40, previous scope unchanged"])
+  }
 }
