@@ -30,6 +30,8 @@ final class Session {
   var defaultFrameCount = 256
   /// The frame `.frame` selected at this break (reset at each break).
   var currentFrame = 0
+  /// The last break event and when the debugger received it (`.lastevent`).
+  var lastEvent: (event: BreakEvent, receivedAt: Date)?
   /// PoolMon state of `!poolmon` (its previous sample).
   var poolMon = PoolMon()
   private var disassemblerStorage: Disassembler?

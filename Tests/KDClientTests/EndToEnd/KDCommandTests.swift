@@ -71,4 +71,26 @@ import Testing
     #expect(
       KDLayoutTests.outputs(in: out, of: ".frame 40").first == ["Cannot find frame 0x40, previous scope unchanged"])
   }
+
+  /// invented uptime; `.bpcmds` prints the `bp` commands that set the breakpoints again.
+  @Test func lasteventTimeAndBpcmds() throws {
+    let out = PoolPageTests.outputs(
+      ".lastevent; bp nt!ExFreePool; g; .lastevent; bp3 nt!ExAllocatePool 5 \"kb 1\"; bd 3; .bpcmds; .time")
+    let date =
+      #"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123][0-9] "#
+      + #"[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3} 2[0-9]{3} \(UTC \+ 0:00\)"#
+    let events = KDLayoutTests.outputs(in: out, of: ".lastevent")
+    try #require(events.count == 2 && events.allSatisfy { $0.count == 2 }, "\(out)")
+    #expect(events[0][0] == "Last event: Break instruction exception - code 80000003 (first chance)")
+    #expect(events[1][0] == "Last event: Hit breakpoint 0")
+    for e in events { #expect(try Regex("  debugger time: " + date).wholeMatch(in: e[1]) != nil, "\(e)") }
+    #expect(
+      KDLayoutTests.outputs(in: out, of: ".bpcmds").first == [
+        "bp0 0x804d8060 ;", "bp3 0x804d8040 0x5 \"kb 1\" ;", "bd 3 ;",
+      ])
+    let time = try #require(KDLayoutTests.outputs(in: out, of: ".time").first, "\(out)")
+    #expect(time.count == 2)
+    #expect(try Regex("Debug session time: " + date).wholeMatch(in: time.first ?? "") != nil, "\(time)")
+    #expect(time.last == "System Uptime: not available")
+  }
 }
