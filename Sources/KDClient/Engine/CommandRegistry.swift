@@ -7,7 +7,7 @@ enum CommandRegistry {
     UnassembleBackward.self,
     BreakpointSet.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
     Go.self, Step.self, RunFor.self, LastEvent.self, BreakpointCommands.self, Time.self,
-    PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self,
+    PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self, Analyze.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
   ]
 

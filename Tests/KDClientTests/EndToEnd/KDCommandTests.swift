@@ -93,4 +93,24 @@ import Testing
     #expect(try Regex("Debug session time: " + date).wholeMatch(in: time.first ?? "") != nil, "\(time)")
     #expect(time.last == "System Uptime: not available")
   }
+
+  /// name, the arguments of nt!KiBugCheckData, the stack and the faulting module; on a live target, that there is none.
+  @Test func analyzeNamesTheBugCheckAndTheFaultingModule() throws {
+    let out = PoolPageTests.outputs("!analyze -v; dd nt!KiBugCheckData L5", ["--scenario", "faultDoubleFree"])
+    let lines = try #require(KDLayoutTests.outputs(in: out, of: "!analyze -v").first, "\(out)")
+    let dd = (KDLayoutTests.outputs(in: out, of: "dd nt!KiBugCheckData L5").first ?? []).flatMap {
+      $0.split(separator: " ").dropFirst().map(String.init)
+    }
+    try #require(dd.count == 5, "\(out)")
+    #expect(Array(lines.prefix(5)) == Analyze.banner)
+    #expect(lines.contains("BAD_POOL_CALLER (c2)"), "\(lines)")
+    #expect(lines.contains("Arg1: \(dd[1]), attempt to free pool which was already freed"), "\(lines)")
+    for i in 2...4 { #expect(lines.contains("Arg\(i): \(dd[i])"), "\(lines)") }
+    #expect(lines.contains { $0.hasSuffix(" Faulty!FaultyDoubleFree+0x44") }, "\(lines)")
+    #expect(lines.contains("MODULE_NAME: Faulty") && lines.contains("IMAGE_NAME:  Faulty.sys"), "\(lines)")
+    #expect(
+      Self.outputs("!analyze -v", of: "!analyze -v").first == [
+        "The target is not bug-checked (nt!KiBugCheckData holds 0): there is no bug check to analyze."
+      ])
+  }
 }
