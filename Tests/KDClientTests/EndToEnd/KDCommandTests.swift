@@ -94,6 +94,17 @@ import Testing
     #expect(time.last == "System Uptime: not available")
   }
 
+  /// `.sympath`/`.symfix` say where symbols come from (the target) and refuse a path.
+  @Test func sympathSaysSymbolsComeFromTheTarget() {
+    let out = PoolPageTests.outputs(".sympath; .symfix; .sympath srv*c:\\symbols")
+    let note = KDLayoutTests.outputs(in: out, of: ".sympath").first
+    #expect(note?.first?.hasPrefix("Symbol search path is: <none>: symbols come from the target") == true, "\(out)")
+    #expect(KDLayoutTests.outputs(in: out, of: ".symfix").first == note)
+    #expect(
+      KDLayoutTests.outputs(in: out, of: ".sympath srv*c:\\symbols").first?.first?.hasPrefix(".sympath takes no path")
+        == true, "\(out)")
+  }
+
   /// name, the arguments of nt!KiBugCheckData, the stack and the faulting module; on a live target, that there is none.
   @Test func analyzeNamesTheBugCheckAndTheFaultingModule() throws {
     let out = PoolPageTests.outputs("!analyze -v; dd nt!KiBugCheckData L5", ["--scenario", "faultDoubleFree"])
