@@ -43,6 +43,7 @@ import Testing
     #expect(KDLayoutTests.outputs(in: out, of: "dpa 0 L1").first == ["00000000  ????????"])
   }
 
+  /// `ub`: the instructions that end exactly at the address, as `u` prints them from where they start; KD's error
   /// forms for unreadable memory and for an address pair (`ub` takes only `L Count`).
   @Test func ubShowsTheInstructionsEndingAtTheAddress() {
     let out = PoolPageTests.outputs("u nt!ExFreePool L3; ub nt!ExFreePool+5 L3; ub 0 L2; ub 1000 1010")
@@ -54,6 +55,7 @@ import Testing
       KDLayoutTests.outputs(in: out, of: "ub 1000 1010").first == ["            ^ Syntax error in 'ub 1000 1010'"])
   }
 
+  /// `kd`: `dds` from esp; `.kframes` sets `k`'s default depth; `.frame N` prints frame N's `kn` line and refuses a
   /// frame the stack does not have.
   @Test func kdFrameAndKframes() throws {
     let out = PoolPageTests.outputs(
@@ -72,6 +74,7 @@ import Testing
       KDLayoutTests.outputs(in: out, of: ".frame 40").first == ["Cannot find frame 0x40, previous scope unchanged"])
   }
 
+  /// `.lastevent` names the event the notification named and when it arrived; `.time` gives the session time and no
   /// invented uptime; `.bpcmds` prints the `bp` commands that set the breakpoints again.
   @Test func lasteventTimeAndBpcmds() throws {
     let out = PoolPageTests.outputs(
@@ -105,6 +108,7 @@ import Testing
         == true, "\(out)")
   }
 
+  /// `!analyze -v` on a bug-checked target (faultDoubleFree: BAD_POOL_CALLER 7 from Faulty!FaultyDoubleFree): the
   /// name, the arguments of nt!KiBugCheckData, the stack and the faulting module; on a live target, that there is none.
   @Test func analyzeNamesTheBugCheckAndTheFaultingModule() throws {
     let out = PoolPageTests.outputs("!analyze -v; dd nt!KiBugCheckData L5", ["--scenario", "faultDoubleFree"])
@@ -123,5 +127,23 @@ import Testing
       Self.outputs("!analyze -v", of: "!analyze -v").first == [
         "The target is not bug-checked (nt!KiBugCheckData holds 0): there is no bug check to analyze."
       ])
+  }
+
+  /// `gu` stops where the current function returns (the return address `dds esp` shows at its entry), from the entry
+  /// and from inside the set-up frame alike; `pc` stops at the next `call` with `p`'s register dump.
+  @Test func guReturnsToTheCallerAndPcStopsAtACall() throws {
+    let out = PoolPageTests.outputs(
+      "g nt!ExFreePool; dds esp L1; gu; g nt!ExFreePool; p; p; r ebp; gu; pc")
+    let dds = try #require(KDLayoutTests.outputs(in: out, of: "dds esp L1").first?.first, "\(out)")
+    let fields = dds.split(separator: " ").map(String.init)
+    try #require(fields.count == 3, "\(dds)")
+    let gu = KDLayoutTests.outputs(in: out, of: "gu")
+    #expect(gu.count == 2, "\(out)")
+    for g in gu {
+      #expect(g.count == 2 && g.first == fields[2] + ":" && g.last?.hasPrefix(fields[1] + " ") == true, "\(out)")
+    }
+    let pc = try #require(KDLayoutTests.outputs(in: out, of: "pc").first, "\(out)")
+    #expect(pc.first?.hasPrefix("eax=") == true && pc.count == 5, "\(pc)")
+    #expect(pc.last?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first == "call", "\(pc)")
   }
 }
