@@ -6,7 +6,7 @@ enum CommandRegistry {
     StackTrace.self, RawStack.self, FrameScope.self, KFrames.self, Registers.self, Unassemble.self,
     UnassembleBackward.self,
     BreakpointSet.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
-    Go.self, GoUp.self, Step.self, StepToCall.self, RunFor.self, LastEvent.self,
+    Go.self, GoUp.self, Step.self, StepToCall.self, ProcessorSwitch.self, RunFor.self, LastEvent.self,
     BreakpointCommands.self, Time.self, SymbolPath.self,
     PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self, Analyze.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,

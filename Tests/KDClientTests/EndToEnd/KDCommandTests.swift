@@ -146,4 +146,12 @@ import Testing
     #expect(pc.first?.hasPrefix("eax=") == true && pc.count == 5, "\(pc)")
     #expect(pc.last?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first == "call", "\(pc)")
   }
+
+  /// `~Ns` on this one-processor target: `~0s` is silent, another number a caret error under it.
+  @Test func processorSwitchOnOneProcessor() {
+    let out = PoolPageTests.outputs("~0s; ~1s; ~12s")
+    #expect(KDLayoutTests.outputs(in: out, of: "~0s").first == [], "\(out)")
+    #expect(KDLayoutTests.outputs(in: out, of: "~1s").first == ["     ^ Syntax error in '~1s'"])
+    #expect(KDLayoutTests.outputs(in: out, of: "~12s").first == ["     ^ Syntax error in '~12s'"])
+  }
 }
