@@ -1,8 +1,8 @@
-/// `db dw dd dq dc da du` (and bare `d`): memory in KD's layouts, `??` for unreadable memory,
-/// partial last lines padded so the ASCII column stays put.
+/// `db dw dd dq dc dp da du` (and bare `d`): memory in KD's layouts, `??` for unreadable memory,
+/// partial last lines padded so the ASCII column stays put. `dp` is pointer-sized: `dd` on this 32-bit target.
 enum DisplayMemory: Command {
-  static let names = ["d", "db", "dw", "dd", "dq", "dc", "da", "du"]
-  static let summary = "d[b|w|d|q|c|a|u] [Range]   display memory"
+  static let names = ["d", "db", "dw", "dd", "dq", "dc", "dp", "da", "du"]
+  static let summary = "d[b|w|d|q|c|p|a|u] [Range]   display memory (dp: pointers, dd on x86)"
   static let repeatsOnEnter = true
   /// Largest range one display prints (16 MiB: a million lines).
   static let maxBytes = 16 << 20
@@ -62,6 +62,13 @@ enum DisplayMemory: Command {
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
     var format = inv.name.lowercased()
     if format == "d" { format = session.lastDisplay?.command ?? "db" }
+    // A pointer is a DWORD on this x86 target: `dp` prints `dd`'s layout (KD's table: "as dd/dq").
+    if format == "dp" { format = "dd" }
+    guard DisplayMemory.names.contains(format) else {
+      // A bare `d` after `dps`/`dpa`...: those have their own command.
+      return try DisplayPointers.run(
+        Invocation(line: inv.line, name: format, argumentsStart: inv.argumentsStart), in: session)
+    }
     let unit: Int =
       switch format {
       case "db", "da": 1

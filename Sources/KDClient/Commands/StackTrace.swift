@@ -48,7 +48,7 @@ enum StackTrace: Command {
     let flags = inv.name.lowercased().dropFirst()
     let style = flags.first { "bpv".contains($0) }
     var p = inv.parser(session)
-    var maxFrames = 256
+    var maxFrames = session.defaultFrameCount
     let explicitCount = !p.atEnd
     if !p.atEnd {
       let at = p.position
@@ -57,6 +57,12 @@ enum StackTrace: Command {
       maxFrames = Int(n)
       try p.expectEnd()
     }
+    let frames = try self.frames(session, maxFrames: maxFrames, explicitCount: explicitCount)
+    return Output(style: style, numbered: flags.contains("n"), frames: frames)
+  }
+
+  /// The frames of the current break's stack (the event's own when it has enough), symbolized.
+  static func frames(_ session: Session, maxFrames: Int, explicitCount: Bool) throws(CommandError) -> [Output.Frame] {
     guard let event = session.currentEvent else { throw .target(.notHalted(operation: "k")) }
     var stack = event.stack
     // The event carries the top frames (32 by default); a longer explicit count asks the target.
@@ -74,6 +80,6 @@ enum StackTrace: Command {
           childEBP: f.childEBP, returnAddress: f.returnAddress, args: f.args, instructionPointer: f.instructionPointer,
           symbol: symbol))
     }
-    return Output(style: style, numbered: flags.contains("n"), frames: frames)
+    return frames
   }
 }

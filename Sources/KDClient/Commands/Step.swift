@@ -7,9 +7,15 @@ enum Step: Command {
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
     var p = inv.parser(session)
     try p.expectEnd()
+    return try session.notification(for: stepOnce(session, over: inv.name.lowercased() == "p"))
+  }
+
+  /// One instruction: `over` steps over a call (a one-time breakpoint after it), else traces. A stop that ends
+  /// the step where it was meant to is reported as a single step.
+  static func stepOnce(_ session: Session, over: Bool) throws(CommandError) -> BreakEvent {
     let context = try session.currentContext()
     let event: BreakEvent
-    if inv.name.lowercased() == "p", let insn = try session.unassemble(context.eip, count: 1).lines.first,
+    if over, let insn = try session.unassemble(context.eip, count: 1).lines.first,
       insn.mnemonic == "call", let size = insn.bytes?.count
     {
       let next = context.eip &+ UInt32(size)
@@ -24,11 +30,11 @@ enum Step: Command {
       if event.pc == next && session.breakpointID(at: next) == nil {
         var stepped = event
         stepped.kind = .singleStep
-        return try session.notification(for: stepped)
+        return stepped
       }
     } else {
       event = try session.resumeAndWait(singleStep: true)
     }
-    return try session.notification(for: event)
+    return event
   }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What KD prints when the target stops, built from the event's own data: the banner for its kind
 /// (break-in box, `Breakpoint N hit`, exception line, bug-check block; nothing for `g Address`'s stop), then `symbol+0xoff:` and the
 /// instruction at the stop.
@@ -75,6 +77,8 @@ struct BreakNotification: CommandOutput {
 
 extension Session {
   func notification(for event: BreakEvent) throws(CommandError) -> BreakNotification {
+    if lastEvent?.event != event { lastEvent = (event, Date()) }
+    currentFrame = 0
     let location = try unassemble(event.pc, count: 1).lines
     return BreakNotification(
       event: event, breakpointID: breakpointID(for: event), location: location)

@@ -1,12 +1,14 @@
 /// Every command the debugger knows, shared by the console, `-c`, scripts and the Swift API.
 enum CommandRegistry {
   static let commands: [any Command.Type] = [
-    Evaluate.self, Formats.self, DisplayMemory.self, EnterValues.self, SearchMemory.self,
+    Evaluate.self, Formats.self, DisplayMemory.self, DisplayPointers.self, EnterValues.self, SearchMemory.self,
     Reload.self, ListModules.self, Examine.self, ListNearest.self,
-    StackTrace.self, Registers.self, Unassemble.self,
+    StackTrace.self, RawStack.self, FrameScope.self, KFrames.self, Registers.self, Unassemble.self,
+    UnassembleBackward.self,
     BreakpointSet.self, BreakpointAccess.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
-    Go.self, Step.self, RunFor.self,
-    PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self,
+    Go.self, GoUp.self, Step.self, StepToCall.self, ProcessorSwitch.self, RunFor.self, LastEvent.self,
+    BreakpointCommands.self, Time.self, SymbolPath.self,
+    PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self, Analyze.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
   ]
 

@@ -27,7 +27,7 @@ struct Invocation {
       i += chars[i] == "?" ? 1 : 2
       if chars[start] == "?", i < chars.count, chars[i] == "?" { i += 1 }
     } else {
-      if i < chars.count, chars[i] == "." || chars[i] == "!" { i += 1 }
+      if i < chars.count, chars[i] == "." || chars[i] == "!" || chars[i] == "~" { i += 1 }
       while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
     }
     return Invocation(line: line, name: String(chars[start..<i]), argumentsStart: i)

@@ -26,6 +26,12 @@ final class Session {
   var runLine: ((String) -> [CommandResult])?
   /// Reports a result produced inside a command (breakpoint hits that `g` runs through).
   var emit: (CommandResult) -> Void = { _ in }
+  /// The frame count `k` uses when none is given (`.kframes`).
+  var defaultFrameCount = 256
+  /// The frame `.frame` selected at this break (reset at each break).
+  var currentFrame = 0
+  /// The last break event and when the debugger received it (`.lastevent`).
+  var lastEvent: (event: BreakEvent, receivedAt: Date)?
   /// PoolMon state of `!poolmon` (its previous sample).
   var poolMon = PoolMon()
   private var disassemblerStorage: Disassembler?
