@@ -1,6 +1,6 @@
 /// `.bpcmds`: the commands that would set the current breakpoints again, one a line, as KD's doc shows them
 /// (`bp2 0x00421600 ;`); a pass count and quoted commands go where `bp` takes them, and a disabled breakpoint is
-/// followed by `bd N` (ours: KD's doc does not show one).
+/// followed by `bd N` (ours: KD's doc does not show one). A processor breakpoint comes back as `baN w 4 0x… ;`.
 enum BreakpointCommands: Command {
   static let names = [".bpcmds"]
   static let summary = ".bpcmds   the bp commands that recreate the breakpoints"
@@ -11,6 +11,9 @@ enum BreakpointCommands: Command {
     var lines: [String] = []
     for bp in session.breakpoints.values.sorted(by: { $0.id < $1.id }) {
       var line = "bp\(bp.id) 0x\(Hex.d8(bp.address)) "
+      if let processor = bp.processor {
+        line = "ba\(bp.id) \(processor.access.rawValue) \(processor.size) 0x\(Hex.d8(bp.address)) "
+      }
       if bp.initialPasses != 1 { line += "0x\(String(bp.initialPasses, radix: 16)) " }
       if let c = bp.commands { line += "\"\(c)\" " }
       lines.append(line + ";")

@@ -21,8 +21,8 @@ enum LastEvent: Command {
     switch e.kind {
     case .bugCheck:
       return "Break instruction exception - code 80000003 (first chance)"
-    case .breakpoint:
-      if let id = session.breakpointID(at: e.pc) { return "Hit breakpoint \(id)" }
+    case .breakpoint, .dataBreakpoint:
+      if let id = session.breakpointID(for: e) { return "Hit breakpoint \(id)" }
       return BreakNotification(event: e, breakpointID: nil, location: []).exceptionLine
     case .exception, .breakIn, .singleStep:
       return BreakNotification(event: e, breakpointID: nil, location: []).exceptionLine

@@ -173,7 +173,9 @@ public final class RemoteConnection: Sendable {
       link.close(flush: false)
       throw .refused(reply.status, why ?? "the server refused the session (\(reply.status))")
     }
-    state.withLock { s in s.halted = reply.breakEvent }
+    // The hello reply tells the state at admission; a state change that came in since (the reader thread may
+    // have taken one before this line) is newer and stays.
+    state.withLock { s in if s.events.isEmpty { s.halted = reply.breakEvent } }
     let payload = Int(reply.maxPayload)
     link.queue.async { link.setMaxPayload(min(max(payload, Limits.minMaxPayload), Limits.hardMaxPayload)) }
     for _ in 0..<max(1, Int(reply.window)) { slots.release() }

@@ -111,7 +111,9 @@ import Testing
   /// `!analyze -v` on a bug-checked target (faultDoubleFree: BAD_POOL_CALLER 7 from Faulty!FaultyDoubleFree): the
   /// name, the arguments of nt!KiBugCheckData, the stack and the faulting module; on a live target, that there is none.
   @Test func analyzeNamesTheBugCheckAndTheFaultingModule() throws {
-    let out = PoolPageTests.outputs("!analyze -v; dd nt!KiBugCheckData L5", ["--scenario", "faultDoubleFree"])
+    // The attach's break-in can come before the double free: `g` then runs to the bug check (and is refused
+    // when the target has already bug-checked).
+    let out = PoolPageTests.outputs("g; !analyze -v; dd nt!KiBugCheckData L5", ["--scenario", "faultDoubleFree"])
     let lines = try #require(KDLayoutTests.outputs(in: out, of: "!analyze -v").first, "\(out)")
     let dd = (KDLayoutTests.outputs(in: out, of: "dd nt!KiBugCheckData L5").first ?? []).flatMap {
       $0.split(separator: " ").dropFirst().map(String.init)

@@ -8,7 +8,7 @@ import Testing
   static let commands =
     "ba w4 Abc!LogSequence; bl; g; kb 2; ba r4 Abc!LogSequence; ba e1 Abc!AbcCacheInsert; ba w4 Abc!LogHead; "
     + "ba w4 nt!PoolHitTag; ba w2 Abc!LogSequence+1; ba w8 Abc!LogSequence; ba e2 Abc!AbcCacheInsert; "
-    + "ba i1 0; bc 0; bd 1; bl; g"
+    + "ba i1 0; .bpcmds; bc 0; bd 1; bl; g; .lastevent"
 
   func check(_ out: String) {
     func after(_ command: String) -> [String] {
@@ -28,6 +28,11 @@ import Testing
     #expect(after("ba w8 Abc!LogSequence").last?.hasPrefix("        ^ Syntax error in 'ba w8") == true, "\(out)")
     #expect(after("ba e2 Abc!AbcCacheInsert") == ["an execution breakpoint (ba e) has size 1"])
     #expect(after("ba i1 0") == ["I/O port breakpoints (ba i) are not supported: the target has no I/O ports"])
+    #expect(
+      after(".bpcmds") == [
+        "ba0 w 4 0xf7a02010 ;", "ba1 r 4 0xf7a02010 ;", "ba2 e 1 0xf7a01020 ;", "ba3 w 4 0xf7a02014 ;",
+      ], "\(out)")
+    #expect(after(".lastevent").first?.hasPrefix("Last event: Hit breakpoint ") == true, "\(out)")
     let list = WalkthroughTests.outputs(out, of: "bl").last ?? ""
     #expect(
       list.split(separator: "\n").map(String.init) == [
