@@ -8,6 +8,7 @@ enum CommandRegistry {
     Go.self, Step.self, RunFor.self,
     PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
+    ClearScreen.self,
   ]
 
   static func command(for word: String) -> (any Command.Type)? {
