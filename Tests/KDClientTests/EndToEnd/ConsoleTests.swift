@@ -19,7 +19,15 @@ final class TmuxTerminal {
     guard start.status == 0 else { throw TestFailure("tmux new-session failed") }
   }
 
-  deinit { _ = tmux(["kill-server"]) }
+  /// kd may not act on the SIGHUP that kill-server sends (its threads block it): it is asked to quit first, and
+  /// its process ends with the session.
+  deinit {
+    tmux(["send-keys", "-t", "kd", "C-c"])
+    tmux(["send-keys", "-t", "kd", "-l", "q"])
+    tmux(["send-keys", "-t", "kd", "Enter"])
+    _ = wait(seconds: 10) { $0.contains("kd exited") }
+    tmux(["kill-server"])
+  }
 
   /// Runs a tmux client (posix_spawn and waitpid, output through a file). Not Foundation's Process: the tmux server
   /// a client forks inherits the descriptor Process watches for the child's exit, and that never comes.
