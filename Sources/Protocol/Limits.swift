@@ -20,3 +20,8 @@ public enum ProtocolVersion {
   public static let major: UInt16 = 1
   public static let minor: UInt16 = 0
 }
+
+/// The swift-kd release both binaries print for `--version`.
+public enum ReleaseVersion {
+  public static let number = "0.1"
+}

@@ -31,6 +31,30 @@ public enum TLSClient {
     return DirectTLSLink(ssl: ssl, fd: fd, peer: peer, peerCertificateSubject: subject)
   }
 
+  /// The SHA-256 fingerprint of the certificate `host:port` presents, not verified: what to tell a user to pin
+  /// after verification failed (as ssh shows a host key). Nil when no handshake completes within `timeout`.
+  public static func presentedFingerprint(host: String, port: UInt16, timeout: Duration = .seconds(5)) -> String? {
+    Transport.ignoreSIGPIPE()
+    let deadline = ContinuousClock.now + timeout
+    guard let addresses = try? SocketAddress.resolve(host: host, port: port, passive: false),
+      let context = try? makeContext(TLSClientOptions(), verifyChain: false)
+    else { return nil }
+    defer { SSL_CTX_free(context) }
+    guard let fd = try? Socket.connect(to: addresses, deadline: deadline) else { return nil }
+    defer { Glibc.close(fd) }
+    guard let ssl = SSL_new(context) else { return nil }
+    defer { SSL_free(ssl) }
+    do {
+      try prepare(ssl, fd: fd, name: SocketAddress.unbracketed(host), verifyChain: false)
+      try handshake(ssl, fd: fd, peer: "\(host):\(port)", deadline: deadline, timeout: timeout)
+    } catch {
+      return nil
+    }
+    guard let certificate = SSL_get1_peer_certificate(ssl) else { return nil }
+    defer { X509_free(certificate) }
+    return CertificateFingerprint.of(certificate)
+  }
+
   /// TCP connect, handshake and verification; the SSL and the socket (non-blocking, TCP_NODELAY) are the
   /// caller's from then on.
   private static func establish(

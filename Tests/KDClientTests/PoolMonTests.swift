@@ -69,7 +69,10 @@ import Testing
   func status(_ args: [String], target: MemoryTarget? = XPImage.make()) throws -> Int32 {
     let command = try #require(try KDCommand.parseAsRoot(args) as? KDCommand)
     return command.execute { _ in
-      guard let target else { throw TargetError.disconnected(reason: "connection refused") }
+      guard let target else {
+        throw RemoteError.transport(
+          ConnectFailure(cause: .unreachable, peer: "h:1", reason: "refused", call: "connect", errno: 111))
+      }
       return target
     }
   }
@@ -78,8 +81,8 @@ import Testing
     #expect(try status(["--json", "-c", "? 1; q"]) == 0)
     #expect(try status(["--json", "-c", "dd nosuch; ? 1"]) == 0)
     #expect(try status(["--json", "--stop-on-error", "-c", "dd nosuch; ? 1"]) == 1)
-    #expect(try status(["--json", "-c", "? 1"], target: nil) == 2)
-    #expect(try status(["--json", "--timeout", "0", "-c", "g"]) == 3)
+    #expect(try status(["--json", "-c", "? 1"], target: nil) == 69)
+    #expect(try status(["--json", "--timeout", "0", "-c", "g"]) == 75)
   }
 
   @Test func optionValidation() {

@@ -171,7 +171,7 @@ class SymbolNotFoundError(SwiftKDError, LookupError):
 
 
 class KdError(SwiftKDError):
-    """The ``kd`` subprocess failed: its exit status (2 no connection, 3 timeout, ...) and its stderr."""
+    """The ``kd`` subprocess failed: its exit status (69 unreachable, 75 timeout, ...: docs/COMMANDS.md) and its stderr."""
 
     def __init__(self, message: str, returncode: Optional[int] = None, stderr: str = "") -> None:
         self.returncode = returncode

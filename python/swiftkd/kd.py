@@ -26,7 +26,19 @@ from .errors import KdError
 __all__ = ["Kd", "KdResult"]
 
 #: kd's exit statuses (docs/COMMANDS.md, "Command line").
-EXIT_STATUSES = {0: "ok", 1: "a command failed", 2: "no connection or connection lost", 3: "--timeout passed"}
+EXIT_STATUSES = {
+    0: "ok",
+    1: "a command failed",
+    64: "usage error",
+    66: "--script file not found",
+    68: "unknown host",
+    69: "connection refused or unreachable",
+    74: "connection lost",
+    75: "timed out",
+    76: "TLS verification failed",
+    77: "authentication refused",
+    78: "a local file or setting cannot be used",
+}
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,7 @@ class Kd:
 
         ``break_in`` is kd's ``-b``: the first result is then the attach break (command ``""`` with its
         event). ``timeout`` is kd's ``--timeout`` (waiting for breaks included); the process itself is
-        given 30 s more. Raises :class:`~swiftkd.errors.KdError` when kd exits with status 2 (no
+        given 30 s more. Raises :class:`~swiftkd.errors.KdError` when kd exits with a status other than 0 and 1 (no
         connection) or 3 (timeout), prints a line that is not JSON, or, with ``check``, when a command
         failed (``ok`` false).
         """

@@ -58,7 +58,7 @@ def test_kd_failures_are_typed(server: Server, tmp_path: Path) -> None:
     wrong = Kd(server.host, server.port, fingerprint="SHA256:" + ":".join(["00"] * 32), kd_path=server.kd().kd_path)
     with pytest.raises(swiftkd.KdError) as refused:
         wrong.run("r")
-    assert refused.value.returncode == 2
+    assert refused.value.returncode == 76
     with pytest.raises(swiftkd.KdError) as missing:
         Kd(server.host, server.port, fingerprint=server.fingerprint, kd_path=tmp_path / "no-kd").run("r")
     assert missing.value.returncode is None

@@ -65,13 +65,13 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
 }
 
 extension ConnectionOptions {
-  /// Connects through the hook; on failure says why on stderr and returns nil (exit status 2).
-  func open(_ connect: TargetConnector) -> (any DebugTarget)? {
+  /// Connects through the hook; on failure says why on stderr, once, and gives the exit status.
+  func open(_ connect: TargetConnector) -> Result<any DebugTarget, KDExitStatus> {
     do {
-      return try connect(self)
+      return .success(try connect(self))
     } catch {
-      FileHandle.standardError.write(Data("kd: cannot connect: \(error)\n".utf8))
-      return nil
+      FileHandle.standardError.write(Data("kd: \(error)\n".utf8))
+      return .failure(KDExitStatus.connecting(error))
     }
   }
 }

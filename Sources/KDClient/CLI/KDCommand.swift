@@ -1,15 +1,17 @@
 import ArgumentParser
 import Foundation
+import KDProtocol
 
 /// `kd`: the debugger's command line. The executable calls `KDCommand.main(connect:)` and supplies how
 /// to open a target (`TargetConnector`).
 ///
-/// Exit status: 0 ok; 1 a command failed (with `--stop-on-error`); 2 no connection / connection lost;
-/// 3 `--timeout` passed.
+/// Exit status: one per cause, sysexits-style (`KDExitStatus`).
 public struct KDCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "kd",
     abstract: "A KD-style kernel debugger for the swift-kd simulated kernel.",
+    discussion: "Exit status:\n" + KDExitStatus.helpTable,
+    version: "kd \(ReleaseVersion.number) (swift-kd, protocol \(ProtocolVersion.major).\(ProtocolVersion.minor))",
     subcommands: [PoolMonSubcommand.self])
 
   @OptionGroup public var connection: ConnectionOptions
@@ -63,11 +65,33 @@ public struct KDCommand: ParsableCommand {
 
   /// Runs the session; returns the exit status.
   public func execute(connect: TargetConnector) -> Int32 {
-    guard let target = connection.open(connect) else { return 2 }
+    // The script is read before connecting: a wrong path costs no connection.
+    var lines: [String] = []
+    if let commands { lines.append(commands) }
+    if let script {
+      let fd = open(script, O_RDONLY)
+      guard fd >= 0 else {
+        let why = String(cString: strerror(errno))
+        FileHandle.standardError.write(Data("kd: cannot read script '\(script)': \(why)\n".utf8))
+        return KDExitStatus.scriptNotFound.rawValue
+      }
+      close(fd)
+      guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
+        FileHandle.standardError.write(Data("kd: cannot read script '\(script)': not a UTF-8 text file\n".utf8))
+        return KDExitStatus.scriptNotFound.rawValue
+      }
+      lines += text.split(whereSeparator: \.isNewline).map(String.init)
+    }
+    let target: any DebugTarget
+    switch connection.open(connect) {
+    case .success(let t): target = t
+    case .failure(let status): return status.rawValue
+    }
     let debugger = Debugger(target: target)
     debugger.stopOnError = stopOnError
     if let timeout { debugger.deadline = ContinuousClock().now + .milliseconds(Int(timeout * 1000)) }
     let printer = ResultPrinter(json: json)
+    if !json { debugger.stream = { Terminal.write($0) } }
     // The embedded target is for trying things: it breaks in at once, so the first thing seen is a prompt.
     let initialBreak = breakAtAttach || connection.connect == nil
     if let banner = try? ConnectBanner(target.version(), initialBreak: initialBreak) {
@@ -77,25 +101,16 @@ public struct KDCommand: ParsableCommand {
     if initialBreak, !target.state.isHalted {
       do {
         guard let r = try debugger.breakIn(timeout: .seconds(10)) else {
-          FileHandle.standardError.write(Data("kd: the target did not break in\n".utf8))
-          return 3
+          FileHandle.standardError.write(Data("kd: the target did not break in within 10 s\n".utf8))
+          return KDExitStatus.timeout.rawValue
         }
         printer.print([r])
       } catch {
         FileHandle.standardError.write(Data("kd: \(error)\n".utf8))
-        return 2
+        return KDExitStatus.connectionLost.rawValue
       }
     } else if case .halted(let event) = target.state, !json || commands == nil && script == nil {
       printer.print([debugger.notification(event)])
-    }
-    var lines: [String] = []
-    if let commands { lines.append(commands) }
-    if let script {
-      guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
-        FileHandle.standardError.write(Data("kd: cannot read script '\(script)'\n".utf8))
-        return 1
-      }
-      lines += text.split(whereSeparator: \.isNewline).map(String.init)
     }
     if lines.isEmpty {
       return Console(debugger: debugger, json: json).run()
@@ -106,9 +121,9 @@ public struct KDCommand: ParsableCommand {
       let results = debugger.run(
         line, onResult: { printer.print([$0]) }, onStart: { printer.echo($0, prompt: debugger.prompt) })
       if let failed = results.first(where: { !$0.succeeded }) {
-        if case .target(.disconnected) = failed.failure { return 2 }
-        if case .timedOut = failed.failure { return 3 }
-        if stopOnError { return 1 }
+        if case .target(.disconnected) = failed.failure { return KDExitStatus.connectionLost.rawValue }
+        if case .timedOut = failed.failure { return KDExitStatus.timeout.rawValue }
+        if stopOnError { return KDExitStatus.commandFailed.rawValue }
       }
       if debugger.hasEnded { break }
     }

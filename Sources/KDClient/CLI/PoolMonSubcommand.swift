@@ -52,7 +52,11 @@ public struct PoolMonSubcommand: ParsableCommand {
   }
 
   public func execute(connect: TargetConnector) -> Int32 {
-    guard let target = root.connection.open(connect) else { return 2 }
+    let target: any DebugTarget
+    switch root.connection.open(connect) {
+    case .success(let t): target = t
+    case .failure(let status): return status.rawValue
+    }
     Interrupt.install()
     var screen = PoolMonScreen()
     screen.mon.sort = PoolMon.SortKey(rawValue: sort) ?? .tag
@@ -64,6 +68,6 @@ public struct PoolMonSubcommand: ParsableCommand {
     screen.interval = .milliseconds(Int(interval * 1000))
     screen.count = count
     screen.json = root.json
-    return screen.run(Debugger(target: target)) ? 0 : 2
+    return screen.run(Debugger(target: target)) ? 0 : KDExitStatus.connectionLost.rawValue
   }
 }

@@ -99,11 +99,30 @@ enum DisplayMemory: Command {
     if format == "da" || format == "du" {
       return try strings(format: format, range: range, unit: unit, session: session)
     }
-    let bytes = try session.readBytes(range.start, count: range.count * unit)
+    let total = range.count * unit
+    if let stream = session.stream, total > streamChunk {
+      // Long displays go out as they are read, a chunk of whole lines at a time; Ctrl+C stops between chunks.
+      var offset = 0
+      while offset < total {
+        try session.checkCancelled()
+        let count = min(streamChunk, total - offset)
+        let at = range.start &+ UInt32(truncatingIfNeeded: offset)
+        let values = units(try session.readBytes(at, count: count), size: unit)
+        let chunk = Output(format: format, address: at, unitSize: unit, values: values, strings: nil)
+        stream(chunk.lines.map { $0 + "\n" }.joined())
+        offset += count
+        session.lastDisplay = (format, range.start &+ UInt32(truncatingIfNeeded: offset))
+      }
+      return Output(format: format, address: range.start, unitSize: unit, values: [], strings: nil)
+    }
+    let bytes = try session.readBytes(range.start, count: total)
     let values = units(bytes, size: unit)
-    session.lastDisplay = (format, range.start &+ UInt32(range.count * unit))
+    session.lastDisplay = (format, range.start &+ UInt32(total))
     return Output(format: format, address: range.start, unitSize: unit, values: values, strings: nil)
   }
+
+  /// Bytes per streamed piece of a long display (256 lines of 16 bytes).
+  static let streamChunk = 4096
 
   /// Little-endian units of `size` bytes; nil where any byte is unreadable.
   static func units(_ bytes: [UInt8?], size: Int) -> [UInt64?] {

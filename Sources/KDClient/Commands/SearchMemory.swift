@@ -34,13 +34,22 @@ enum SearchMemory: Command {
     var hits: [UInt32] = []
     var from = range.start
     let end = UInt64(range.start) + UInt64(length)
+    // The range is searched a piece at a time (a pattern may start in one piece and end in the next), so that
+    // Ctrl+C stops a long search between pieces.
+    let piece: UInt64 = 1 << 20
     while UInt64(from) < end, hits.count < 4096 {
-      let remaining = UInt32(end - UInt64(from))
+      try session.checkCancelled()
+      let length = UInt32(min(end - UInt64(from), piece + UInt64(pattern.count) - 1))
+      let start = from
       guard
         let hit = try session.targetCall({ () throws(TargetError) in
-          try session.target.search(from: from, length: remaining, pattern: pattern)
+          try session.target.search(from: start, length: length, pattern: pattern)
         })
-      else { break }
+      else {
+        guard UInt64(from) + piece < end else { break }
+        from = from &+ UInt32(piece)
+        continue
+      }
       hits.append(hit)
       from = hit &+ 1
       if from == 0 { break }

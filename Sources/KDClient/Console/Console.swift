@@ -14,37 +14,77 @@ public final class Console {
     self.historyPath = historyPath ?? (ProcessInfo.processInfo.environment["HOME"] ?? ".") + "/.kd_history"
   }
 
-  /// Runs until `q`, `.detach` or end of input. Returns the process exit status.
+  /// Runs until `q`, `.detach`, Ctrl+D on an empty line or end of input. Returns the process exit status.
+  ///
+  /// Ctrl+C at the prompt discards the line; during a command it cancels it; while the target runs it
+  /// breaks in. With stdin not a terminal, each command is printed after the prompt as cdb prints it.
   public func run() -> Int32 {
     Interrupt.install()
     debugger.interruptRequested = { Interrupt.take() }
-    using_history()
-    _ = read_history(historyPath)
-    defer { _ = write_history(historyPath) }
+    if !json { debugger.stream = { Terminal.write($0) } }
+    let editing = isatty(STDIN_FILENO) == 1
+    if editing {
+      // Our SIGINT handler only sets a flag; libedit reads keys through `Console.readKey`, which sees it.
+      swiftkd_readline_keys { _ in Console.readKey() }
+      using_history()
+      _ = read_history(historyPath)
+    }
+    defer { if editing { _ = write_history(historyPath) } }
     if !debugger.target.state.isHalted {
-      guard waitWhileRunning() else { return 2 }
+      guard waitWhileRunning() else { return KDExitStatus.connectionLost.rawValue }
     }
     while !debugger.hasEnded {
-      guard let raw = readline(debugger.prompt) else {
-        Terminal.write("\n")
-        break
+      let line: String
+      if editing {
+        Interrupt.clear()
+        guard let raw = readline(debugger.prompt) else {
+          if Interrupt.take() {
+            // Ctrl+C at the prompt: the line is dropped, a fresh prompt follows.
+            Terminal.write("^C\n")
+            continue
+          }
+          Terminal.write("\n")
+          break
+        }
+        line = String(cString: raw)
+        free(raw)
+        if !line.trimmingSpaces.isEmpty { add_history(line) }
+      } else {
+        guard let read = Swift.readLine(strippingNewline: true) else { break }
+        line = read
+        if !json { Terminal.write(debugger.prompt + line + "\n") }
       }
-      let line = String(cString: raw)
-      free(raw)
-      if !line.trimmingSpaces.isEmpty { add_history(line) }
       Interrupt.clear()
       if line.trimmingSpaces.hasPrefix("!poolmon"), Terminal.isInteractive, !json {
         liveMonitor(line)
         continue
       }
       let results = debugger.run(line) { self.emit([$0]) }
-      if results.contains(where: { if case .target(.disconnected) = $0.failure { true } else { false } }) { return 2 }
+      if results.contains(where: { if case .target(.disconnected) = $0.failure { true } else { false } }) {
+        return KDExitStatus.connectionLost.rawValue
+      }
       // No prompt while the target runs (after `.reboot`, or a `g` that timed out): wait for its break.
       if !debugger.hasEnded, !debugger.target.state.isHalted {
-        guard waitWhileRunning() else { return 2 }
+        guard waitWhileRunning() else { return KDExitStatus.connectionLost.rawValue }
       }
     }
     return 0
+  }
+
+  /// libedit's key reader: one byte of stdin, or end of input (-1) when Ctrl+C was pressed, so that `readline`
+  /// returns at once and the console can tell the two apart by the interrupt flag.
+  static func readKey() -> Int32 {
+    while true {
+      if Interrupt.flag.load(ordering: .relaxed) { return -1 }
+      var fds = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&fds, 1, 50)
+      if ready < 0 && errno != EINTR { return -1 }
+      guard ready > 0 else { continue }
+      var byte: UInt8 = 0
+      let n = read(STDIN_FILENO, &byte, 1)
+      if n == 1 { return Int32(byte) }
+      if n == 0 || errno != EINTR { return -1 }
+    }
   }
 
   /// `!poolmon` on a terminal: the target runs while the live view shows (PoolMon watches a running

@@ -19,6 +19,11 @@ public enum CommandError: Error, Sendable, Equatable {
   case message(String)
   /// The target did not break before the deadline (`--timeout`); it is still running.
   case timedOut
+  /// Ctrl+C cancelled the command (the output so far was shown).
+  case cancelled
+
+  /// What a command cancelled by Ctrl+C ends with (docs/COMMANDS.md, "Console").
+  public static let cancelledText = "^C"
 
   /// The text KD prints for this error after `line` was typed at a prompt `promptWidth` wide.
   public func render(line: String, promptWidth: Int) -> String {
@@ -39,6 +44,7 @@ public enum CommandError: Error, Sendable, Equatable {
     case .target(let e): return e.description
     case .message(let m): return m
     case .timedOut: return "Timed out waiting for the target to break; it is still running"
+    case .cancelled: return Self.cancelledText
     }
   }
 }

@@ -10,6 +10,7 @@ enum CommandRegistry {
     BreakpointCommands.self, Time.self, SymbolPath.self,
     PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self, Analyze.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
+    ClearScreen.self,
   ]
 
   static func command(for word: String) -> (any Command.Type)? {

@@ -17,6 +17,15 @@ public struct CommandResult: Sendable {
 
   public var succeeded: Bool { error == nil }
 
+  /// A failure after which the rest of the line (and a script) cannot go on: the connection is gone, the
+  /// target is still running after `--timeout`, or Ctrl+C cancelled it.
+  public var endsTheLine: Bool {
+    switch failure {
+    case .target(.disconnected), .timedOut, .cancelled: true
+    default: false
+    }
+  }
+
   public init(
     command: String, output: (any CommandOutput)?, error: String? = nil, failure: CommandError? = nil,
     event: BreakEvent? = nil,

@@ -30,6 +30,13 @@ public final class Debugger {
     set { session.interruptRequested = newValue }
   }
 
+  /// Long text output (`d*`) goes here as it is produced instead of into the result; nil (the default, and
+  /// what `--json` uses) keeps every result whole.
+  public var stream: ((String) -> Void)? {
+    get { session.stream }
+    set { session.stream = newValue }
+  }
+
   /// When waiting for a break gives up (scripts' `--timeout`); nil waits forever.
   public var deadline: ContinuousClock.Instant? {
     get { session.deadline }
@@ -67,7 +74,7 @@ public final class Debugger {
       let r = runOne(command)
       results.append(r)
       onResult?(r)
-      if session.ended || (!r.succeeded && stopOnError) { break }
+      if session.ended || (!r.succeeded && (stopOnError || r.endsTheLine)) { break }
     }
     return results
   }
@@ -112,6 +119,15 @@ public final class Debugger {
     let inv = Invocation.split(trimmed)
     session.promptWidth = session.prompt.count
     session.log?.write(session.prompt + trimmed + "\n")
+    // Streamed output goes to the log as it is shown.
+    let outerStream = session.stream
+    if let outerStream, let log = session.log {
+      session.stream = {
+        outerStream($0)
+        log.write($0)
+      }
+    }
+    defer { session.stream = outerStream }
     let result: CommandResult
     if trimmed.hasPrefix("$$") {
       result = CommandResult(command: trimmed, output: TextOutput(), error: nil, event: nil, eventLines: [])

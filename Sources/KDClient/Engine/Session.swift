@@ -24,6 +24,9 @@ final class Session {
   var contextOverride: X86Context?
   /// Runs a nested command line (`$<` scripts, breakpoint commands).
   var runLine: ((String) -> [CommandResult])?
+  /// Where long text output goes as it is produced (the console and scripts, not `--json`); nil = commands
+  /// return their whole output.
+  var stream: ((String) -> Void)?
   /// Reports a result produced inside a command (breakpoint hits that `g` runs through).
   var emit: (CommandResult) -> Void = { _ in }
   /// The frame count `k` uses when none is given (`.kframes`).
@@ -38,6 +41,11 @@ final class Session {
 
   init(target: DebugTarget) {
     self.target = target
+  }
+
+  /// Throws `.cancelled` when Ctrl+C was pressed since the command started (long loops call this).
+  func checkCancelled() throws(CommandError) {
+    if interruptRequested() { throw .cancelled }
   }
 
   func version() throws(CommandError) -> TargetVersion {

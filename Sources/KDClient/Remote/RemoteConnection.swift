@@ -120,9 +120,19 @@ public final class RemoteConnection: Sendable {
     do {
       link = try TLSClient.connectDirect(host: host, port: port, options: options.tls, timeout: options.connectTimeout)
     } catch {
-      throw .connect("cannot connect to \(host):\(port): \(error)")
+      var failure = ConnectFailure(peer: RemoteConnection.peerName(host, port), error)
+      if failure.cause == .verification, options.tls.fingerprint == nil, options.tls.caPath == nil {
+        failure.presentedFingerprint = TLSClient.presentedFingerprint(host: host, port: port)
+      }
+      throw .transport(failure)
     }
-    try self.init(link: link, peerName: "\(host):\(port)", options: options, onDebugPrint: onDebugPrint)
+    try self.init(
+      link: link, peerName: RemoteConnection.peerName(host, port), options: options, onDebugPrint: onDebugPrint)
+  }
+
+  /// `HOST:PORT`, an IPv6 address in brackets.
+  static func peerName(_ host: String, _ port: UInt16) -> String {
+    host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
   }
 
   /// Says hello over `link` (not yet started) and waits for the answer. Throws with the server's reason when
@@ -155,7 +165,8 @@ public final class RemoteConnection: Sendable {
     let (reply, reason) = state.withLock { ($0.helloReply, $0.closedReason) }
     guard let reply else {
       link.close(flush: false)
-      throw .connect(reason ?? "no hello reply from \(peerName) within \(options.connectTimeout)")
+      guard let reason else { throw .timeout("no hello reply from \(peerName) within \(options.connectTimeout)") }
+      throw .connect(reason)
     }
     guard reply.major == ProtocolVersion.major else {
       link.close(flush: false)
@@ -377,6 +388,10 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
   case refused(NTStatus, String)
   case disconnected(String)
   case timeout(String)
+  /// The connection could not be opened (`RemoteConnection(host:port:...)`).
+  case transport(ConnectFailure)
+  /// A setting or local file `kd --connect` needs cannot be used (token file, HOST:PORT).
+  case configuration(String)
 
   public var description: String {
     switch self {
@@ -384,6 +399,8 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
     case .refused(_, let m): m
     case .disconnected(let m): "connection to the target lost: \(m)"
     case .timeout(let m): m
+    case .transport(let f): f.description
+    case .configuration(let m): m
     }
   }
 }

@@ -9,16 +9,16 @@ extension RemoteTarget {
     _ options: ConnectionOptions, breakOnAttach: Bool = false,
     onDebugPrint: @escaping @Sendable (String, UInt32) -> Void = RemoteTarget.printDebugOutput
   ) throws -> RemoteTarget {
-    guard let address = options.connect else { throw RemoteError.connect("no --connect HOST:PORT given") }
+    guard let address = options.connect else { throw RemoteError.configuration("no --connect HOST:PORT given") }
     let (host, port) = try splitHostPort(address)
     var token: [UInt8] = []
     if let path = options.tokenFile {
       guard let data = FileManager.default.contents(atPath: path) else {
-        throw RemoteError.connect("cannot read token file \(path)")
+        throw RemoteError.configuration("cannot read token file \(path)")
       }
       token = Array(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
       guard token.count <= Limits.maxTokenLength else {
-        throw RemoteError.connect(
+        throw RemoteError.configuration(
           "token file \(path) holds \(token.count) bytes; a hello carries at most \(Limits.maxTokenLength)")
       }
     }
@@ -53,7 +53,7 @@ extension RemoteTarget {
 
   static func splitHostPort(_ text: String) throws(RemoteError) -> (String, UInt16) {
     guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
-      throw .connect("--connect wants HOST:PORT, got '\(text)'")
+      throw .configuration("--connect wants HOST:PORT, got '\(text)'")
     }
     var host = String(text[..<colon])
     if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

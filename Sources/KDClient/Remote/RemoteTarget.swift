@@ -221,7 +221,8 @@ extension TargetError {
   init(_ error: RemoteError, operation: String) {
     switch error {
     case .disconnected(let reason), .connect(let reason): self = .disconnected(reason: reason)
-    case .timeout(let reason): self = .disconnected(reason: reason)
+    case .timeout(let reason), .configuration(let reason): self = .disconnected(reason: reason)
+    case .transport(let failure): self = .disconnected(reason: failure.description)
     case .refused(let status, let message):
       self = .refused(operation: operation, status: status.rawValue, message: message)
     }

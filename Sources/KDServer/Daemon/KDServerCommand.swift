@@ -1,4 +1,5 @@
 import ArgumentParser
+import KDProtocol
 import KDTransport
 import Logging
 
@@ -15,7 +16,8 @@ public struct KDServerCommand: ParsableCommand {
       Runs in the foreground (systemd Type=notify ready). SIGTERM stops cleanly (exit 0), SIGHUP reloads the \
       certificates without dropping sessions. The first stderr line says 'listening on HOST:PORT' and the \
       certificate's SHA-256 fingerprint. See docs/DEPLOY.md.
-      """)
+      """,
+    version: "kdserver \(ReleaseVersion.number) (swift-kd, protocol \(ProtocolVersion.major).\(ProtocolVersion.minor))")
 
   @Option(help: "Address and port to listen on (port 0: any free port).")
   var listen = "127.0.0.1:\(ServerConfiguration.defaultPort)"
