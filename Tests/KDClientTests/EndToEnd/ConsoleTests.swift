@@ -180,7 +180,8 @@ final class TmuxTerminal {
     // SIGKILL: kd may be blocked writing the display into the pipe no one reads any more.
     defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
     let reader = output.fileHandleForReading
-    func readUntil(_ text: String, seconds: Double) -> Bool {
+    func readUntil(_ text: String, seconds: Double) -> Bool { readUntil(seconds: seconds) { $0.contains(text) } }
+    func readUntil(seconds: Double, _ done: (String) -> Bool) -> Bool {
       var seen = Data()
       let deadline = Date().addingTimeInterval(seconds)
       while Date() < deadline {
@@ -189,12 +190,15 @@ final class TmuxTerminal {
         let chunk = reader.availableData
         if chunk.isEmpty { return false }
         seen.append(chunk)
-        if String(decoding: seen.suffix(1 << 16), as: UTF8.self).contains(text) { return true }
+        if done(String(decoding: seen.suffix(1 << 16), as: UTF8.self)) { return true }
         if seen.count > 1 << 16 { seen = seen.suffix(1 << 15) }
       }
       return false
     }
-    try #require(readUntil("pause", seconds: 60))
+    // The attach's break-in notification ends with the instruction it stopped at (anywhere at pace 0): an
+    // `address bytes mnemonic` line after the exception line.
+    let stopped = try Regex(#"Break instruction exception[^\n]*\n(.*\n)*[0-9a-f]{8} [0-9a-f]+ +[a-z]"#)
+    try #require(readUntil(seconds: 60) { $0.contains(stopped) })
     let clock = ContinuousClock()
     let sent = clock.now
     input.fileHandleForWriting.write(Data("db 0 L?1000000\n".utf8))
