@@ -88,7 +88,7 @@ check "kd through a symbolic link in another directory finds the scenarios (its 
   test "$status" = 0 -a -n "$(grep -F 'Abc' "$tmp/out")"
 
 capture "$prefix/bin/kd" --scenarios /nonexistent -c 'q'
-check "kd --scenarios /nonexistent exits 2 (non-zero, below 128)" test "$status" = 2
+check "kd --scenarios /nonexistent exits 78 (EX_CONFIG, docs/COMMANDS.md)" test "$status" = 78
 check "kd says where it looked" has "$err" "no scenarios directory: tried /nonexistent"
 
 capture "$prefix/bin/kdserver" --listen 127.0.0.1:0 --state-dir "$tmp/state" --scenarios /nonexistent

@@ -69,8 +69,8 @@ func scenario1(_ server: ServerChild, kd: String, iterations: Int) {
     let verifyStart = ContinuousClock.now
     let commands = "dd \(hex(scratch)) L1; dd nt!PoolHitTag L1; .runfor 0.3; r eip"
     var verify = runBounded(kd, connect + ["-c", commands], bound: 30)
-    // The killed controller may not be removed yet (status 2: refused as a second controller).
-    for _ in 0..<50 where verify.status == 2 && !verify.timedOut {
+    // The killed controller may not be removed yet (status 69: turned away as a second controller).
+    for _ in 0..<50 where verify.status == 69 && !verify.timedOut {
       verifierRetries += 1
       usleep(100_000)
       verify = runBounded(kd, connect + ["-c", commands], bound: 30)
