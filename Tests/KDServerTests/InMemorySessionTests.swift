@@ -324,7 +324,13 @@ import Testing
     guard case .getSymbols(let symbolCount) = symbols.body else { throw TestFailure("wrong reply \(symbols)") }
     #expect(symbols.status == .success)
     #expect(symbolCount.symbols.isEmpty && symbolCount.totalCount > 1)
-    let threads = try #require(ask(.listThreads(ListThreads(startIndex: 0, maxEntries: 0))))
+    // At pace 0 the boot may still be starting the drivers' threads: count once all 8 of the scenario exist.
+    var threads = try #require(ask(.listThreads(ListThreads(startIndex: 0, maxEntries: 0))))
+    for _ in 0..<2000 {
+      guard case .listThreads(let page) = threads.body, page.totalCount < 8 else { break }
+      usleep(1000)
+      threads = try #require(ask(.listThreads(ListThreads(startIndex: 0, maxEntries: 0))))
+    }
     guard case .listThreads(let threadCount) = threads.body else { throw TestFailure("wrong reply \(threads)") }
     #expect(threads.status == .success)
     #expect(threadCount.threads.isEmpty && threadCount.totalCount > 1)
