@@ -76,13 +76,15 @@ import Testing
     return try #require(address)
   }
 
-  /// Waits (bounded) until the drivers' threads exist: at pace 0 an attach can otherwise come before them.
+  /// Waits (bounded) until the boot is over: the five DriverEntry threads have ended and the seven workers and
+  /// the idle thread remain (at pace 0 an attach can otherwise come in the middle of it).
   func booted(_ harness: Harness) throws -> Harness {
-    for _ in 0..<2000 {
-      if try harness.host.kernel.sync({ $0.threads().count }) >= 8 { return harness }
+    for _ in 0..<5000 {
+      let threads = try harness.host.kernel.sync { $0.threads() }
+      if threads.count == 13 && threads.filter({ $0.state == .terminated }).count == 5 { return harness }
       usleep(1000)
     }
-    throw TestFailure("the default scenario's 8 threads did not start")
+    throw TestFailure("the default scenario did not finish booting")
   }
 
   /// Attaches and takes the no-ack mode.

@@ -324,10 +324,11 @@ import Testing
     guard case .getSymbols(let symbolCount) = symbols.body else { throw TestFailure("wrong reply \(symbols)") }
     #expect(symbols.status == .success)
     #expect(symbolCount.symbols.isEmpty && symbolCount.totalCount > 1)
-    // At pace 0 the boot may still be starting the drivers' threads: count once all 8 of the scenario exist.
+    // At pace 0 the boot may still be starting the drivers' threads: count once all 13 of the default scenario
+    // exist (the idle thread, five DriverEntry threads, which end but stay listed, and seven workers).
     var threads = try #require(ask(.listThreads(ListThreads(startIndex: 0, maxEntries: 0))))
     for _ in 0..<2000 {
-      guard case .listThreads(let page) = threads.body, page.totalCount < 8 else { break }
+      guard case .listThreads(let page) = threads.body, page.totalCount < 13 else { break }
       usleep(1000)
       threads = try #require(ask(.listThreads(ListThreads(startIndex: 0, maxEntries: 0))))
     }
