@@ -60,12 +60,6 @@ public struct GDBPacketDecoder: Sendable {
     return ready[readIndex]
   }
 
-  /// Whether a packet has begun and not ended (for a per-packet deadline).
-  public var insidePacket: Bool {
-    if case .idle = state { return false }
-    return true
-  }
-
   private mutating func step(_ byte: UInt8) {
     switch state {
     case .idle:

@@ -79,7 +79,7 @@ public enum GDBRequest: Equatable, Sendable {
     case UInt8(ascii: "g"): self = .readRegisters
     case UInt8(ascii: "G"):
       p.skip()
-      self = .writeRegisters(try p.hexBytes("G", toEnd: true))
+      self = .writeRegisters(try p.hexBytes("G"))
     case UInt8(ascii: "p"):
       p.skip()
       self = .readRegister(try p.registerNumber("p"))
@@ -88,7 +88,7 @@ public enum GDBRequest: Equatable, Sendable {
       p.skip()
       let n = try p.registerNumber("P")
       try p.expect("P", "=")
-      self = .writeRegister(n, try p.hexBytes("P", toEnd: true))
+      self = .writeRegister(n, try p.hexBytes("P"))
     case UInt8(ascii: "m"):
       p.skip()
       let address = try p.number("m", "an address")
@@ -104,7 +104,7 @@ public enum GDBRequest: Equatable, Sendable {
       let length = try p.number(command, "a length")
       try p.expect(command, ":")
       let dataAt = p.offset
-      let data = command == "M" ? try p.hexBytes(command, toEnd: true) : p.rest()
+      let data = command == "M" ? try p.hexBytes(command) : p.rest()
       guard UInt64(data.count) == length else {
         throw GDBRequestError(
           command: command, offset: dataAt, expected: "\(length) data bytes", found: "\(data.count)")
@@ -345,7 +345,8 @@ struct Parser {
     return r
   }
 
-  mutating func hexBytes(_ command: String, toEnd: Bool) throws(GDBRequestError) -> [UInt8] {
+  /// The rest of the payload as hex data.
+  mutating func hexBytes(_ command: String) throws(GDBRequestError) -> [UInt8] {
     let start = offset
     let text = payload[start...]
     if let bytes = GDBHex.decode(text) {

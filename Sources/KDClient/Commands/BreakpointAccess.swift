@@ -5,8 +5,6 @@
 enum BreakpointAccess: Command {
   static let names = ["ba"]
   static let summary = "ba[ID] e|r|w 1|2|4 [Address [Passes]] [\"Commands\"]   set a processor (data) breakpoint"
-  static let limit = BreakpointSet.limit
-
   static func matches(_ word: String) -> Bool {
     let w = word.lowercased()
     return w.hasPrefix("ba") && w.dropFirst(2).allSatisfy(\.isNumber)
@@ -64,18 +62,7 @@ enum BreakpointAccess: Command {
     guard address % size == 0 else {
       throw .message("the address of a \(size)-byte processor breakpoint must be aligned on \(size) bytes")
     }
-    var notes: [String] = []
-    if let id = requestedID, let old = session.breakpoints[id] {
-      notes.append("breakpoint \(id) redefined")
-      if let h = old.handle {
-        try session.targetCall { () throws(TargetError) in try old.remove(handle: h, from: session.target) }
-      }
-      session.breakpoints[id] = nil
-    }
-    let id = requestedID ?? (0..<limit).first { session.breakpoints[$0] == nil } ?? limit
-    guard id < limit, session.breakpoints.count < limit else {
-      throw .message("No more breakpoints available (the kernel debugger allows \(limit))")
-    }
+    let (id, notes) = try session.takeBreakpointID(requestedID)
     let breakpoint = Breakpoint(
       id: id, address: address, expression: expression, enabled: true, passes: passes, initialPasses: passes,
       commands: commands, handle: nil, processor: .init(access: access, size: size))

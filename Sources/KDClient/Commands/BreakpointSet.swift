@@ -35,23 +35,12 @@ enum BreakpointSet: Command {
       p.position = close + 1
     }
     try p.expectEnd()
-    var notes: [String] = []
     if requestedID == nil,
       let existing = session.breakpoints.values.first(where: { $0.address == address && $0.processor == nil })
     {
       requestedID = existing.id
     }
-    if let id = requestedID, let old = session.breakpoints[id] {
-      notes.append("breakpoint \(id) redefined")
-      if let h = old.handle {
-        try session.targetCall { () throws(TargetError) in try old.remove(handle: h, from: session.target) }
-      }
-      session.breakpoints[id] = nil
-    }
-    let id = requestedID ?? (0..<limit).first { session.breakpoints[$0] == nil } ?? limit
-    guard id < limit, session.breakpoints.count < limit else {
-      throw .message("No more breakpoints available (the kernel debugger allows \(limit))")
-    }
+    let (id, notes) = try session.takeBreakpointID(requestedID)
     let handle = try session.targetCall { () throws(TargetError) in try session.target.setBreakpoint(address) }
     session.breakpoints[id] = Breakpoint(
       id: id, address: address, expression: expression, enabled: true, passes: passes, initialPasses: passes,

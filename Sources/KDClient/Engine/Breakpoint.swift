@@ -29,3 +29,24 @@ struct Breakpoint: Sendable, Equatable, Encodable {
     if processor != nil { try target.removeDataBreakpoint(handle) } else { try target.removeBreakpoint(handle) }
   }
 }
+
+extension Session {
+  /// The ID a new breakpoint gets (`bp`, `ba`): `requested`, whose breakpoint, if any, is taken out of the target
+  /// first (`breakpoint N redefined`), or the first free one. Throws when all are taken.
+  func takeBreakpointID(_ requested: Int?) throws(CommandError) -> (id: Int, notes: [String]) {
+    let limit = BreakpointSet.limit
+    var notes: [String] = []
+    if let id = requested, let old = breakpoints[id] {
+      notes.append("breakpoint \(id) redefined")
+      if let h = old.handle {
+        try targetCall { () throws(TargetError) in try old.remove(handle: h, from: target) }
+      }
+      breakpoints[id] = nil
+    }
+    let id = requested ?? (0..<limit).first { breakpoints[$0] == nil } ?? limit
+    guard id < limit, breakpoints.count < limit else {
+      throw .message("No more breakpoints available (the kernel debugger allows \(limit))")
+    }
+    return (id, notes)
+  }
+}
