@@ -13,7 +13,7 @@ import Testing
 
   static let scripts: [String] = {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-    return names.filter { $0.hasSuffix(".kd") }.sorted()
+    return names.filter { $0.hasSuffix(".kd") || $0.hasSuffix(".stdin") }.sorted()
   }()
 
   /// The host's clock (when kd connected, when `.reboot` ran, `.lastevent`'s and `.time`'s debugger time) is all
@@ -26,9 +26,22 @@ import Testing
     }.joined(separator: "\n")
   }
 
+  /// A `.kd` file runs as `--script FILE`; a `.stdin` file is piped to kd's standard input, as a console session
+  /// whose transcript reads like an interactive one (empty lines repeat the last command).
+  static func run(_ script: String, _ arguments: [String]) -> (status: Int32, stdout: String, stderr: String) {
+    let path = directory.appendingPathComponent(script).path
+    let kd = builtExecutable("kd")
+    guard script.hasSuffix(".stdin") else { return KDTestSupport.run(kd, arguments + ["--script", path]) }
+    return KDTestSupport.run(kd, arguments, input: FileManager.default.contents(atPath: path) ?? Data())
+  }
+
+  static func transcriptName(_ script: String) -> String {
+    (script as NSString).deletingPathExtension + ".txt"
+  }
+
   /// Compares with the checked-in transcript; a difference is reported as `diff -u expected actual`.
   static func compare(_ actual: String, with script: String, via: String) throws {
-    let expectedPath = directory.appendingPathComponent(script.replacingOccurrences(of: ".kd", with: ".txt")).path
+    let expectedPath = directory.appendingPathComponent(transcriptName(script)).path
     if ProcessInfo.processInfo.environment["KD_UPDATE_GOLDEN"] == "1" {
       try actual.write(toFile: expectedPath, atomically: true, encoding: .utf8)
       return
@@ -36,29 +49,26 @@ import Testing
     let expected = try #require(
       try? String(contentsOfFile: expectedPath, encoding: .utf8), "\(expectedPath) is missing (KD_UPDATE_GOLDEN=1)")
     guard actual != expected else { return }
-    let actualPath = makeTemporaryDirectory("golden") + "/" + script.replacingOccurrences(of: ".kd", with: ".txt")
+    let actualPath = makeTemporaryDirectory("golden") + "/" + transcriptName(script)
     writeFile(actualPath, actual)
     let diff = run("/usr/bin/diff", ["-u", expectedPath, actualPath]).stdout
     Issue.record("\(script) via \(via) differs from its golden transcript:\n\(diff)")
   }
 
   @Test(arguments: scripts) func embeddedTarget(script: String) throws {
-    let path = Self.directory.appendingPathComponent(script).path
-    let r = run(builtExecutable("kd"), ["-d", "--pace", "0", "--timeout", "120", "--script", path])
+    let r = Self.run(script, ["-d", "--pace", "0", "--timeout", "120"])
     #expect(r.status == 0, "kd failed: \(r.stderr)")
     try Self.compare(Self.masked(r.stdout), with: script, via: "the embedded target")
   }
 
   @Test(arguments: scripts) func remoteKDServer(script: String) throws {
-    let path = Self.directory.appendingPathComponent(script).path
     let (server, port, fingerprint) = try KDServerProcess.start(["--break-at-boot"])
     defer {
       server.process.terminate()
       _ = server.waitExit()
     }
-    let r = run(
-      builtExecutable("kd"),
-      ["--connect", "127.0.0.1:\(port)", "--fingerprint", fingerprint, "-b", "--timeout", "120", "--script", path])
+    let r = Self.run(
+      script, ["--connect", "127.0.0.1:\(port)", "--fingerprint", fingerprint, "-b", "--timeout", "120"])
     #expect(r.status == 0, "kd failed: \(r.stderr)")
     guard ProcessInfo.processInfo.environment["KD_UPDATE_GOLDEN"] != "1" else { return }
     try Self.compare(Self.masked(r.stdout), with: script, via: "kdserver over TLS")
