@@ -6,7 +6,7 @@ public struct TypeStream: Sendable {
 
   static let stream = "TPI stream"
 
-  init(_ bytes: [UInt8]) throws(PDBError) {
+  init(_ bytes: [UInt8]) throws(ImageFormatError) {
     var r = ByteReader(bytes, stream: Self.stream)
     _ = try r.u32()  // version (20040203)
     let headerSize = Int(try r.u32())
@@ -50,7 +50,7 @@ public struct TypeStream: Sendable {
   }
 
   /// The decoded record; nil for a simple type or an index past the stream.
-  public func record(_ index: TypeIndex) throws(PDBError) -> TypeRecord? {
+  public func record(_ index: TypeIndex) throws(ImageFormatError) -> TypeRecord? {
     guard let i = position(index) else { return nil }
     let r = records[i]
     return try TypeRecord.parse(kind: r.kind, body: r.body, offset: r.offset)

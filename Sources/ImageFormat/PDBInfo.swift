@@ -11,7 +11,7 @@ public struct PDBInfo: Sendable, Equatable {
 
   static let stream = "PDB info stream"
 
-  init(_ bytes: [UInt8]) throws(PDBError) {
+  init(_ bytes: [UInt8]) throws(ImageFormatError) {
     var r = ByteReader(bytes, stream: Self.stream)
     version = try r.u32()
     signature = try r.u32()
@@ -43,7 +43,7 @@ public struct PDBInfo: Sendable, Equatable {
     namedStreams = named
   }
 
-  private static func bitVector(_ r: inout ByteReader) throws(PDBError) -> [Bool] {
+  private static func bitVector(_ r: inout ByteReader) throws(ImageFormatError) -> [Bool] {
     let words = try r.count(itemSize: 4, what: "a bit vector's word count")
     var bits: [Bool] = []
     bits.reserveCapacity(words * 32)

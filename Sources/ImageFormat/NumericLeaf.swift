@@ -4,7 +4,7 @@ struct NumericLeaf {
   var signed: Int64
   var unsigned: UInt64
 
-  static func read(_ r: inout ByteReader) throws(PDBError) -> NumericLeaf {
+  static func read(_ r: inout ByteReader) throws(ImageFormatError) -> NumericLeaf {
     let at = r.offset
     let tag = try r.u16()
     if tag < 0x8000 { return NumericLeaf(signed: Int64(tag), unsigned: UInt64(tag)) }

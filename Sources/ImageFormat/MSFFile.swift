@@ -13,7 +13,7 @@ public struct MSFFile: Sendable {
 
   public var streamCount: Int { streamSizes.count }
 
-  public init(bytes: [UInt8]) throws(PDBError) {
+  public init(bytes: [UInt8]) throws(ImageFormatError) {
     data = bytes
     var r = ByteReader(bytes, stream: "MSF superblock")
     let found = try r.take(Self.magic.count)
@@ -87,13 +87,15 @@ public struct MSFFile: Sendable {
     blocks = lists
   }
 
-  private static func blockOffset(_ block: UInt32, _ size: Int, _ count: Int, stream: String) throws(PDBError) -> Int {
+  private static func blockOffset(_ block: UInt32, _ size: Int, _ count: Int, stream: String) throws(ImageFormatError)
+    -> Int
+  {
     guard Int(block) < count else { throw .blockOutOfRange(stream: stream, block: block, blockCount: count) }
     return Int(block) * size
   }
 
   /// The bytes of stream `index`; `context` names who asked, for the error.
-  public func stream(_ index: Int, context: String = "MSF") throws(PDBError) -> [UInt8] {
+  public func stream(_ index: Int, context: String = "MSF") throws(ImageFormatError) -> [UInt8] {
     guard index >= 0, index < streamSizes.count, let size = streamSizes[index] else {
       throw .badStreamIndex(context: context, index: index, streamCount: streamSizes.count)
     }

@@ -20,7 +20,7 @@ public struct DBIStream: Sendable, Equatable {
 
   static let stream = "DBI stream"
 
-  init(_ bytes: [UInt8]) throws(PDBError) {
+  init(_ bytes: [UInt8]) throws(ImageFormatError) {
     var r = ByteReader(bytes, stream: Self.stream)
     let signature = try r.i32()
     guard signature == -1 else {
@@ -58,7 +58,7 @@ public struct DBIStream: Sendable, Equatable {
 
   private static func index(_ v: UInt16) -> Int? { v == 0xFFFF ? nil : Int(v) }
 
-  private static func size(_ r: inout ByteReader, _ name: String) throws(PDBError) -> Int {
+  private static func size(_ r: inout ByteReader, _ name: String) throws(ImageFormatError) -> Int {
     let at = r.offset
     let v = try r.i32()
     guard v >= 0 else {
@@ -67,7 +67,7 @@ public struct DBIStream: Sendable, Equatable {
     return Int(v)
   }
 
-  private static func modules(_ bytes: [UInt8]) throws(PDBError) -> [Module] {
+  private static func modules(_ bytes: [UInt8]) throws(ImageFormatError) -> [Module] {
     var r = ByteReader(bytes, stream: stream + " module info")
     var out: [Module] = []
     while r.remaining >= 64 {

@@ -71,7 +71,7 @@ public enum TypeRecord: Sendable, Equatable {
   }
 
   /// Decodes one record's body (after its length and kind).
-  static func parse(kind: UInt16, body: [UInt8], offset: Int) throws(PDBError) -> TypeRecord {
+  static func parse(kind: UInt16, body: [UInt8], offset: Int) throws(ImageFormatError) -> TypeRecord {
     var r = ByteReader(body, stream: "TPI record at \(offset)")
     switch kind {
     case Leaf.modifier: return .modifier(type: try r.u32(), modifiers: try r.u16())
@@ -116,7 +116,7 @@ public enum TypeRecord: Sendable, Equatable {
     }
   }
 
-  private static func fields(_ r: inout ByteReader) throws(PDBError) -> [Field] {
+  private static func fields(_ r: inout ByteReader) throws(ImageFormatError) -> [Field] {
     var out: [Field] = []
     while r.remaining >= 2 {
       let kind = try r.u16()

@@ -23,7 +23,7 @@ public struct PublicSymbol: Sendable, Equatable {
   static let kind: UInt16 = 0x110e
 
   /// The S_PUB32 record at `offset` of the symbol record stream.
-  static func parse(_ records: [UInt8], at offset: Int) throws(PDBError) -> PublicSymbol {
+  static func parse(_ records: [UInt8], at offset: Int) throws(ImageFormatError) -> PublicSymbol {
     var r = ByteReader(records, stream: "symbol record stream", offset: offset)
     let length = Int(try r.u16())
     try r.need(length)
@@ -50,7 +50,7 @@ enum PublicsStream {
   static let hashSignature: UInt32 = 0xFFFF_FFFF
   static let hashVersion: UInt32 = 0xEFFE_0000 &+ 19_990_810
 
-  static func symbols(publics: [UInt8], records: [UInt8]) throws(PDBError) -> [PublicSymbol] {
+  static func symbols(publics: [UInt8], records: [UInt8]) throws(ImageFormatError) -> [PublicSymbol] {
     var r = ByteReader(publics, stream: stream)
     let hashSize = Int(try r.u32())
     try r.skip(24)  // address map size, thunks, section count

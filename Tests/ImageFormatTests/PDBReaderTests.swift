@@ -2,12 +2,12 @@ import Foundation
 import KDTestSupport
 import Testing
 
-@testable import KDPDB
+@testable import KDImageFormat
 
 /// The PDB reader against llvm-pdbutil, on the checked-in fixture and on a fresh build of its source where clang
 /// and lld-link are present: every type record, public and section the dump lists, the reader finds the same.
 @Suite struct PDBReaderTests {
-  static let fixtures = packageRoot.appendingPathComponent("Tests/PDBTests/Fixtures")
+  static let fixtures = packageRoot.appendingPathComponent("Tests/ImageFormatTests/Fixtures")
   static let sample = fixtures.appendingPathComponent("sample.pdb").path
 
   static func tool(_ names: [String]) -> String? {
@@ -189,25 +189,13 @@ import Testing
     try Self.compareWithDump(Self.sample)
   }
 
-  /// Wherever the toolchain can build one (it is in the Swift toolchain), a fresh PDB reads the same way.
+  /// Wherever the toolchain can build them (clang and lld-link come with the Swift toolchain), fresh images and
+  /// PDBs from the fixture's sources read the same way.
   @Test func freshBuildAgreesWithLlvmPdbutil() throws {
-    guard let clang = Self.tool(["clang"]), let lld = Self.tool(["lld-link"]) else { return }
+    guard Self.tool(["clang"]) != nil, Self.tool(["lld-link"]) != nil else { return }
     let dir = makeTemporaryDirectory("pdb")
-    let source = Self.fixtures.appendingPathComponent("sample.c").path
-    let compile = run(
-      clang,
-      [
-        "--target=i686-pc-windows-msvc", "-c", "-g", "-gcodeview", "-O1", "-fno-stack-protector", source,
-        "-o", "\(dir)/sample.obj",
-      ])
-    #expect(compile.status == 0, "\(compile.stderr)")
-    let link = run(
-      lld,
-      [
-        "/machine:x86", "/driver", "/subsystem:native", "/debug", "/entry:DriverEntry", "/nodefaultlib",
-        "/out:\(dir)/sample.sys", "/pdb:\(dir)/sample.pdb", "\(dir)/sample.obj",
-      ])
-    #expect(link.status == 0, "\(link.stderr)")
+    let build = run("/bin/bash", [Self.fixtures.appendingPathComponent("build.sh").path, dir])
+    #expect(build.status == 0, "\(build.stderr)")
     try Self.compareWithDump("\(dir)/sample.pdb")
   }
 
@@ -242,17 +230,17 @@ import Testing
   /// Truncated and corrupted files end in a typed error naming what was wrong, never a trap.
   @Test func malformedFilesAreTypedErrors() throws {
     let good = Array(try #require(FileManager.default.contents(atPath: Self.sample)))
-    #expect(throws: PDBError.notMSF(found: Array("MZ".utf8) + Array(good[2..<32]))) {
+    #expect(throws: ImageFormatError.notMSF(found: Array("MZ".utf8) + Array(good[2..<32]))) {
       try PDBFile(bytes: Array("MZ".utf8) + Array(good.dropFirst(2)))
     }
     var badSize = good
     badSize[32] = 0xe8
     badSize[33] = 0x03  // 1000
-    #expect(throws: PDBError.badBlockSize(1000)) { try PDBFile(bytes: badSize) }
+    #expect(throws: ImageFormatError.badBlockSize(1000)) { try PDBFile(bytes: badSize) }
     var badMap = good
     badMap[52] = 0xff
     badMap[53] = 0xff  // block map address past the file
-    #expect(throws: PDBError.self) { try PDBFile(bytes: badMap) }
+    #expect(throws: ImageFormatError.self) { try PDBFile(bytes: badMap) }
     for length in stride(from: 0, to: good.count, by: 509) {
       do {
         _ = try PDBFile(bytes: Array(good.prefix(length)))

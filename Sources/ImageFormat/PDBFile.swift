@@ -1,5 +1,5 @@
 /// A program database read whole: its identity (GUID, age), the image's sections, the public symbols and the
-/// types, every part bounds-checked (docs/KERNEL.md, "PDB reader"). Sans-IO: give it the file's bytes.
+/// types, every part bounds-checked (docs/KERNEL.md, "PE and PDB readers"). Sans-IO: give it the file's bytes.
 public struct PDBFile: Sendable {
   public let msf: MSFFile
   public let info: PDBInfo
@@ -10,7 +10,7 @@ public struct PDBFile: Sendable {
   /// Each structure's or union's definition by name (the first one; forward references resolve through it).
   private let definitions: [String: TypeIndex]
 
-  public init(bytes: [UInt8]) throws(PDBError) {
+  public init(bytes: [UInt8]) throws(ImageFormatError) {
     msf = try MSFFile(bytes: bytes)
     info = try PDBInfo(try msf.stream(1, context: "PDB info stream"))
     types = try TypeStream(try msf.stream(2, context: "TPI stream"))
@@ -49,7 +49,9 @@ public struct PDBFile: Sendable {
   }
 
   /// The definition of the structure or union named `name` (not its forward references).
-  public func aggregate(named name: String) throws(PDBError) -> (index: TypeIndex, aggregate: TypeRecord.Aggregate)? {
+  public func aggregate(named name: String) throws(ImageFormatError) -> (
+    index: TypeIndex, aggregate: TypeRecord.Aggregate
+  )? {
     guard let index = definitions[name] else { return nil }
     switch try types.record(index) {
     case .structure(let a)?, .union(let a)?: return (index, a)
@@ -61,7 +63,7 @@ public struct PDBFile: Sendable {
   public var aggregateNames: [String] { definitions.keys.sorted() }
 
   /// The members of a structure or union, in declaration order.
-  public func members(of name: String) throws(PDBError) -> [Member]? {
+  public func members(of name: String) throws(ImageFormatError) -> [Member]? {
     guard let (_, a) = try aggregate(named: name) else { return nil }
     guard case .fieldList(let fields)? = try types.record(a.fieldList) else { return [] }
     var out: [Member] = []
@@ -79,7 +81,7 @@ public struct PDBFile: Sendable {
 
   /// A C spelling of a type: `unsigned long`, `_LIST_ENTRY*`, `unsigned char[16]`, `void (*)(int, char*)` is
   /// written `<function>*`. Cycles and absurd depths end in `?`.
-  public func typeName(_ index: TypeIndex, depth: Int = 0) throws(PDBError) -> String {
+  public func typeName(_ index: TypeIndex, depth: Int = 0) throws(ImageFormatError) -> String {
     if index < 0x1000 { return Self.simpleTypeName(index) }
     guard depth < 32, let record = try types.record(index) else { return "?" }
     switch record {
@@ -102,7 +104,7 @@ public struct PDBFile: Sendable {
   }
 
   /// Bytes a type occupies on x86; nil where it cannot be told.
-  public func size(of index: TypeIndex, depth: Int = 0) throws(PDBError) -> UInt64? {
+  public func size(of index: TypeIndex, depth: Int = 0) throws(ImageFormatError) -> UInt64? {
     if index < 0x1000 { return Self.simpleTypeSize(index) }
     guard depth < 32, let record = try types.record(index) else { return nil }
     switch record {

@@ -7,7 +7,7 @@ public struct SectionHeader: Sendable, Equatable {
 
   static let size = 40
 
-  static func parse(_ bytes: [UInt8]) throws(PDBError) -> [SectionHeader] {
+  static func parse(_ bytes: [UInt8]) throws(ImageFormatError) -> [SectionHeader] {
     var r = ByteReader(bytes, stream: "section header stream")
     var out: [SectionHeader] = []
     while r.remaining >= size {

@@ -59,16 +59,22 @@ typedef struct _SAMPLE_OBJECT {
   POOL_TRACKER_TABLE Track[4];
 } SAMPLE_OBJECT;
 
+/* Imported from ntoskrnl.exe (nt.c) through its import library. */
+__declspec(dllimport) void *__stdcall ExAllocatePoolWithTag(POOL_TYPE Type, ULONG Bytes, ULONG Tag);
+__declspec(dllimport) void __stdcall ExFreePoolWithTag(void *P, ULONG Tag);
+
 POOL_HEADER SampleHeader;
 SAMPLE_OBJECT SampleObject;
-ULONG PoolHitTag = 0xffffff0f;
+void *SampleBlocks[4] = {&SampleHeader, &SampleObject, &SampleObject.Links, &SampleObject.Name};
 
-void *__stdcall ExAllocatePoolWithTag(POOL_TYPE Type, ULONG Bytes, ULONG Tag) {
-  SampleHeader.PoolTag = Tag;
-  SampleObject.Track[Type & 3].PagedAllocs += 1;
-  return (void *)(ULONG)(Type + Bytes);
+__declspec(dllexport) void *__stdcall SampleAllocate(ULONG Bytes) {
+  SampleHeader.PoolTag = 0x20636241;
+  SampleObject.Track[Bytes & 3].PagedAllocs += 1;
+  return ExAllocatePoolWithTag(PagedPool, Bytes, 0x20636241);
 }
 
 int __stdcall DriverEntry(void *DriverObject, void *RegistryPath) {
-  return (int)(ULONG)ExAllocatePoolWithTag(PagedPool, 16, 0x20636241);
+  void *p = SampleAllocate(16);
+  ExFreePoolWithTag(p, 0x20636241);
+  return (int)(ULONG)SampleBlocks[(ULONG)p & 3];
 }

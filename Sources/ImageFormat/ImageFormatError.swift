@@ -1,9 +1,9 @@
-/// Why a PDB could not be read, with the evidence: which stream, at which offset, what was expected and what
-/// was found. Every malformed input ends in one of these; none traps.
-public enum PDBError: Error, Equatable, Sendable, CustomStringConvertible {
+/// Why a PE image or a PDB could not be read, with the evidence: which stream or part of the file, at which
+/// offset, what was expected and what was found. Every malformed input ends in one of these; none traps.
+public enum ImageFormatError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The file does not start with the MSF 7.00 magic.
   case notMSF(found: [UInt8])
-  /// A read past the end of a stream (or of the file, for the superblock and directory).
+  /// A read past the end of a stream or part (or of the file, for the superblock, the directory and PE headers).
   case truncated(stream: String, offset: Int, needed: Int, available: Int)
   /// A block size MSF does not use (512, 1024, 2048 or 4096).
   case badBlockSize(UInt32)
@@ -13,6 +13,8 @@ public enum PDBError: Error, Equatable, Sendable, CustomStringConvertible {
   case badStreamIndex(context: String, index: Int, streamCount: Int)
   /// A field whose value cannot be right.
   case malformed(stream: String, offset: Int, expected: String, found: String)
+  /// A relative virtual address that no section (and not the headers) holds.
+  case unmappedRVA(part: String, rva: UInt32)
 
   public var description: String {
     switch self {
@@ -26,6 +28,7 @@ public enum PDBError: Error, Equatable, Sendable, CustomStringConvertible {
       "\(context): stream \(index) does not exist (the directory has \(count), or it is empty)"
     case .malformed(let stream, let offset, let expected, let found):
       "\(stream) at offset \(offset): expected \(expected), found \(found)"
+    case .unmappedRVA(let part, let rva): "\(part): RVA 0x\(String(rva, radix: 16)) is in no section of the image"
     }
   }
 }
