@@ -116,7 +116,7 @@ public final class Console {
 
   func emit(_ results: [CommandResult]) {
     for r in results {
-      Terminal.write(json ? r.json + "\n" : r.text)
+      Terminal.write(json ? r.jsonLines().map { $0 + "\n" }.joined() : r.text)
     }
   }
 
