@@ -23,6 +23,11 @@ enum PoolFind: Command {
     var bytesScanned: Int
     var note: String?
 
+    /// `tag` is the pattern searched for (wildcards allowed), not a tag: JSON calls it `pattern`.
+    private enum CodingKeys: String, CodingKey {
+      case tag = "pattern", pool, bigPageTable, region, hits, bytesScanned, note
+    }
+
     var lines: [String] {
       var out = [""]
       if bigPageTable.count == 2 {

@@ -94,7 +94,11 @@ extension CommandResult {
       }
       return out
     }
-    let name = CommandRegistry.command(for: Invocation.split(command).name)?.names.first
+    // The command's name as `.help` lists it: the word typed when it is one (`kb`, `db`), else the first (`bp` for
+    // `bp1`).
+    let word = Invocation.split(command).name
+    let names = CommandRegistry.command(for: word)?.names ?? []
+    let name = names.first { $0.caseInsensitiveEquals(word) } ?? names.first
     out.append(
       JSONLine(
         type: .command, time: time, command: command, name: name, ok: succeeded, result: output, error: error,
