@@ -12,6 +12,8 @@ let package = Package(
     .executable(name: "kd", targets: ["kd"]),
     .library(name: "KDClient", targets: ["KDClient"]),
     .library(name: "KDProtocol", targets: ["KDProtocol"]),
+    // The Swift API (docs/COMMANDS.md, "Swift API"): `Debugger.connect` / `Debugger.embedded`, typed results.
+    .library(name: "SwiftKD", targets: ["SwiftKD"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,8 +55,15 @@ let package = Package(
         "KDProtocol", "KDTransport", "CCapstone", "CEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // The Swift API: the debugger engine (KDClient) confined to its own queue, over a kdserver or over the kernel
+    // embedded in the process (KDServer's session host, KDKernel). KDClient itself never links the kernel.
+    .target(
+      name: "SwiftKD",
+      dependencies: [
+        "KDClient", "KDServer", "KDKernel", "KDTransport", .product(name: "Logging", package: "swift-log"),
+      ]),
     .executableTarget(name: "kdserver", dependencies: ["KDServer"]),
-    .executableTarget(name: "kd", dependencies: ["KDClient", "KDServer", "KDKernel", "KDTransport"]),
+    .executableTarget(name: "kd", dependencies: ["KDClient", "SwiftKD", "KDTransport"]),
     // libFuzzer target for the frame and payload decoders (see docs/PROTOCOL.md, "Fuzzing").
     .target(name: "CFuzzerSupport", path: "Sources/CFuzzerSupport"),
     .target(name: "KDFuzzHarness", dependencies: ["CFuzzerSupport"], path: "Sources/FuzzHarness"),
@@ -103,7 +112,8 @@ let package = Package(
       dependencies: ["KDServer", "KDClient", "KDProtocol", "KDGDBRemote", "KDTransport", "KDTestSupport"],
       path: "Tests/KDServerTests"),
     .testTarget(
-      name: "KDClientTests", dependencies: ["KDClient", "KDServer", "KDProtocol", "KDTransport", "KDTestSupport"],
+      name: "KDClientTests",
+      dependencies: ["KDClient", "SwiftKD", "KDServer", "KDProtocol", "KDTransport", "KDTestSupport"],
       path: "Tests/KDClientTests", exclude: ["Golden"]),
     .testTarget(
       name: "KDImageFormatTests", dependencies: ["KDImageFormat", "KDTestSupport"], path: "Tests/ImageFormatTests",

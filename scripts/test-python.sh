@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Python client's tests (issue 13, part 2): a fresh virtual environment in a temporary directory,
-# `pip install ./python pytest`, then `pytest python/tests` against the kdserver and kd in BIN_DIR (each test
+# `pip install ./python pytest jsonschema` (jsonschema: test_kd_json_schema.py checks `kd --json` against
+# docs/kd-json.schema.json), then `pytest python/tests` against the kdserver and kd in BIN_DIR (each test
 # module starts its own kdserver on port 0; docs/PYTHON.md, "Tests").
 #
 # Usage: scripts/test-python.sh [BIN_DIR]   (default .build/debug, relative to the repository root)
@@ -19,9 +20,9 @@ for binary in kdserver kd; do
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/swift-kd-python.XXXXXX")
 trap 'rm -rf "$tmp" python/build python/swiftkd.egg-info' EXIT
-echo "== python3 -m venv $tmp/venv; pip install ./python pytest"
+echo "== python3 -m venv $tmp/venv; pip install ./python pytest jsonschema"
 python3 -m venv "$tmp/venv"
-"$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check ./python pytest
+"$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check ./python pytest jsonschema
 echo "== pytest python/tests (KDSERVER=$bindir/kdserver KD=$bindir/kd)"
 status=0
 KDSERVER="$bindir/kdserver" KD="$bindir/kd" "$tmp/venv/bin/python" -m pytest -p no:cacheprovider python/tests || status=$?

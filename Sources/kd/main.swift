@@ -1,8 +1,9 @@
 // `kd`: the debugger. Thin: the commands live in KDClient; without --connect it runs the embedded default
-// target (EmbeddedTarget.swift) in this process and attaches to it over an in-memory frame link.
+// target (SwiftKD's EmbeddedTarget) in this process and attaches to it over an in-memory frame link.
 import Foundation
 import KDClient
 import KDTransport
+import SwiftKD
 
 Transport.ignoreSIGPIPE()
 

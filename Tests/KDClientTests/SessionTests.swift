@@ -9,15 +9,29 @@ import Testing
   @Test func jsonCarriesTheSameDataAsTheText() throws {
     let d = Debugger(target: t)
     let r = try #require(d.run("? ' cbA'").first)
-    let object = try #require(try JSONSerialization.jsonObject(with: Data(r.json.utf8)) as? [String: Any])
+    let lines = r.jsonLines(at: Date(timeIntervalSince1970: 1_800_000_000.25))
+    #expect(lines.count == 1)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+    #expect(object["schema"] as? Int == 1)
+    #expect(object["type"] as? String == "command")
+    #expect(object["time"] as? String == "2027-01-15T08:00:00.250Z")
     #expect(object["ok"] as? Bool == true)
     #expect(object["command"] as? String == "? ' cbA'")
-    #expect((object["result"] as? [String: Any])?["value"] as? Int == 0x2063_6241)
+    #expect(object["name"] as? String == "?")
+    #expect((object["result"] as? [String: Any])?["value"] as? String == "0x20636241")
     #expect(object["text"] as? [String] == ["Evaluate expression: 543384129 = 20636241"])
-    #expect(!r.json.contains("\n"))
-    let bad = try #require(d.run("dd nosuch").first)
-    #expect(bad.json.contains("\"ok\":false"))
-    #expect(bad.json.contains("Couldn't resolve error at 'nosuch'"))
+    let bad = try #require(d.run("dd nosuch").first).jsonLines()
+    #expect(bad.count == 1)
+    #expect(bad[0].contains("\"ok\":false"))
+    #expect(bad[0].contains("Couldn't resolve error at 'nosuch'"))
+  }
+
+  @Test func jsonWritesTagsAsFourCharactersWithEscapes() throws {
+    #expect(TagString.text(0x2063_6241) == "Abc ")
+    #expect(TagString.text(0x2000_5c41) == "A\\x5c\\x00 ")
+    #expect(TagString.value("A\\x5c\\x00 ") == 0x2000_5c41)
+    #expect(TagString.value("Abc") == nil)
+    #expect(TagString.value("Ab\\x0") == nil)
   }
 
   @Test func vertargetPrintsTheKernelLinesAndSessionTime() throws {

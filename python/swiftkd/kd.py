@@ -43,8 +43,10 @@ EXIT_STATUSES = {
 
 @dataclass(frozen=True)
 class KdResult:
-    """One JSON object kd printed: the command, whether it succeeded, its structured result, the error
-    text, the break event it reported (if any) and KD's text lines."""
+    """One JSON line kd printed (docs/COMMANDS.md, "JSON"): the command (``""`` for an event line), whether it
+    succeeded, its structured result, the error text, the break event (for ``break``/``bugcheck`` event lines),
+    KD's text lines, and ``kind``: ``"command"`` or the event's name (``break``, ``bugcheck``, ``running``,
+    ``debug-print``)."""
 
     command: str
     ok: bool
@@ -53,19 +55,24 @@ class KdResult:
     event: Optional[Dict[str, Any]]
     text: List[str] = field(default_factory=list)
     raw: Dict[str, Any] = field(default_factory=dict)
+    kind: str = "command"
 
     @classmethod
     def from_json(cls, obj: Dict[str, Any]) -> "KdResult":
         """Build a result from one decoded JSON line (missing keys are None or empty)."""
         text = obj.get("text") or []
+        result = obj.get("result")
+        kind = str(obj.get("event", "")) if obj.get("type") == "event" else "command"
+        event = result.get("event") if kind in ("break", "bugcheck") and isinstance(result, dict) else None
         return cls(
             command=str(obj.get("command", "")),
-            ok=bool(obj.get("ok", False)),
-            result=obj.get("result"),
+            ok=bool(obj.get("ok", obj.get("error") is None)),
+            result=result,
             error=obj.get("error"),
-            event=obj.get("event"),
+            event=event,
             text=[str(line) for line in text] if isinstance(text, list) else [str(text)],
             raw=obj,
+            kind=kind,
         )
 
 

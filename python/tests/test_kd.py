@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,6 @@ from server_process import Server
 
 import swiftkd
 from swiftkd.kd import Kd
-
-ABC = struct.unpack("<I", b"Abc ")[0]  # 0x20636241
-
 
 def test_poolused_through_kd_json(server: Server) -> None:
     with server.connect() as session:  # halt the target, then hand the controller role over
@@ -24,7 +20,7 @@ def test_poolused_through_kd_json(server: Server) -> None:
     assert poolused.ok and poolused.error is None
     assert poolused.result["sort"] == "pagedBytes"
     entries = poolused.result["entries"]
-    abc = next(e for e in entries if e["tag"] == ABC)
+    abc = next(e for e in entries if e["tag"] == "Abc ")
     assert abc["pagedAllocs"] > 0 and abc["pagedBytes"] > 0
     assert [e["pagedBytes"] for e in entries] == sorted((e["pagedBytes"] for e in entries), reverse=True)
     assert any(line.startswith(" Abc ") for line in poolused.text)

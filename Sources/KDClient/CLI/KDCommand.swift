@@ -91,6 +91,10 @@ public struct KDCommand: ParsableCommand {
     debugger.stopOnError = stopOnError
     if let timeout { debugger.deadline = ContinuousClock().now + .milliseconds(Int(timeout * 1000)) }
     let printer = ResultPrinter(json: json)
+    if json {
+      debugger.onRunning = { Terminal.write(JSONLine.event(.running) + "\n") }
+      DebugOutputGate.shared.printAsJSON()
+    }
     if !json { debugger.stream = { Terminal.write($0) } }
     // The embedded target is for trying things: it breaks in at once, so the first thing seen is a prompt.
     let initialBreak = breakAtAttach || connection.connect == nil
@@ -147,7 +151,7 @@ final class ResultPrinter {
   func print(_ results: [CommandResult]) {
     for r in results {
       if json {
-        Terminal.write(r.json + "\n")
+        Terminal.write(r.jsonLines().map { $0 + "\n" }.joined())
         continue
       }
       if let started, !r.command.isEmpty, r.command != started { Terminal.write("kd> " + r.command + "\n") }

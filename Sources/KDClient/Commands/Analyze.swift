@@ -24,9 +24,9 @@ enum Analyze: Command {
   ]
 
   struct Output: CommandOutput {
-    var code: UInt32?
+    @HexString var code: UInt32?
     var name: String?
-    var arguments: [UInt32]
+    @HexString var arguments: [UInt32]
     var descriptions: [String?]
     var faultingModule: String?
     var imageName: String?

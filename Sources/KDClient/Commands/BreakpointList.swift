@@ -8,7 +8,7 @@ enum BreakpointList: Command {
     struct Row: Codable, Sendable {
       var id: Int
       var enabled: Bool
-      var address: UInt32
+      @HexString var address: UInt32
       var passes: Int
       var initialPasses: Int
       var symbol: String?

@@ -9,15 +9,15 @@ enum DisplayMemory: Command {
 
   struct Output: CommandOutput {
     var format: String
-    var address: UInt32
+    @HexString var address: UInt32
     var unitSize: Int
     /// One value per unit; nil = unreadable.
-    var values: [UInt64?]
+    @HexString var values: [UInt64?]
     /// For `da`/`du`: the strings read, one per line segment.
     var strings: [StringRun]?
 
     struct StringRun: Codable, Sendable {
-      var address: UInt32
+      @HexString var address: UInt32
       var text: String?
     }
 

@@ -12,9 +12,9 @@ enum DisplayPointers: Command {
 
   struct Output: CommandOutput {
     struct Row: Codable, Sendable {
-      var address: UInt32
+      @HexString var address: UInt32
       /// nil = unreadable.
-      var value: UInt32?
+      @HexString var value: UInt32?
       /// `dds`/`dps`: the symbol the value falls in; `dpa`/`dpu`: the string it points to (nil: none readable).
       var symbol: String?
       var string: String?

@@ -5,7 +5,7 @@ enum EnterValues: Command {
   static let summary = "e{b|w|d|q} Address Values   e{a|za} Address \"String\"   enter values"
 
   struct Output: CommandOutput {
-    var address: UInt32
+    @HexString var address: UInt32
     var bytes: [UInt8]
     var lines: [String] { [] }
   }

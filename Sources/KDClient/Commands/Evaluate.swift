@@ -4,7 +4,7 @@ enum Evaluate: Command {
   static let summary = "? Expression   evaluate an expression (? alone: command help)"
 
   struct Output: CommandOutput {
-    var value: UInt64
+    @HexString var value: UInt64
     var decimal: Int64 { Int64(bitPattern: value) }
     var lines: [String] { ["Evaluate expression: \(decimal) = \(Hex.value(value))"] }
     enum CodingKeys: String, CodingKey { case value }

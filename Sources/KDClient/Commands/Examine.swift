@@ -5,7 +5,7 @@ enum Examine: Command {
 
   struct Output: CommandOutput {
     struct Row: Codable, Sendable {
-      var address: UInt32
+      @HexString var address: UInt32
       var module: String
       var name: String
       var size: UInt32

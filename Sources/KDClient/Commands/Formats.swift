@@ -6,7 +6,7 @@ enum Formats: Command {
   static let summary = ".formats Expression   show a number in every format"
 
   struct Output: CommandOutput {
-    var value: UInt64
+    @HexString var value: UInt64
 
     var lines: [String] {
       let low = UInt32(truncatingIfNeeded: value)

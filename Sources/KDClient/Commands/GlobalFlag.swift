@@ -25,7 +25,7 @@ enum GlobalFlag: Command {
   ]
 
   struct Output: CommandOutput {
-    var value: UInt32
+    @HexString var value: UInt32
     var changed: Bool
     var set: [String] { GlobalFlag.table.filter { value & $0.0 != 0 }.map(\.1) }
     var lines: [String] {

@@ -9,8 +9,8 @@ enum ListModules: Command {
   }
 
   struct Row: Codable, Sendable {
-    var start: UInt32
-    var end: UInt32
+    @HexString var start: UInt32
+    @HexString var end: UInt32
     var name: String
     var image: String
     var path: String

@@ -5,11 +5,11 @@ enum ListNearest: Command {
   static let summary = "ln Address   list the nearest symbols"
 
   struct Output: CommandOutput {
-    var address: UInt32
+    @HexString var address: UInt32
     var before: String?
-    var beforeAddress: UInt32?
+    @HexString var beforeAddress: UInt32?
     var after: String?
-    var afterAddress: UInt32?
+    @HexString var afterAddress: UInt32?
     var exact: Bool
 
     var lines: [String] {

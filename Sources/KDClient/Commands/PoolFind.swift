@@ -7,21 +7,26 @@ enum PoolFind: Command {
 
   struct Output: CommandOutput {
     struct Hit: Codable, Sendable {
-      var address: UInt32
+      @HexString var address: UInt32
       var size: UInt32
       var previousSize: UInt32
       var allocated: Bool
-      var tag: UInt32
+      @TagString var tag: UInt32
       var protected: Bool
       var large: Bool
     }
     var tag: String
     var pool: PoolData.PoolKind?
-    var bigPageTable: [UInt32]
-    var region: [UInt32]
+    @HexString var bigPageTable: [UInt32]
+    @HexString var region: [UInt32]
     var hits: [Hit]
     var bytesScanned: Int
     var note: String?
+
+    /// `tag` is the pattern searched for (wildcards allowed), not a tag: JSON calls it `pattern`.
+    private enum CodingKeys: String, CodingKey {
+      case tag = "pattern", pool, bigPageTable, region, hits, bytesScanned, note
+    }
 
     var lines: [String] {
       var out = [""]

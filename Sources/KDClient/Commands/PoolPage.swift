@@ -6,10 +6,10 @@ enum PoolPage: Command {
   static let summary = "!pool Address [Flags]   the pool page (block headers) holding an address"
 
   struct Output: CommandOutput {
-    var address: UInt32
+    @HexString var address: UInt32
     var region: String
     var blocks: [PoolData.Block]
-    var containing: UInt32?
+    @HexString var containing: UInt32?
     var large: PoolData.BigPage?
     var onlyContaining: Bool
     /// Set when the page is not a pool page `!pool` can describe.

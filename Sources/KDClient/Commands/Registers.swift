@@ -10,7 +10,7 @@ enum Registers: Command {
 
     struct Named: Codable, Sendable {
       var name: String
-      var value: UInt32
+      @HexString var value: UInt32
     }
 
     var lines: [String] {

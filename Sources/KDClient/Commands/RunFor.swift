@@ -16,6 +16,7 @@ enum RunFor: Command {
       session.contextOverride = nil
       do {
         try session.target.resume(singleStep: false)
+        session.onRunning()
       } catch .notHalted {
         // The target was already running (its state had not caught up yet, e.g. right after a reboot).
       } catch {

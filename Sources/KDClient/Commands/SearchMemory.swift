@@ -5,7 +5,7 @@ enum SearchMemory: Command {
   static let summary = "s [-b|-w|-d|-q|-a|-u] Range Pattern   search memory"
 
   struct Output: CommandOutput {
-    var hits: [UInt32]
+    @HexString var hits: [UInt32]
     var display: [DisplayMemory.Output]
     var lines: [String] { display.flatMap { Array($0.lines.prefix(1)) } }
     enum CodingKeys: String, CodingKey { case hits }

@@ -12,10 +12,10 @@ enum StackTrace: Command {
 
   struct Output: CommandOutput {
     struct Frame: Codable, Sendable {
-      var childEBP: UInt32
-      var returnAddress: UInt32
-      var args: [UInt32]
-      var instructionPointer: UInt32
+      @HexString var childEBP: UInt32
+      @HexString var returnAddress: UInt32
+      @HexString var args: [UInt32]
+      @HexString var instructionPointer: UInt32
       var symbol: String
     }
     var style: Character?

@@ -63,6 +63,7 @@ public final class Console {
       if results.contains(where: { if case .target(.disconnected) = $0.failure { true } else { false } }) {
         return KDExitStatus.connectionLost.rawValue
       }
+      if debugger.stopOnError, results.contains(where: { !$0.succeeded }) { return KDExitStatus.commandFailed.rawValue }
       // No prompt while the target runs (after `.reboot`, or a `g` that timed out): wait for its break.
       if !debugger.hasEnded, !debugger.target.state.isHalted {
         guard waitWhileRunning() else { return KDExitStatus.connectionLost.rawValue }
@@ -116,7 +117,7 @@ public final class Console {
 
   func emit(_ results: [CommandResult]) {
     for r in results {
-      Terminal.write(json ? r.json + "\n" : r.text)
+      Terminal.write(json ? r.jsonLines().map { $0 + "\n" }.joined() : r.text)
     }
   }
 

@@ -7,6 +7,7 @@ public final class DebugOutputGate: Sendable {
 
   private struct State {
     var open = false
+    var json = false
     var held: [(String, UInt32)] = []
   }
   private let state = Mutex(State())
@@ -19,8 +20,27 @@ public final class DebugOutputGate: Sendable {
   /// The `onDebugPrint` handler.
   @Sendable public func print(_ text: String, dropped: UInt32) {
     state.withLock { s in
-      if s.open { sink(text, dropped) } else { s.held.append((text, dropped)) }
+      if s.open { deliver(text, dropped, json: s.json) } else { s.held.append((text, dropped)) }
     }
+  }
+
+  /// `--json`: each print becomes a `debug-print` event line (docs/COMMANDS.md, "JSON") instead of text.
+  public func printAsJSON() { state.withLock { $0.json = true } }
+
+  private func deliver(_ text: String, _ dropped: UInt32, json: Bool) {
+    guard json else { return sink(text, dropped) }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    Terminal.write(
+      JSONLine.event(
+        .debugPrint, result: DebugPrint(text: text, dropped: dropped),
+        text: lines.last == "" ? Array(lines.dropLast()) : lines) + "\n")
+  }
+
+  /// A `debug-print` event's result: what the target printed, and how many prints before it were dropped
+  /// because kd did not read them fast enough.
+  private struct DebugPrint: Encodable {
+    var text: String
+    var dropped: UInt32
   }
 
   /// Prints what was held, then lets output through. Idempotent.
@@ -28,7 +48,7 @@ public final class DebugOutputGate: Sendable {
     state.withLock { s in
       guard !s.open else { return }
       s.open = true
-      for (text, dropped) in s.held { sink(text, dropped) }
+      for (text, dropped) in s.held { deliver(text, dropped, json: s.json) }
       s.held = []
     }
   }

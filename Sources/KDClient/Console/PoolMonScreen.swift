@@ -71,12 +71,8 @@ public struct PoolMonScreen {
     return false
   }
 
+  /// A `poolmon` event line (docs/COMMANDS.md, "JSON").
   static func jsonLine(_ view: PoolMonView) -> String {
-    let e = JSONEncoder()
-    e.outputFormatting = [.sortedKeys]
-    guard let d = try? e.encode(view), let s = String(data: d, encoding: .utf8) else {
-      preconditionFailure("PoolMonView encoding cannot fail: plain data")
-    }
-    return s
+    JSONLine.event(.poolmon, at: view.rows.first?.time ?? Date(), result: view, text: view.lines)
   }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One command's outcome, as the console prints it and `--json` emits it.
+/// One command's outcome, as the console prints it and `--json` emits it (`jsonLines`, JSONLine.swift).
 public struct CommandResult: Sendable {
   /// The command as typed (one `;`-separated piece of the line).
   public var command: String
@@ -50,28 +50,4 @@ public struct CommandResult: Sendable {
   }
 
   public var text: String { lines.map { $0 + "\n" }.joined() }
-
-  /// One JSON object on one line: `{"command":…,"ok":…,"result":{…},"error":…,"event":{…}}`.
-  public var json: String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    guard let data = try? encoder.encode(JSONLine(result: self)), let s = String(data: data, encoding: .utf8) else {
-      preconditionFailure("CommandResult encoding cannot fail: every output is plain data")
-    }
-    return s
-  }
-
-  private struct JSONLine: Encodable {
-    let result: CommandResult
-    enum Keys: String, CodingKey { case command, ok, result, error, event, text }
-    func encode(to encoder: any Encoder) throws {
-      var c = encoder.container(keyedBy: Keys.self)
-      try c.encode(result.command, forKey: .command)
-      try c.encode(result.succeeded, forKey: .ok)
-      if let output = result.output { try output.encode(to: c.superEncoder(forKey: .result)) }
-      try c.encodeIfPresent(result.error, forKey: .error)
-      try c.encodeIfPresent(result.event, forKey: .event)
-      try c.encode(result.lines, forKey: .text)
-    }
-  }
 }

@@ -37,6 +37,13 @@ public final class Debugger {
     set { session.stream = newValue }
   }
 
+  /// Told each time a command lets the target run (`g`, `gu`, `.runfor`; not single steps), right after it
+  /// resumed: `--json` prints its `running` event here.
+  public var onRunning: () -> Void {
+    get { session.onRunning }
+    set { session.onRunning = newValue }
+  }
+
   /// When waiting for a break gives up (scripts' `--timeout`); nil waits forever.
   public var deadline: ContinuousClock.Instant? {
     get { session.deadline }

@@ -7,6 +7,7 @@ extension Session {
     contextOverride = nil
     while true {
       try targetCall { () throws(TargetError) in try target.resume(singleStep: singleStep) }
+      if !singleStep { onRunning() }
       let event = try waitForEvent()
       lastDisplay = nil
       nextUnassemble = nil

@@ -29,6 +29,8 @@ final class Session {
   var stream: ((String) -> Void)?
   /// Reports a result produced inside a command (breakpoint hits that `g` runs through).
   var emit: (CommandResult) -> Void = { _ in }
+  /// Told each time a command lets the target run (not single steps): `--json`'s `running` event.
+  var onRunning: () -> Void = {}
   /// The frame count `k` uses when none is given (`.kframes`).
   var defaultFrameCount = 256
   /// The frame `.frame` selected at this break (reset at each break).

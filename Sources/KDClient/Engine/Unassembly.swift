@@ -3,7 +3,7 @@
 struct UnassembledLine: Codable, Sendable {
   /// `module!func+0xoff:` header printed before this instruction, when the symbol changed.
   var label: String?
-  var address: UInt32
+  @HexString var address: UInt32
   var bytes: [UInt8]?
   var mnemonic: String
   var operands: String

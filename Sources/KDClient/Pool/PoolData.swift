@@ -37,8 +37,8 @@ enum PoolData {
   }
 
   struct BigPage: Sendable, Codable {
-    var va: UInt32
-    var tag: UInt32
+    @HexString var va: UInt32
+    @TagString var tag: UInt32
     var pages: UInt32
     /// The allocation's size: computed in 64 bits, since `pages` comes from target memory (a corrupt entry
     /// may hold any value).
@@ -75,11 +75,11 @@ enum PoolData {
 
   /// A POOL_HEADER as it sits at the start of each block.
   struct Block: Sendable, Codable {
-    var address: UInt32
+    @HexString var address: UInt32
     var previousSize: UInt32
     var size: UInt32
     var poolType: UInt32
-    var tag: UInt32
+    @TagString var tag: UInt32
     var allocated: Bool { poolType != 0 }
     var protected: Bool { tag & 0x8000_0000 != 0 }
     var plainTag: UInt32 { tag & 0x7fff_ffff }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// PoolMon's model: one row per tag and pool type with counters and their change since the previous
 /// sample, sorted by PoolMon's keys (optionally by change), filtered by include/exclude tag patterns and
 /// pool type. Feed it `PoolTrackerEntry` tables; it remembers the previous sample.
@@ -64,8 +66,8 @@ public struct PoolMon: Sendable {
     return true
   }
 
-  /// One refresh: rows with changes since the previous sample.
-  public mutating func sample(_ entries: [PoolTrackerEntry]) -> PoolMonView {
+  /// One refresh: rows with changes since the previous sample, stamped with `time` (when the table was read).
+  public mutating func sample(_ entries: [PoolTrackerEntry], at time: Date = Date()) -> PoolMonView {
     var rows: [PoolMonRow] = []
     let includes = include.map { Wildcard($0, caseInsensitive: false) }
     let excludes = exclude.map { Wildcard($0, caseInsensitive: false) }
@@ -85,7 +87,8 @@ public struct PoolMon: Sendable {
         let before = previous[key] ?? c
         rows.append(
           PoolMonRow(
-            tag: tag, paged: paged, counters: c, previous: before, isNew: previous[key] == nil && !previous.isEmpty))
+            tag: tag, paged: paged, counters: c, previous: before, isNew: previous[key] == nil && !previous.isEmpty,
+            tagValue: e.tag, time: time))
       }
     }
     previous = seen
@@ -115,7 +118,7 @@ public struct PoolMon: Sendable {
 }
 
 /// One PoolMon row: a tag in one pool.
-public struct PoolMonRow: Sendable, Codable, Equatable {
+public struct PoolMonRow: Sendable, Encodable, Equatable {
   public struct Counters: Sendable, Codable, Equatable {
     public var allocs: UInt32
     public var frees: UInt32
@@ -128,6 +131,10 @@ public struct PoolMonRow: Sendable, Codable, Equatable {
   public var previous: Counters
   /// The tag appeared since the previous sample.
   public var isNew: Bool
+  /// The tag DWORD (`tag` shows its unprintable bytes as `.`, as PoolMon does); nil for a row made by hand.
+  public var tagValue: UInt32? = nil
+  /// When the sample was read (this machine's clock); nil for a row made by hand.
+  public var time: Date? = nil
 
   public var diff: UInt32 { counters.allocs &- counters.frees }
   public var perAlloc: UInt32 { diff == 0 ? 0 : counters.bytes / diff }
@@ -135,4 +142,18 @@ public struct PoolMonRow: Sendable, Codable, Equatable {
   public var freesChange: Int64 { Int64(counters.frees) - Int64(previous.frees) }
   public var bytesChange: Int64 { Int64(counters.bytes) - Int64(previous.bytes) }
   public var changed: Bool { isNew || counters != previous }
+
+  private enum Keys: String, CodingKey { case tag, paged, counters, previous, isNew, time }
+
+  /// JSON (docs/kd-json.schema.json, `poolMonRow`): the tag in kd's JSON spelling (`TagString`), the sample time
+  /// in ISO 8601 UTC.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: Keys.self)
+    try c.encode(tagValue.map(TagString.text) ?? tag, forKey: .tag)
+    try c.encode(paged, forKey: .paged)
+    try c.encode(counters, forKey: .counters)
+    try c.encode(previous, forKey: .previous)
+    try c.encode(isNew, forKey: .isNew)
+    try c.encodeIfPresent(time.map(JSONTime.text), forKey: .time)
+  }
 }

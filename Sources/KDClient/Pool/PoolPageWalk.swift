@@ -3,7 +3,7 @@
 /// before it (0 for the first), every in-use header names the pool the page is in, and the chain ends
 /// exactly at the page end. A page that fails is not a pool page `!pool` can describe.
 struct PoolPageWalk {
-  enum Corruption: Equatable, Sendable, Codable {
+  enum Corruption: Equatable, Sendable, Encodable {
     case zeroSize(at: UInt32)
     case tooLarge(at: UInt32)
     case previousSize(at: UInt32, lastSize: UInt32)
@@ -20,6 +20,32 @@ struct PoolPageWalk {
       case .previousSize(let a, let last):
         "Bad previous allocation size @\(Hex.d8(a)), last size was \(String(last, radix: 16))"
       case .poolType, .unreadable: nil
+      }
+    }
+
+    private enum Keys: String, CodingKey { case kind, at, lastSize }
+
+    /// `{"kind":"previousSize","at":"0x…","lastSize":N}`: the header's address as a hex string, as every address
+    /// in kd's JSON.
+    func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: Keys.self)
+      switch self {
+      case .zeroSize(let a), .tooLarge(let a), .poolType(let a): try c.encode(HexString(wrappedValue: a), forKey: .at)
+      case .previousSize(let a, let last):
+        try c.encode(HexString(wrappedValue: a), forKey: .at)
+        try c.encode(last, forKey: .lastSize)
+      case .unreadable: break
+      }
+      try c.encode(kind, forKey: .kind)
+    }
+
+    private var kind: String {
+      switch self {
+      case .zeroSize: "zeroSize"
+      case .tooLarge: "tooLarge"
+      case .previousSize: "previousSize"
+      case .poolType: "poolType"
+      case .unreadable: "unreadable"
       }
     }
   }

@@ -1,7 +1,7 @@
 /// One POOL_TRACKER_TABLE entry (28 bytes): a tag's counters in both pools.
 public struct PoolTrackerEntry: Sendable, Equatable, Codable {
   /// The tag DWORD in memory order (first character = lowest byte).
-  public var tag: UInt32
+  @TagString public var tag: UInt32
   public var nonPagedAllocs: UInt32
   public var nonPagedFrees: UInt32
   public var nonPagedBytes: UInt32

@@ -11,22 +11,25 @@ extension RemoteTarget {
   ) throws -> RemoteTarget {
     guard let address = options.connect else { throw RemoteError.configuration("no --connect HOST:PORT given") }
     let (host, port) = try splitHostPort(address)
-    var token: [UInt8] = []
-    if let path = options.tokenFile {
-      guard let data = FileManager.default.contents(atPath: path) else {
-        throw RemoteError.configuration("cannot read token file \(path)")
-      }
-      token = Array(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-      guard token.count <= Limits.maxTokenLength else {
-        throw RemoteError.configuration(
-          "token file \(path) holds \(token.count) bytes; a hello carries at most \(Limits.maxTokenLength)")
-      }
-    }
+    let token = try options.tokenFile.map(readToken) ?? []
     let tls = TLSClientOptions(
       caPath: options.ca, fingerprint: options.fingerprint, certificatePath: options.cert, keyPath: options.key)
     return try connect(
       host: host, port: port, tls: tls, token: token, controller: !options.observe, breakOnAttach: breakOnAttach,
       onDebugPrint: onDebugPrint)
+  }
+
+  /// The token in a `--token-file` (surrounding whitespace dropped), for the hello.
+  package static func readToken(_ path: String) throws(RemoteError) -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw RemoteError.configuration("cannot read token file \(path)")
+    }
+    let token = Array(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+    guard token.count <= Limits.maxTokenLength else {
+      throw RemoteError.configuration(
+        "token file \(path) holds \(token.count) bytes; a hello carries at most \(Limits.maxTokenLength)")
+    }
+    return token
   }
 
   public static func connect(

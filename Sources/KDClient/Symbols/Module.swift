@@ -4,7 +4,7 @@ public struct Module: Sendable, Equatable, Codable {
   public var name: String
   public var imageName: String
   public var fullPath: String
-  public var base: UInt32
+  @HexString public var base: UInt32
   public var size: UInt32
   public var checkSum: UInt32
   public var timeDateStamp: UInt32

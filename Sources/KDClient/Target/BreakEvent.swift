@@ -21,12 +21,12 @@ public struct BreakEvent: Sendable, Equatable, Codable {
   public var kind: Kind
   public var processor: Int
   public var processors: Int
-  public var thread: UInt32
-  public var pc: UInt32
-  public var exceptionCode: UInt32
-  public var exceptionAddress: UInt32
+  @HexString public var thread: UInt32
+  @HexString public var pc: UInt32
+  @HexString public var exceptionCode: UInt32
+  @HexString public var exceptionAddress: UInt32
   public var firstChance: Bool
-  public var parameters: [UInt32]
+  @HexString public var parameters: [UInt32]
   public var context: X86Context
   public var stack: [StackFrame]
   /// The target's handle of the breakpoint hit (software or data), 0 when the stop was not one.

@@ -1,8 +1,15 @@
 /// The x86 integer register context of one thread or processor.
 public struct X86Context: Sendable, Equatable, Codable {
-  public var eax: UInt32 = 0, ebx: UInt32 = 0, ecx: UInt32 = 0, edx: UInt32 = 0
-  public var esi: UInt32 = 0, edi: UInt32 = 0, ebp: UInt32 = 0, esp: UInt32 = 0
-  public var eip: UInt32 = 0, eflags: UInt32 = 0
+  @HexString public var eax: UInt32 = 0
+  @HexString public var ebx: UInt32 = 0
+  @HexString public var ecx: UInt32 = 0
+  @HexString public var edx: UInt32 = 0
+  @HexString public var esi: UInt32 = 0
+  @HexString public var edi: UInt32 = 0
+  @HexString public var ebp: UInt32 = 0
+  @HexString public var esp: UInt32 = 0
+  @HexString public var eip: UInt32 = 0
+  @HexString public var eflags: UInt32 = 0
   public var cs: UInt16 = 0, ss: UInt16 = 0, ds: UInt16 = 0, es: UInt16 = 0, fs: UInt16 = 0, gs: UInt16 = 0
 
   public init() {}

@@ -6,11 +6,14 @@ import Logging
 
 /// The target `kd` runs when it is given no `--connect`: the simulated kernel and its session host in this
 /// process, attached over an in-memory frame link. No socket is opened, no key made, no file written; the
-/// debugger still sees the kernel only through encoded protocol frames.
-final class EmbeddedTarget: Sendable {
+/// debugger still sees the kernel only through encoded protocol frames. `kd` without `--connect` and
+/// `Debugger.embedded(scenario:)` use it.
+package final class EmbeddedTarget: Sendable {
   let host: TargetHost
 
-  init(scenario: String, scenariosDirectory: String?, era: String?, pace: Double?, breakAtBoot: Bool) throws {
+  package init(
+    scenario: String, scenariosDirectory: String?, era: String?, pace: Double?, breakAtBoot: Bool = false
+  ) throws {
     var logger = Logger(label: "kdserver-embedded")
     logger.logLevel = .warning
     host = try TargetHost(
@@ -22,7 +25,9 @@ final class EmbeddedTarget: Sendable {
   }
 
   /// Attaches a debugger session to the embedded target as its controller.
-  func attach(breakOnAttach: Bool, onDebugPrint: @escaping @Sendable (String, UInt32) -> Void) throws -> RemoteTarget {
+  package func attach(breakOnAttach: Bool, onDebugPrint: @escaping @Sendable (String, UInt32) -> Void) throws
+    -> RemoteTarget
+  {
     var options = RemoteConnection.Options(tls: TLSClientOptions())
     options.breakOnAttach = breakOnAttach
     let connection = try RemoteConnection(
