@@ -54,3 +54,30 @@ import Testing
     #expect(hit.first == "Breakpoint 1 hit" || hit.first == "Breakpoint 2 hit", "\(out)")
   }
 }
+
+/// `!poolval` on the faultPoolHeader scenario, whose driver overran a paged block by one byte into the next
+/// header: the report comes from the target's real pool page.
+@Suite struct PoolValidateEndToEndTests {
+  @Test func poolvalFindsTheOverrunHeaderAndPassesAGoodPage() throws {
+    let out = PoolPageTests.outputs(
+      ".runfor 1; dd Faulty!FaultyOverrun L1; !poolval poi(Faulty!FaultyOverrun); !poolval 81000000; !poolval 0",
+      ["--scenario", "faultPoolHeader"])
+    let dd = try #require(KDLayoutTests.outputs(in: out, of: "dd Faulty!FaultyOverrun L1").first?.first, "\(out)")
+    let block = try #require(UInt32(dd.split(separator: " ").last ?? "", radix: 16), "\(out)")
+    let page = String(block & ~0xfff, radix: 16)
+    let next = String(block + 64, radix: 16)
+    #expect(
+      KDLayoutTests.outputs(in: out, of: "!poolval poi(Faulty!FaultyOverrun)").first == [
+        "Pool page \(String(block, radix: 16)) region is Paged pool", "",
+        "Validating Pool headers for pool page: \(String(block, radix: 16))", "", "Pool page [ \(page) ] is INVALID.",
+        "", "Analyzing linked list...", "[ \(next) ]: invalid previous size [ 0x41 ] should be [ 0x9 ]", "", "",
+        "Scanning for single bit errors...", "", "None found",
+      ], "\(out)")  // (the transcript's last blank line is cut with its final newline)
+    #expect(
+      KDLayoutTests.outputs(in: out, of: "!poolval 81000000").first == [
+        "Pool page 81000000 region is Nonpaged pool", "", "Validating Pool headers for pool page: 81000000", "",
+        "Pool page [ 81000000 ] is VALID.",
+      ], "\(out)")
+    #expect(KDLayoutTests.outputs(in: out, of: "!poolval 0").first == [], "\(out)")
+  }
+}
