@@ -64,3 +64,24 @@ import Testing
     #expect(v.lines.contains("None found"))
   }
 }
+
+/// `!poolused 8` (session pool) and `lm`'s module column, pinned from kdexts and the reference capture.
+@Suite struct PoolUsedSessionAndModuleColumnTests {
+  @Test func poolusedSessionFlagStopsAsKdextsDoesWithoutASessionTable() {
+    let d = Debugger(target: XPImage.make())
+    #expect(kd(d, "!poolused 8") == ["Unable to get ExpSessionPoolTrackTable"])
+    #expect(kd(d, "!poolused 9 Abc") == ["Unable to get ExpSessionPoolTrackTable"])
+  }
+
+  /// The reference's x86 `lm` capture, `f9f73000 f9f7fd80   sysaudio     (deferred)`: the status starts 13
+  /// columns after the module name's start (a 12-wide name field and a space).
+  @Test func lmModuleColumnIsTheReferenceCapturesWidth() throws {
+    let reference = "f9f73000 f9f7fd80   sysaudio     (deferred)"
+    let referenceColumn = try #require(reference.firstIndex(of: "(")).utf16Offset(in: reference)
+    let d = Debugger(target: XPImage.make())
+    for row in kd(d, "lm").dropFirst() {
+      #expect(row.firstIndex(of: "(")?.utf16Offset(in: row) == referenceColumn, "\(row)")
+      #expect(row.dropFirst(20).prefix(13).last == " ")
+    }
+  }
+}
