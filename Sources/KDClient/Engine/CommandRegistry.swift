@@ -7,7 +7,7 @@ enum CommandRegistry {
     UnassembleBackward.self,
     BreakpointSet.self, BreakpointUnresolved.self, BreakpointPattern.self, BreakpointAccess.self, BreakpointList.self,
     BreakpointClear.self, BreakpointEnable.self,
-    Go.self, GoUp.self, Step.self, StepToCall.self, ProcessorSwitch.self, RunFor.self, LastEvent.self,
+    Go.self, GoUp.self, WatchTrace.self, Step.self, StepToCall.self, ProcessorSwitch.self, RunFor.self, LastEvent.self,
     BreakpointCommands.self, Time.self, SymbolPath.self,
     PoolUsed.self, PoolFind.self, PoolPage.self, PoolValidate.self, GlobalFlag.self, PoolMonCommand.self, Analyze.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
