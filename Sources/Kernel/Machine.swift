@@ -31,6 +31,7 @@ final class Machine {
   let nt: NtModule
   let kernelData: HostMemory
   let kpcr: HostMemory
+  let sharedUserData: SharedUserData
   let pools: PoolManager
   private(set) var modules: [LoadedModule] = []
   var scheduler: Scheduler
@@ -105,6 +106,11 @@ final class Machine {
         base: KernelLayout.kpcr, size: KernelLayout.pageSize, writable: true, executable: false,
         kind: .processorControlRegion), host: kpcr)
     kpcr.store(0x1c, KernelLayout.kpcr)  // SelfPcr
+    sharedUserData = try SharedUserData(era: era)
+    try space.map(
+      .init(
+        base: SharedUserData.address, size: KernelLayout.pageSize, writable: false, executable: false,
+        kind: .kernelData), host: sharedUserData.memory)
     kpcr.store(0x20, KernelLayout.kpcr + 0x120)  // Prcb
     pools = try PoolManager(
       space: space, kernelData: kernelData, trackOffset: 0, bigOffset: PoolTrackTable.byteSize,
@@ -121,6 +127,7 @@ final class Machine {
     nt.store(NtGlobals.mmPagedPoolEnd, KernelLayout.pagedPoolStart + KernelLayout.pagedPoolSize)
     nt.store(NtGlobals.keNumberProcessors, 1)
     nt.store(NtGlobals.ntBuildNumber, 0xF000_0000 | UInt32(era.buildNumber))
+    nt.storeString(NtGlobals.ntBuildLab, era.buildLab, capacity: NtGlobals.ntBuildLabSize)
     LoadedModuleList.initialize(nt: nt)
 
     installHooks()
@@ -318,6 +325,7 @@ final class Machine {
     }
     if stepOver != nil || stepRequested { return stepSlice() }
     clock.followWall()
+    sharedUserData.publish(interruptTime: clock.now)
     guard let t = scheduler.next(now: clock.now) else {
       guard let target = [scheduler.earliestWake(), haltTime].compactMap({ $0 }).min() else {
         return .idle(until: nil)
@@ -471,6 +479,7 @@ final class Machine {
   /// Stops everything: the state becomes halted and the host hears about it.
   func halt(_ t: KernelThread, reason: BreakEvent.Reason) {
     scheduler.makeCurrent(t)
+    sharedUserData.publish(interruptTime: clock.now)
     let ctx = t.context
     let code: UInt32 =
       switch reason {

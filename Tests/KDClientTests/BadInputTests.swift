@@ -29,7 +29,7 @@ import Testing
     #expect(d.run(String(repeating: "a", count: 5000)).first?.error?.hasPrefix("Command line too long") == true)
     for junk in [
       "\u{0}\u{1}", "dd \"", "ed", "eza 80550000 \"unterminated", "s -z 0 L1 1", "!poolfind Abc 9", "!pool", "lm m",
-      "u 0 1 2 3", "r =", "x", ".formats", "bp nosuch!sym", "k zz", "!gflag +", "$<",
+      "u 0 1 2 3", "r =", "x", ".formats", "bp nosuchsym", "k zz", "!gflag +", "$<",
     ] {
       let r = d.run(junk)
       #expect(r.allSatisfy { !$0.succeeded }, "\(junk) should fail")

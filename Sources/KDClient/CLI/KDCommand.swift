@@ -98,8 +98,9 @@ public struct KDCommand: ParsableCommand {
     if !json { debugger.stream = { Terminal.write($0) } }
     // The embedded target is for trying things: it breaks in at once, so the first thing seen is a prompt.
     let initialBreak = breakAtAttach || connection.connect == nil
-    if let banner = try? ConnectBanner(target.version(), initialBreak: initialBreak) {
-      if !json { printer.text(banner.lines) }
+    if !json, let version = try? target.version() {
+      let identity = SystemIdentity.read(from: target, version: version)
+      printer.text(ConnectBanner(version, identity: identity, initialBreak: initialBreak).lines)
     }
     DebugOutputGate.shared.open()
     if initialBreak, !target.state.isHalted {
@@ -166,13 +167,18 @@ final class ResultPrinter {
 /// debugger asked for an initial break (`-b`, or the embedded target, which breaks in at once).
 struct ConnectBanner {
   var lines: [String]
-  init(_ v: TargetVersion, connectedAt: Date = Date(), initialBreak: Bool = false) {
+  /// `identity`: the `Product:` and `Built by:` lines KD reads from the target, when it has them.
+  init(
+    _ v: TargetVersion, identity: SystemIdentity = SystemIdentity(), connectedAt: Date = Date(),
+    initialBreak: Bool = false
+  ) {
     let at = "at (\(VersionTarget.sessionTime(connectedAt)) (UTC + 0:00))"
     lines = [
       "Connected to Windows \(v.build >= 3790 ? "Server 2003" : "XP") \(v.build) x86 compatible target \(at), ptr64 FALSE",
       "Kernel Debugger connection established." + (initialBreak ? "  (Initial Breakpoint requested)" : ""),
       "Windows \(v.build >= 3790 ? "Server 2003" : "XP") Kernel Version \(v.build) \(v.processors > 1 ? "MP (\(v.processors) procs)" : "UP") Free x86 compatible",
-      "Kernel base = 0x\(Hex.d8(v.kernelBase)) PsLoadedModuleList = 0x\(Hex.d8(v.psLoadedModuleList))",
     ]
+    lines += [identity.productLine, identity.builtByLine].compactMap { $0 }
+    lines.append("Kernel base = 0x\(Hex.d8(v.kernelBase)) PsLoadedModuleList = 0x\(Hex.d8(v.psLoadedModuleList))")
   }
 }

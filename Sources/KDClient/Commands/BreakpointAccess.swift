@@ -41,21 +41,7 @@ enum BreakpointAccess: Command {
     let exprStart = p.position
     let address = try p.atEnd || p.chars[p.position] == "\"" ? session.currentContext().eip : p.parseAddress()
     let expression = String(p.chars[exprStart..<p.position]).trimmingSpaces
-    var passes = 1
-    if !p.atEnd, p.chars[p.position] != "\"" {
-      let at = p.position
-      let n = try p.parse()
-      guard n >= 1, n <= 0xffff_ffff else { throw .syntax(position: at) }
-      passes = Int(n)
-    }
-    var commands: String?
-    if !p.atEnd, p.chars[p.position] == "\"" {
-      let open = p.position
-      guard let close = p.chars[(open + 1)...].firstIndex(of: "\"") else { throw .syntax(position: open) }
-      commands = String(p.chars[(open + 1)..<close]).trimmingSpaces
-      p.position = close + 1
-    }
-    try p.expectEnd()
+    let (passes, commands) = try Breakpoint.parsePassesAndCommands(&p)
     if access == .execute && size != 1 {
       throw .message("an execution breakpoint (ba e) has size 1")
     }

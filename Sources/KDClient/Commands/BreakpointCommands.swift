@@ -11,9 +11,12 @@ enum BreakpointCommands: Command {
     var lines: [String] = []
     for bp in session.breakpoints.values.sorted(by: { $0.id < $1.id }) {
       var line = "bp\(bp.id) 0x\(Hex.d8(bp.address)) "
+      // `bu`/`bm` ones keep their expression, with no space before the `;` (KD's doc: `bu3 @!"myprog!openFile";`).
+      if bp.symbolic { line = "bu\(bp.id) \(bp.expression)" }
       if let processor = bp.processor {
         line = "ba\(bp.id) \(processor.access.rawValue) \(processor.size) 0x\(Hex.d8(bp.address)) "
       }
+      if bp.symbolic && (bp.initialPasses != 1 || bp.commands != nil) { line += " " }
       if bp.initialPasses != 1 { line += "0x\(String(bp.initialPasses, radix: 16)) " }
       if let c = bp.commands { line += "\"\(c)\" " }
       lines.append(line + ";")

@@ -8,9 +8,8 @@ enum BreakpointEnable: Command {
     let enable = inv.name.lowercased() == "be"
     for id in try BreakpointIDList.parse(inv, existing: Array(session.breakpoints.keys)) {
       guard var bp = session.breakpoints[id], bp.enabled != enable else { continue }
-      if enable {
-        let current = bp
-        bp.handle = try session.targetCall { () throws(TargetError) in try current.insert(into: session.target) }
+      if enable, !bp.unresolved {
+        bp.handle = try BreakpointSet.insertNow(bp, session)
       } else if let h = bp.handle {
         let current = bp
         try session.targetCall { () throws(TargetError) in try current.remove(handle: h, from: session.target) }

@@ -28,6 +28,12 @@ enum Examine: Command {
     let verbose = words.first?.lowercased() == "/v"
     if verbose { words.removeFirst() }
     guard words.count == 1, let spec = words.first else { throw .syntax(position: inv.argumentsStart) }
+    let rows = try matching(spec, in: session)
+    return Output(rows: rows, verbose: verbose)
+  }
+
+  /// The symbols `Module!Pattern` (or a bare pattern, over every module) matches, module by module (`x`, `bm`).
+  static func matching(_ spec: String, in session: Session) throws(CommandError) -> [Output.Row] {
     try session.ensureModules()
     let modulePattern: Wildcard
     let symbolPattern: Wildcard
@@ -46,7 +52,7 @@ enum Examine: Command {
         rows.append(.init(address: s.address, module: m.name, name: s.name, size: s.size))
       }
     }
-    return Output(rows: rows, verbose: verbose)
+    return rows
   }
 
   /// A leading `_` matches any number of underscores (KD's symbol-pattern rule).

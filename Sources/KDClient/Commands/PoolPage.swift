@@ -51,11 +51,8 @@ enum PoolPage: Command {
     var flags: UInt64 = 0
     if !p.atEnd { flags = try p.parse() }
     try p.expectEnd()
-    let np = try PoolData.range(session, .nonPaged)
-    let pp = try PoolData.range(session, .paged)
-    let kind: PoolData.PoolKind? =
-      address >= np.start && address < np.end ? .nonPaged : address >= pp.start && address < pp.end ? .paged : nil
-    let region = kind.map { $0 == .nonPaged ? "Nonpaged pool" : "Paged pool" } ?? "Unknown"
+    let kind = try PoolData.kind(session, address)
+    let region = try PoolData.regionName(session, address)
     let big = try PoolData.bigPageTable(session)
     if let e = big.entries.first(where: { !$0.free && address >= $0.va && UInt64(address - $0.va) < $0.bytes }) {
       return Output(

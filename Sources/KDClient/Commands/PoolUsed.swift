@@ -1,6 +1,6 @@
 /// `!poolused [Flags [TagString]]`: outstanding allocations and bytes per tag from nt!PoolTrackTable
 /// (one bulk read), legacy x86 layout. Flags: 1 verbose, 2 sort by nonpaged bytes, 4 by paged bytes,
-/// 8 session pool.
+/// 8 session pool (this kernel has none: KD's `Unable to get ExpSessionPoolTrackTable`).
 enum PoolUsed: Command {
   static let names = ["!poolused"]
   static let summary = "!poolused [Flags [Tag]]   pool usage per tag (1 verbose, 2/4 sort nonpaged/paged, 8 session)"
@@ -79,7 +79,14 @@ enum PoolUsed: Command {
       flags = try p.parse()
     }
     guard flags & 0x6 != 0x6 else { throw .message("Flags 0x2 and 0x4 are mutually exclusive") }
-    if flags & 0x8 != 0 { throw .message("Session pool is not tracked on this target (no session pools)") }
+    // Flag 8 reads the session pool's tracker table, which kdexts finds through ExpSessionPoolTrackTable; this
+    // kernel has no session pool and exports no such symbol, so KD stops with its message.
+    if flags & 0x8 != 0 {
+      guard try session.ntSymbol("ExpSessionPoolTrackTable") != nil else {
+        throw .message("Unable to get ExpSessionPoolTrackTable")
+      }
+      throw .message("!poolused 8: the session pool's tracker table is not read by this debugger")
+    }
     var matcher: PoolData.TagMatcher?
     if words.count == 2 {
       guard let m = PoolData.TagMatcher(words[1]) else { throw .syntax(position: inv.argumentsStart) }

@@ -54,7 +54,7 @@ enum Registers: Command {
     var context = try session.currentContext()
     let args = inv.arguments
     if args.isEmpty {
-      let insn = try session.unassemble(context.eip, count: 1).lines
+      let insn = try session.currentInstruction(at: context.eip, context: context)
       return Output(context: context, values: nil, instruction: insn)
     }
     var p = inv.parser(session)

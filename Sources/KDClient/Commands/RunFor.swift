@@ -10,6 +10,7 @@ enum RunFor: Command {
       throw .syntax(position: inv.argumentsStart)
     }
     if session.currentEvent != nil {
+      try session.insertPendingBreakpoints()
       if let c = session.contextOverride {
         try session.targetCall { () throws(TargetError) in try session.target.setContext(c, thread: nil) }
       }

@@ -23,7 +23,9 @@ enum StackTrace: Command {
     var frames: [Frame]
 
     var lines: [String] {
-      let withArgs = style != nil
+      // `kp` lists each function's parameters from private symbols (types and names); the target's symbols are
+      // export-table names without types, so KD prints those frames as `k` does: no columns of arguments.
+      let withArgs = style == "b" || style == "v"
       var header = withArgs ? "ChildEBP RetAddr  Args to Child" : "ChildEBP RetAddr"
       if numbered { header = " # " + header }
       var out = [header]

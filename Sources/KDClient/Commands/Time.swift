@@ -1,17 +1,18 @@
 import Foundation
 
-/// `.time`: the debug session time, and the uptime KD would read from the target; the simulated kernel keeps no
-/// tick count (`nt!KeTickCount` is reserved), so it is `not available`, as `vertarget` says.
+/// `.time`: the debug session time, and the uptime read from the target (KUSER_SHARED_DATA's InterruptTime), as
+/// `vertarget` prints it.
 enum Time: Command {
   static let names = [".time"]
-  static let summary = ".time   debug session time (System Uptime: not available)"
+  static let summary = ".time   debug session time and system uptime"
 
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
     var p = inv.parser(session)
     try p.expectEnd()
+    let version = try session.version()
     return TextOutput([
       "Debug session time: \(VersionTarget.sessionTime(Date())) (UTC + 0:00)",
-      "System Uptime: not available",
+      SystemIdentity.read(from: session.target, version: version).uptimeLine,
     ])
   }
 }

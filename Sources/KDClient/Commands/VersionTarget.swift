@@ -1,17 +1,19 @@
 import Foundation
 
-/// `vertarget`: the target's version, as KD prints it (the connection banner's kernel lines, then the session
-/// time). The simulated kernel has no machine name, and uptime is not reported over the protocol.
+/// `vertarget`: the target's version, as KD prints it (the connection banner's kernel lines with the product and
+/// build lab read from the target, then the session time and the uptime from KUSER_SHARED_DATA's InterruptTime).
+/// The simulated kernel has no machine name.
 enum VersionTarget: Command {
   static let names = ["vertarget"]
   static let summary = "vertarget   target version, kernel base and module list head"
 
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
     let version = try session.targetCall { () throws(TargetError) in try session.target.version() }
-    var lines = Array(ConnectBanner(version).lines.dropFirst(2))
-    lines.insert("Machine Name:", at: 1)
+    let identity = SystemIdentity.read(from: session.target, version: version)
+    var lines = Array(ConnectBanner(version, identity: identity).lines.dropFirst(2))
+    lines.insert("Machine Name:", at: lines.count - 1)
     lines.append("Debug session time: \(sessionTime(Date())) (UTC + 0:00)")
-    lines.append("System Uptime: not available")
+    lines.append(identity.uptimeLine)
     return TextOutput(lines)
   }
 

@@ -79,7 +79,7 @@ extension Session {
   func notification(for event: BreakEvent) throws(CommandError) -> BreakNotification {
     if lastEvent?.event != event { lastEvent = (event, Date()) }
     currentFrame = 0
-    let location = try unassemble(event.pc, count: 1).lines
+    let location = try currentInstruction(at: event.pc, context: event.context)
     return BreakNotification(
       event: event, breakpointID: breakpointID(for: event), location: location)
   }

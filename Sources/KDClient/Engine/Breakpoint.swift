@@ -17,6 +17,33 @@ struct Breakpoint: Sendable, Equatable, Encodable {
   var commands: String?
   var handle: UInt32?
   var processor: Processor?
+  /// Set by `bu`/`bm`: KD keeps the symbolic expression and shows it in `.bpcmds` as `buN Expression;`.
+  var symbolic = false
+  /// The expression has not resolved yet (its module or symbol is not there): `bl` shows `u`, `address` means
+  /// nothing, and the debugger tries again before each resume.
+  var unresolved = false
+
+  /// The end of a `bp`/`bu`/`bm`/`ba` command: `[Passes] ["CommandString"]`, then the end of the line.
+  static func parsePassesAndCommands(_ p: inout ExpressionParser) throws(CommandError) -> (
+    passes: Int, commands: String?
+  ) {
+    var passes = 1
+    if !p.atEnd, p.chars[p.position] != "\"" {
+      let at = p.position
+      let n = try p.parse()
+      guard n >= 1, n <= 0xffff_ffff else { throw .syntax(position: at) }
+      passes = Int(n)
+    }
+    var commands: String?
+    if !p.atEnd, p.chars[p.position] == "\"" {
+      let open = p.position
+      guard let close = p.chars[(open + 1)...].firstIndex(of: "\"") else { throw .syntax(position: open) }
+      commands = String(p.chars[(open + 1)..<close]).trimmingSpaces
+      p.position = close + 1
+    }
+    try p.expectEnd()
+    return (passes, commands)
+  }
 
   /// Puts it in the target; its handle.
   func insert(into target: any DebugTarget) throws(TargetError) -> UInt32 {

@@ -3,6 +3,7 @@ extension Session {
   /// Resumes the target and waits for the next break (Ctrl+C / the interrupt hook breaks in;
   /// the deadline gives up). Breakpoints with pass counts left are counted down and continued.
   func resumeAndWait(singleStep: Bool) throws(CommandError) -> BreakEvent {
+    try insertPendingBreakpoints()
     if let c = contextOverride { try targetCall { () throws(TargetError) in try target.setContext(c, thread: nil) } }
     contextOverride = nil
     while true {

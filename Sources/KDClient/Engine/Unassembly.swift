@@ -7,6 +7,8 @@ struct UnassembledLine: Codable, Sendable {
   var bytes: [UInt8]?
   var mnemonic: String
   var operands: String
+  /// KD's effective-address or `[br=N]` suffix (the instruction at the current `eip` only).
+  var suffix: String?
 
   var lines: [String] {
     var out: [String] = []
@@ -18,6 +20,7 @@ struct UnassembledLine: Codable, Sendable {
     let hex = bytes.map { Hex.digits($0, width: 2) }.joined()
     var line = "\(Hex.d8(address)) \(hex.rightPadded(to: 15)) \(mnemonic.rightPadded(to: 8))\(operands)"
     while line.hasSuffix(" ") { line.removeLast() }
+    if let suffix { line += " " + suffix }
     out.append(line)
     return out
   }

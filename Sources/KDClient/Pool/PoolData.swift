@@ -93,6 +93,18 @@ enum PoolData {
     }
   }
 
+  /// The pool `address` lies in, nil for none.
+  static func kind(_ session: Session, _ address: UInt32) throws(CommandError) -> PoolKind? {
+    let np = try range(session, .nonPaged)
+    let pp = try range(session, .paged)
+    return address >= np.start && address < np.end ? .nonPaged : address >= pp.start && address < pp.end ? .paged : nil
+  }
+
+  /// KD's name for the region `address` lies in (`!pool`, `!poolval`): `Nonpaged pool`, `Paged pool`, `Unknown`.
+  static func regionName(_ session: Session, _ address: UInt32) throws(CommandError) -> String {
+    try kind(session, address).map { $0 == .nonPaged ? "Nonpaged pool" : "Paged pool" } ?? "Unknown"
+  }
+
   /// The blocks chained from a page start; stops at a zero or overlong size.
   static func blocks(inPage page: UInt32, bytes: ArraySlice<UInt8>) -> [Block] {
     var out: [Block] = []

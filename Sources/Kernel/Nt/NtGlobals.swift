@@ -18,6 +18,9 @@ enum NtGlobals {
   static let ntBuildNumber = base + 0x34
   static let kiBugCheckData = base + 0x38
   static let keTickCount = base + 0x50
+  /// The build lab string (`3790.srv03_sp2_rtm.070216-1710`), NUL-terminated.
+  static let ntBuildLab = base + 0x60
+  static let ntBuildLabSize: UInt32 = 0x40
 
   static let initialPoolHitTag: UInt32 = 0xffff_ff0f
   static let flgPoolEnableTagging: UInt32 = 0x400
@@ -31,5 +34,6 @@ enum NtGlobals {
     ("MmPagedPoolEnd", mmPagedPoolEnd, 4), ("PsLoadedModuleList", psLoadedModuleList, 8),
     ("KeNumberProcessors", keNumberProcessors, 1), ("NtBuildNumber", ntBuildNumber, 4),
     ("KiBugCheckData", kiBugCheckData, 0x14), ("KeTickCount", keTickCount, 0xc),
+    ("NtBuildLab", ntBuildLab, ntBuildLabSize),
   ]
 }

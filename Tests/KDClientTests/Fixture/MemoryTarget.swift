@@ -83,7 +83,11 @@ final class MemoryTarget: DebugTarget {
     state = .halted(e)
   }
 
+  /// Refuses an address with no memory behind it, as the kernel does (STATUS_INVALID_PARAMETER).
   func setBreakpoint(_ address: UInt32) throws(TargetError) -> UInt32 {
+    guard byte(address) != nil else {
+      throw .refused(operation: "WriteBreakPoint", status: 0xC000_000D, message: "invalidParameter")
+    }
     let h = nextHandle
     nextHandle += 1
     breakpoints[h] = address

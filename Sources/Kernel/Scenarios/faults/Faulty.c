@@ -65,3 +65,15 @@ VOID NTAPI FaultyBadCall(PVOID context) {
   }
   DbgPrint("FaultyBadCall %u returned\n", which);
 }
+
+/* Overruns a paged block by one byte into the next block's header, the low byte of its PreviousSize (9 units:
+   the 72-byte block before it), and waits there: the broken header stays in the page for !pool and !poolval to
+   find (freeing either block would bug-check). FaultyOverrun holds the overrun block. */
+UCHAR *FaultyOverrun;
+VOID NTAPI FaultyCorruptHeader(PVOID context) {
+  UCHAR *p = ExAllocatePoolWithTag(PagedPool, 64, FLTY_TAG);
+  ExAllocatePoolWithTag(PagedPool, 64, FLTY_TAG);
+  FaultyOverrun = p;
+  p[64] = 0x41;
+  for (;;) SleepMs(1000);
+}
