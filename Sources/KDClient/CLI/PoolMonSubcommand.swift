@@ -16,8 +16,13 @@ public struct PoolMonSubcommand: ParsableCommand {
   @Option(name: .long, help: "Print this many snapshots, then exit.")
   public var count: Int?
 
-  @Option(name: .long, help: "Sort key: t(ag) a(llocs) f(rees) d(iff) b(ytes) m (per alloc).")
+  @Option(name: .long, help: "Sort key: t(ag) a(llocs) f(rees) d(iff) b(ytes) m (per alloc), g (growth, ours).")
   public var sort: String = "t"
+
+  @Flag(
+    name: .long,
+    help: "Ours: add bytes/min over 1, 5 and 15 minutes of the target's time and the trend (rising or bounded).")
+  public var rates = false
 
   @Flag(name: .long, help: "Sort by change since the last refresh (PoolMon's /( ).")
   public var byChange = false
@@ -37,7 +42,7 @@ public struct PoolMonSubcommand: ParsableCommand {
   public init() {}
 
   public func validate() throws {
-    guard PoolMon.SortKey(rawValue: sort) != nil else { throw ValidationError("--sort takes one of t a f d b m") }
+    guard PoolMon.SortKey(rawValue: sort) != nil else { throw ValidationError("--sort takes one of t a f d b m g") }
     guard ["both", "nonpaged", "paged"].contains(pool) else {
       throw ValidationError("--pool takes both, nonpaged or paged")
     }
@@ -65,6 +70,7 @@ public struct PoolMonSubcommand: ParsableCommand {
     screen.mon.exclude = exclude
     screen.mon.pools = pool == "paged" ? .paged : pool == "nonpaged" ? .nonPaged : .both
     screen.mon.highlight = !noHighlight
+    screen.mon.showRates = rates || sort == "g"
     screen.interval = .milliseconds(Int(interval * 1000))
     screen.count = count
     screen.json = root.json

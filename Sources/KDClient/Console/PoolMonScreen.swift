@@ -38,7 +38,7 @@ public struct PoolMonScreen {
       guard let view = sample(debugger) else { return false }
       Terminal.write(
         "\u{1b}[H\u{1b}[2J" + view.render(ansi: true).joined(separator: "\n") + "\n"
-          + " q quit  t a f d b m sort  ( change  p pool  l highlight")
+          + " q quit  t a f d b m g sort  ( change  p pool  l highlight  r growth")
       let next = clock.now + interval
       var refresh = false
       while !refresh, clock.now < next {

@@ -190,6 +190,7 @@ public final class Debugger {
 extension Debugger {
   /// One PoolMon sample of the target's pool tags (memory reads only; the target may keep running).
   public func poolSnapshot(_ mon: inout PoolMon) throws(CommandError) -> PoolMonView {
-    mon.sample(try PoolData.trackTable(session))
+    let entries = try PoolData.trackTable(session)
+    return mon.sample(entries, targetTime: SystemIdentity.interruptTime(from: session.target))
   }
 }

@@ -6,6 +6,8 @@ import Foundation
 public struct PoolMon: Sendable {
   public enum SortKey: String, Sendable, Codable, CaseIterable {
     case tag = "t", allocs = "a", frees = "f", diff = "d", bytes = "b", perAlloc = "m"
+    /// Ours: by bytes per minute over the last 5 minutes of target time (`PoolGrowth`).
+    case growth = "g"
   }
 
   public enum PoolFilter: String, Sendable, Codable {
@@ -27,6 +29,10 @@ public struct PoolMon: Sendable {
   public var highlight = true
   public var include: [String] = []
   public var exclude: [String] = []
+  /// Ours: show the growth columns (bytes/min over 1, 5, 15 minutes of target time and the trend).
+  public var showRates = false
+  /// Growth history per row, in the target's time.
+  public private(set) var growth = PoolGrowth()
   private var previous: [String: PoolMonRow.Counters] = [:]
 
   public init() {}
@@ -37,6 +43,7 @@ public struct PoolMon: Sendable {
     case "p", "P": pools = pools.next
     case "(", ")": sortByChange.toggle()
     case "l", "L": highlight.toggle()
+    case "r", "R": showRates.toggle()
     default:
       guard let k = SortKey(rawValue: String(key).lowercased()) else { return false }
       sort = k
@@ -59,6 +66,7 @@ public struct PoolMon: Sendable {
     case "p": pools = pools == .nonPaged ? .paged : .nonPaged
     case "(", ")": sortByChange = true
     case "l": highlight = false
+    case "r": showRates = true
     default:
       guard o.count == 1, let k = SortKey(rawValue: o) else { return false }
       sort = k
@@ -66,8 +74,11 @@ public struct PoolMon: Sendable {
     return true
   }
 
-  /// One refresh: rows with changes since the previous sample, stamped with `time` (when the table was read).
-  public mutating func sample(_ entries: [PoolTrackerEntry], at time: Date = Date()) -> PoolMonView {
+  /// One refresh: rows with changes since the previous sample, stamped with `time` (when the table was read), and
+  /// with their growth when `targetTime` (the target's InterruptTime, 100 ns units since boot) is known.
+  public mutating func sample(
+    _ entries: [PoolTrackerEntry], at time: Date = Date(), targetTime: UInt64? = nil
+  ) -> PoolMonView {
     var rows: [PoolMonRow] = []
     let includes = include.map { Wildcard($0, caseInsensitive: false) }
     let excludes = exclude.map { Wildcard($0, caseInsensitive: false) }
@@ -83,17 +94,21 @@ public struct PoolMon: Sendable {
         guard c.allocs != 0 || c.frees != 0 else { continue }
         let key = tag + (paged ? "P" : "N")
         seen[key] = c
+        if let targetTime { growth.record(key, time: targetTime, bytes: c.bytes) }
         if pools == .nonPaged && paged || pools == .paged && !paged { continue }
         let before = previous[key] ?? c
         rows.append(
           PoolMonRow(
             tag: tag, paged: paged, counters: c, previous: before, isNew: previous[key] == nil && !previous.isEmpty,
-            tagValue: e.tag, time: time))
+            tagValue: e.tag, time: time, rates: targetTime == nil ? nil : growth.rates(key)))
       }
     }
     previous = seen
+    if targetTime != nil { growth.keep(only: Set(seen.keys)) }
     rows.sort(by: order)
-    return PoolMonView(rows: rows, sort: sort, sortByChange: sortByChange, pools: pools, highlight: highlight)
+    return PoolMonView(
+      rows: rows, sort: sort, sortByChange: sortByChange, pools: pools, highlight: highlight, showRates: showRates,
+      targetTime: targetTime)
   }
 
   private func order(_ a: PoolMonRow, _ b: PoolMonRow) -> Bool {
@@ -107,6 +122,7 @@ public struct PoolMon: Sendable {
       case (.bytes, false): Int64(r.counters.bytes)
       case (.bytes, true): r.bytesChange
       case (.perAlloc, _): Int64(r.perAlloc)
+      case (.growth, _): Int64((r.rates?.perMinute[1] ?? 0).rounded())
       case (.tag, _): 0
       }
     }
@@ -135,6 +151,8 @@ public struct PoolMonRow: Sendable, Encodable, Equatable {
   public var tagValue: UInt32? = nil
   /// When the sample was read (this machine's clock); nil for a row made by hand.
   public var time: Date? = nil
+  /// Ours: growth over the target's time (nil when the target's time could not be read).
+  public var rates: PoolGrowth.Rates? = nil
 
   public var diff: UInt32 { counters.allocs &- counters.frees }
   public var perAlloc: UInt32 { diff == 0 ? 0 : counters.bytes / diff }
@@ -143,7 +161,7 @@ public struct PoolMonRow: Sendable, Encodable, Equatable {
   public var bytesChange: Int64 { Int64(counters.bytes) - Int64(previous.bytes) }
   public var changed: Bool { isNew || counters != previous }
 
-  private enum Keys: String, CodingKey { case tag, paged, counters, previous, isNew, time }
+  private enum Keys: String, CodingKey { case tag, paged, counters, previous, isNew, time, rates }
 
   /// JSON (docs/kd-json.schema.json, `poolMonRow`): the tag in kd's JSON spelling (`TagString`), the sample time
   /// in ISO 8601 UTC.
@@ -155,5 +173,6 @@ public struct PoolMonRow: Sendable, Encodable, Equatable {
     try c.encode(previous, forKey: .previous)
     try c.encode(isNew, forKey: .isNew)
     try c.encodeIfPresent(time.map(JSONTime.text), forKey: .time)
+    try c.encodeIfPresent(rates, forKey: .rates)
   }
 }

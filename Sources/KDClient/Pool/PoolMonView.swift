@@ -6,8 +6,14 @@ public struct PoolMonView: CommandOutput, Equatable {
   public var sortByChange: Bool
   public var pools: PoolMon.PoolFilter
   public var highlight: Bool
+  /// Ours: the growth columns after PoolMon's (`/r`, key `r`).
+  public var showRates: Bool = false
+  /// The target's InterruptTime when the table was read (100 ns units since boot); nil when it cannot be read.
+  public var targetTime: UInt64? = nil
 
   public static let columnHeader = " Tag  Type     Allocs            Frees            Diff   Bytes       Per Alloc"
+  /// Ours, after PoolMon's columns: bytes per minute of target time over 1, 5 and 15 minutes, and the trend.
+  public static let ratesHeader = "   B/min 1m   B/min 5m  B/min 15m  Trend"
 
   public var totals: (nonPaged: UInt64, paged: UInt64) {
     rows.reduce((UInt64(0), UInt64(0))) { t, r in
@@ -26,11 +32,11 @@ public struct PoolMonView: CommandOutput, Equatable {
         .rightPadded(to: 58)
         + "Pool N:\(String(t.nonPaged / 1024).leftPadded(to: 6))K P:\(String(t.paged / 1024).leftPadded(to: 6))K",
       " System pool information",
-      Self.columnHeader,
+      Self.columnHeader + (showRates ? Self.ratesHeader : ""),
       "",
     ]
     for r in rows {
-      let line = Self.row(r)
+      let line = Self.row(r) + (showRates ? Self.rates(r.rates) : "")
       out.append(ansi && highlight && r.changed ? "\u{1b}[7m" + line + "\u{1b}[0m" : line)
     }
     return out
@@ -44,6 +50,7 @@ public struct PoolMonView: CommandOutput, Equatable {
     case .diff: "diff"
     case .bytes: "bytes"
     case .perAlloc: "per alloc"
+    case .growth: "growth (5 min)"
     }
   }
 
@@ -55,6 +62,18 @@ public struct PoolMonView: CommandOutput, Equatable {
       " \(r.tag) \((r.paged ? "Paged" : "Nonp").rightPadded(to: 5))\(n(r.counters.allocs, 10)) (\(c(r.allocsChange, 4)))"
       + "\(n(r.counters.frees, 10)) (\(c(r.freesChange, 4)))\(n(r.diff, 9)) \(n(r.counters.bytes, 7)) (\(c(r.bytesChange, 6)))"
       + n(r.perAlloc, 7)
+  }
+
+  /// `       +960       +960       +960  rising`: signed whole bytes per minute, `-` where the history is too short.
+  static func rates(_ rates: PoolGrowth.Rates?) -> String {
+    guard let rates else { return "" }
+    let columns = rates.perMinute.map { v -> String in
+      guard let v, v.isFinite else { return "-".leftPadded(to: 11) }
+      let whole = Int64(v.rounded())
+      return (whole > 0 ? "+\(whole)" : "\(whole)").leftPadded(to: 11)
+    }
+    let trend = rates.trend == .unknown ? "" : "  " + rates.trend.rawValue
+    return columns.joined() + trend
   }
 
   public static func == (a: PoolMonView, b: PoolMonView) -> Bool { a.rows == b.rows && a.sort == b.sort }

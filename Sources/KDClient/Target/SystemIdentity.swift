@@ -37,6 +37,17 @@ public struct SystemIdentity: Sendable, Equatable {
     return "System Uptime: \(days) days \(h):\(dec(m)):\(dec(s)).\(dec(rest % 1000, 3))"
   }
 
+  /// KUSER_SHARED_DATA's InterruptTime, the target's time since boot in 100 ns units (virtual time here); nil
+  /// when the target has no such page or the read caught it mid-update twice.
+  public static func interruptTime(from target: any DebugTarget) -> UInt64? {
+    for _ in 0..<2 {
+      guard let b = try? target.readVirtual(sharedUserData + 8, count: 12), b.count == 12 else { return nil }
+      // KSYSTEM_TIME: consistent when High1Time equals High2Time.
+      if b.u32(at: 4) == b.u32(at: 8) { return UInt64(b.u32(at: 4)) << 32 | UInt64(b.u32(at: 0)) }
+    }
+    return nil
+  }
+
   /// Reads what the target has; a field whose memory or symbol is missing stays nil.
   public static func read(from target: any DebugTarget, version: TargetVersion) -> SystemIdentity {
     var id = SystemIdentity()
@@ -47,10 +58,7 @@ public struct SystemIdentity: Sendable, Equatable {
     let valid = u32(sharedUserData + 0x268) == 1
     id.productType = valid ? u32(sharedUserData + 0x264) : nil
     id.suiteMask = valid ? u32(sharedUserData + 0x2d0) : nil
-    // KSYSTEM_TIME: consistent when High1Time equals High2Time.
-    if let low = u32(sharedUserData + 8), let high1 = u32(sharedUserData + 12), u32(sharedUserData + 16) == high1 {
-      id.interruptTime = UInt64(high1) << 32 | UInt64(low)
-    }
+    id.interruptTime = interruptTime(from: target)
     if let lab = (try? target.symbols(moduleBase: version.kernelBase))?.first(where: { $0.name == "NtBuildLab" }),
       let bytes = try? target.readVirtual(lab.address, count: Int(min(lab.size, 0x100)))
     {
