@@ -23,7 +23,7 @@ public struct KDCommand: ParsableCommand {
     name: .customShort("c"), help: "Commands to run (';'-separated), then exit unless they leave the session open.")
   public var commands: String?
 
-  @Option(name: .long, help: "Script file: one command line per line.")
+  @Option(name: .long, help: "Script file: one command line per line ('-' reads standard input).")
   public var script: String?
 
   @Flag(name: .long, help: "Print each command's result as one JSON object per line.")
@@ -65,22 +65,15 @@ public struct KDCommand: ParsableCommand {
 
   /// Runs the session; returns the exit status.
   public func execute(connect: TargetConnector) -> Int32 {
-    // The script is read before connecting: a wrong path costs no connection.
-    var lines: [String] = []
-    if let commands { lines.append(commands) }
+    // The script is read before connecting: a wrong path costs no connection. `-` is standard input.
+    var scriptText: String?
     if let script {
-      let fd = open(script, O_RDONLY)
-      guard fd >= 0 else {
-        let why = String(cString: strerror(errno))
-        FileHandle.standardError.write(Data("kd: cannot read script '\(script)': \(why)\n".utf8))
+      do throws(ScriptFile.ReadFailure) {
+        scriptText = try ScriptFile.read(script)
+      } catch {
+        FileHandle.standardError.write(Data("kd: cannot read script '\(script)': \(error.reason)\n".utf8))
         return KDExitStatus.scriptNotFound.rawValue
       }
-      close(fd)
-      guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
-        FileHandle.standardError.write(Data("kd: cannot read script '\(script)': not a UTF-8 text file\n".utf8))
-        return KDExitStatus.scriptNotFound.rawValue
-      }
-      lines += text.split(whereSeparator: \.isNewline).map(String.init)
     }
     let target: any DebugTarget
     switch connection.open(connect) {
@@ -109,38 +102,47 @@ public struct KDCommand: ParsableCommand {
         FileHandle.standardError.write(Data("kd: \(error)\n".utf8))
         return KDExitStatus.connectionLost.rawValue
       }
-    } else if case .halted(let event) = target.state, !json || commands == nil && script == nil {
+    } else if case .halted(let event) = target.state, !json || commands == nil && scriptText == nil {
       printer.print([debugger.notification(event)])
     }
-    if lines.isEmpty {
+    if commands == nil && scriptText == nil {
       return Console(debugger: debugger, json: json).run()
     }
     Interrupt.install()
     debugger.interruptRequested = { Interrupt.take() }
-    for line in lines where !line.trimmingSpaces.isEmpty && !line.trimmingSpaces.hasPrefix("$$") {
-      let results = debugger.run(
-        line, onResult: { printer.print([$0]) }, onStart: { printer.echo($0, prompt: debugger.prompt) })
-      if let failed = results.first(where: { !$0.succeeded }) {
-        if case .target(.disconnected) = failed.failure { return KDExitStatus.connectionLost.rawValue }
-        if case .timedOut = failed.failure { return KDExitStatus.timeout.rawValue }
-        if stopOnError { return KDExitStatus.commandFailed.rawValue }
-      }
-      if debugger.hasEnded { break }
+    var results: [CommandResult] = []
+    let onResult = { (r: CommandResult) in printer.print([r]) }
+    let onStart = { (command: String) in printer.echo(command, prompt: debugger.prompt) }
+    if let commands {
+      results += debugger.run(commands, onResult: onResult, onStart: onStart)
     }
+    if let scriptText, let script, !debugger.hasEnded, !Self.stops(results, stopOnError) {
+      results += debugger.runScript(scriptText, path: script, onResult: onResult, onStart: onStart)
+    }
+    if results.contains(where: { if case .target(.disconnected) = $0.failure { true } else { false } }) {
+      return KDExitStatus.connectionLost.rawValue
+    }
+    if results.contains(where: { $0.failure == .timedOut }) { return KDExitStatus.timeout.rawValue }
+    if stopOnError && results.contains(where: { !$0.succeeded }) { return KDExitStatus.commandFailed.rawValue }
     return 0
+  }
+
+  /// Whether `-c`'s results end the run before the script: a lost connection, `--timeout`, Ctrl+C, or a failure
+  /// with `--stop-on-error`.
+  static func stops(_ results: [CommandResult], _ stopOnError: Bool) -> Bool {
+    results.contains { $0.endsTheLine || stopOnError && !$0.succeeded }
   }
 }
 
-/// Prints results as KD text or JSON lines. Scripts see each command echoed after the prompt as it starts
-/// (and commands run by breakpoints as their results arrive), as in a KD transcript.
+/// Prints results as KD text or JSON lines. Scripts see each command line echoed after the prompt as it
+/// starts, as in a KD transcript; commands run inside it (blocks, breakpoint commands, `$$>a<` scripts) are
+/// not echoed, as KD does not (`$<` and `$><` echo their own lines).
 final class ResultPrinter {
   let json: Bool
-  private var started: String?
 
   init(json: Bool) { self.json = json }
 
   func echo(_ command: String, prompt: String) {
-    started = command
     if !json { Terminal.write(prompt + command + "\n") }
   }
 
@@ -150,7 +152,6 @@ final class ResultPrinter {
         Terminal.write(r.json + "\n")
         continue
       }
-      if let started, !r.command.isEmpty, r.command != started { Terminal.write("kd> " + r.command + "\n") }
       Terminal.write(r.text)
     }
   }

@@ -30,9 +30,9 @@ enum BreakpointSet: Command {
     var commands: String?
     if !p.atEnd, p.chars[p.position] == "\"" {
       let open = p.position
-      guard let close = p.chars[(open + 1)...].firstIndex(of: "\"") else { throw .syntax(position: open) }
-      commands = String(p.chars[(open + 1)..<close]).trimmingSpaces
-      p.position = close + 1
+      guard let (text, end) = StatementScanner.quotedString(p.chars, at: open) else { throw .syntax(position: open) }
+      commands = text.trimmingSpaces
+      p.position = end
     }
     try p.expectEnd()
     if requestedID == nil,
