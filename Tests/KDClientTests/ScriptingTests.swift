@@ -239,4 +239,12 @@ import Testing
     #expect(String(data: data.dropFirst(2), encoding: .utf16LittleEndian)?.contains("kd> .echo wide\nwide\n") == true)
     #expect(Log.timestamp(Date(timeIntervalSince1970: 0.935)).hasSuffix("-935"))
   }
+
+  @Test func helpListsTheScriptingCommandsAndSaysWhereTheyDiffer() {
+    let help = texts(Debugger(target: t), ".help")
+    for word in [".echo", ".printf", "$$>a<", ".foreach", "gc", ".logopen [/t] [/u]", "Pseudo-registers: $t0-$t19"] {
+      #expect(help.contains { $0.contains(word) }, "\(word)")
+    }
+    #expect(help.contains { $0.hasPrefix("Scripts differ from KD") })
+  }
 }

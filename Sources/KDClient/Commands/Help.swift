@@ -16,6 +16,7 @@ enum Help: Command {
     lines.append("Expressions are MASM, radix 16: nt!Symbol+0x10, poi(addr), ' cbA' = 0x20636241, 0n10 decimal.")
     lines.append(
       "Several commands on one line: separate with ';'. ENTER repeats d*, u, p, t. Ctrl+C breaks in or cancels.")
+    lines += ControlFlowTokens.helpLines
     return TextOutput(lines)
   }
 

@@ -121,6 +121,31 @@ import Testing
   }
 }
 
+/// docs/COMMANDS.md's example scripts run as shown there: three breakpoint hits whose commands print the caller
+/// and tag, then `tag.kd` with an argument dumping each of the tag's paged blocks that `!poolfind` lists.
+@Suite struct ScriptingExampleTests {
+  @Test func firstCallsAndTagRunAsDocumented() throws {
+    let script = packageRoot.appendingPathComponent("Examples/scripting/first-calls.kd").path
+    let result = run(builtExecutable("kd"), ["--timeout", "60", "--script", script])
+    #expect(result.status == 0, "\(result.stderr)")
+    let out = result.stdout
+    let calls = try Regex(#"call ([1-3]) from Abc!Abc[A-Za-z]+\+0x[0-9a-f]+ \([0-9a-f]{8}\), tag Abc "#)
+    #expect(out.matches(of: calls).map { String($0.output[1].substring ?? "") } == ["1", "2", "3"], "\(out)")
+    #expect(out.components(separatedBy: "Breakpoint 0 hit").count == 4)
+    #expect(out.contains("tag Abc (1 argument)\n"))
+    // As many 16-byte dumps as !poolused counts paged Abc blocks.
+    let allocs = try #require(WalkthroughTests.pagedAllocs(out, "Abc"), "\(out)")
+    let dumps = out.split(separator: "\n").filter { $0.hasPrefix("e1") && $0.contains("-") && $0.count == 75 }
+    #expect(dumps.count == allocs, "\(out)")
+  }
+
+  @Test func tagWithoutAnArgumentSaysHowToCallIt() {
+    let script = packageRoot.appendingPathComponent("Examples/scripting/tag.kd").path
+    let result = run(builtExecutable("kd"), ["--timeout", "60", "-c", "$$>a<\(script)"])
+    #expect(result.stdout.hasSuffix("kd> $$>a<\(script)\nusage: $$>a<tag.kd Tag\n"), "\(result.stdout)")
+  }
+}
+
 /// Ctrl+C in a pseudo-terminal ends a loop that never ends; the session goes on.
 @Suite(.serialized) struct ScriptingConsoleTests {
   @Test func ctrlCEndsAnEndlessLoop() throws {
