@@ -171,6 +171,18 @@ import Testing
     #expect(missing == ["Unable to open script file '\(dir)/none.txt'"])
   }
 
+  @Test func deeplyNestedBlocksAreRefusedNotRecursedInto() throws {
+    let dir = makeTemporaryDirectory("deep")
+    writeFile(dir + "/deep.txt", String(repeating: ".block {", count: 100_000) + String(repeating: "}", count: 100_000))
+    let d = Debugger(target: t)
+    let lines = texts(d, "$$><\(dir)/deep.txt; .echo after")
+    #expect(lines.contains("Blocks nest too deeply (at most 200 levels; the script has 100000)"), "\(lines)")
+    // Inside the limit, a line's blocks nest as deep as they are written.
+    let nested = String(repeating: ".block {", count: 50) + ".echo deep" + String(repeating: "}", count: 50)
+    #expect(texts(d, nested) == ["deep"])
+    #expect(lines.last == "after")
+  }
+
   @Test func ctrlCEndsALoopThatNeverEnds() {
     let d = Debugger(target: t)
     var polls = 0

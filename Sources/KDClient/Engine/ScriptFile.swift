@@ -118,8 +118,24 @@ struct ScriptFile {
     return line
   }
 
+  /// How deep the file's braces nest at most.
+  var maxBraceDepth: Int {
+    var depth = 0
+    var deepest = 0
+    for line in lines {
+      depth += Self.braceBalance(line, deepest: &deepest, from: depth)
+    }
+    return deepest
+  }
+
   /// Open braces minus closing ones, outside quotes and `${…}`.
   static func braceBalance(_ line: String) -> Int {
+    var deepest = 0
+    return braceBalance(line, deepest: &deepest, from: 0)
+  }
+
+  /// `braceBalance`, noting in `deepest` the deepest nesting reached when the line starts at depth `from`.
+  static func braceBalance(_ line: String, deepest: inout Int, from start: Int) -> Int {
     var depth = 0
     var quote: Character?
     var inAlias = false
@@ -132,7 +148,12 @@ struct ScriptFile {
       } else if c == "\"" || c == "'" {
         quote = c
       } else if c == "{" {
-        if previous == "$" { inAlias = true } else { depth += 1 }
+        if previous == "$" {
+          inAlias = true
+        } else {
+          depth += 1
+          deepest = max(deepest, start + depth)
+        }
       } else if c == "}" {
         depth -= 1
       }

@@ -14,7 +14,11 @@ enum Flow: Equatable {
 /// (where `g` and `gc` resume the `g` that hit it).
 struct ScriptingState {
   static let maxScriptDepth = 32
+  /// Blocks, `j` commands and scripts nest at most this deep (a script file's braces are untrusted input: a
+  /// deeper program is refused rather than run into the stack's end).
+  static let maxBlockDepth = 200
   var scriptDepth = 0
+  var blockDepth = 0
   var runDepth = 0
   var runningBreakpointCommands = false
   var resumeRequested = false
@@ -42,6 +46,15 @@ extension Debugger {
   /// Runs `source` statement by statement (control flow included) and reports each command's result
   /// through the session's emitter.
   func execute(_ source: SourceText, scope: ExecutionScope) -> Flow {
+    guard session.scripting.blockDepth < ScriptingState.maxBlockDepth else {
+      let message = "Blocks nest too deeply (at most \(ScriptingState.maxBlockDepth) levels)"
+      report(
+        CommandResult(command: source.text, output: nil, error: message, failure: .message(message)),
+        at: source.offset, scope)
+      return .failed
+    }
+    session.scripting.blockDepth += 1
+    defer { session.scripting.blockDepth -= 1 }
     var scanner = StatementScanner(source)
     while true {
       let item: (statement: Statement, text: String, offset: Int)?
@@ -276,6 +289,7 @@ extension Debugger {
       return .failed
     }
     let file = ScriptFile(path: invocation.path, text: raw, aliases: .scriptArguments(invocation.arguments))
+    guard refuseDeepNesting(file, scope) else { return .failed }
     session.scripting.scriptDepth += 1
     defer { session.scripting.scriptDepth -= 1 }
     let fileScope = ExecutionScope(script: file)
@@ -289,12 +303,24 @@ extension Debugger {
   /// A script run line by line (`$<`, `$$<`, `--script`): each unit's lines are announced, then it runs; a
   /// failure goes on to the next line (unless `--stop-on-error`).
   func runUnits(of file: ScriptFile, scope: ExecutionScope, announce: (String) -> Void) -> Flow {
+    guard refuseDeepNesting(file, scope) else { return .failed }
     for unit in file.units {
       if let stop = cancelled(unit.source.text, unit.source.offset, scope) { return stop }
       unit.lines.forEach(announce)
       if execute(unit.source, scope: scope) == .halt { return .halt }
     }
     return .next
+  }
+
+  /// False (after saying so) when the file's braces nest deeper than blocks may: checked in one pass before
+  /// anything runs, as each level would otherwise be scanned again.
+  private func refuseDeepNesting(_ file: ScriptFile, _ scope: ExecutionScope) -> Bool {
+    let depth = file.maxBraceDepth
+    guard depth > ScriptingState.maxBlockDepth else { return true }
+    let message =
+      "Blocks nest too deeply (at most \(ScriptingState.maxBlockDepth) levels; the script has \(depth))"
+    report(CommandResult(command: file.path, output: nil, error: message, failure: .message(message)), at: 0, scope)
+    return false
   }
 
   private func echo(_ line: String) {
