@@ -215,6 +215,15 @@ import Testing
     #expect(t.resumes.count == 4)
   }
 
+  @Test func bpcmdsGivesBackQuotedCommandsThatRunAgain() {
+    let d = Debugger(target: t)
+    #expect(texts(d, #"bp3 leaky!LeakyAllocate ".printf \"a\\b\n\"; gc""#) == [])
+    let bpcmds = texts(d, ".bpcmds")
+    #expect(bpcmds == [#"bp3 0xf8a112c0 ".printf \"a\\b\\n\"; gc" ;"#])
+    _ = d.run("bc *; " + (bpcmds.first ?? ""))
+    #expect(texts(d, ".bpcmds") == bpcmds)
+  }
+
   @Test func printfReadsTargetMemoryAndSymbols() {
     let d = Debugger(target: t)
     t.map(0x8070_0000, Array("Abc: hello".utf8) + [0] + Array("x".utf16).flatMap { [UInt8($0), 0] } + [0, 0])

@@ -15,7 +15,7 @@ enum BreakpointCommands: Command {
         line = "ba\(bp.id) \(processor.access.rawValue) \(processor.size) 0x\(Hex.d8(bp.address)) "
       }
       if bp.initialPasses != 1 { line += "0x\(String(bp.initialPasses, radix: 16)) " }
-      if let c = bp.commands { line += "\"\(c)\" " }
+      if let c = bp.commands { line += "\"\(StatementScanner.escaped(c))\" " }
       lines.append(line + ";")
       if !bp.enabled { lines.append("bd \(bp.id) ;") }
     }

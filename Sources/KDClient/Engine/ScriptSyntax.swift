@@ -394,6 +394,11 @@ struct StatementScanner {
 }
 
 extension StatementScanner {
+  /// `text` as a `"…"` string gives it back: `\` and `"` escaped (`.bpcmds`).
+  static func escaped(_ text: String) -> String {
+    text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+  }
+
   /// The `"…"` string starting at `open` (a breakpoint's commands): its text with `\"` and `\\` unescaped, and
   /// the index after its closing quote; nil when it is not closed.
   static func quotedString(_ chars: [Character], at open: Int) -> (text: String, end: Int)? {
