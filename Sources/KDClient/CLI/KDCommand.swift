@@ -110,27 +110,29 @@ public struct KDCommand: ParsableCommand {
     }
     Interrupt.install()
     debugger.interruptRequested = { Interrupt.take() }
-    var results: [CommandResult] = []
-    let onResult = { (r: CommandResult) in printer.print([r]) }
+    // What the exit status depends on, noted as results go by (a long script's output is not held).
+    var lost = false
+    var timedOut = false
+    var failed = false
+    var stopped = false
+    let onResult = { (r: CommandResult) in
+      printer.print([r])
+      if case .target(.disconnected) = r.failure { lost = true }
+      if r.failure == .timedOut { timedOut = true }
+      if !r.succeeded { failed = true }
+      if r.endsTheLine || stopOnError && !r.succeeded { stopped = true }
+    }
     let onStart = { (command: String) in printer.echo(command, prompt: debugger.prompt) }
     if let commands {
-      results += debugger.run(commands, onResult: onResult, onStart: onStart)
+      _ = debugger.run(commands, onResult: onResult, onStart: onStart)
     }
-    if let scriptText, let script, !debugger.hasEnded, !Self.stops(results, stopOnError) {
-      results += debugger.runScript(scriptText, path: script, onResult: onResult, onStart: onStart)
+    if let scriptText, let script, !debugger.hasEnded, !stopped {
+      debugger.runScript(scriptText, path: script, keepResults: false, onResult: onResult, onStart: onStart)
     }
-    if results.contains(where: { if case .target(.disconnected) = $0.failure { true } else { false } }) {
-      return KDExitStatus.connectionLost.rawValue
-    }
-    if results.contains(where: { $0.failure == .timedOut }) { return KDExitStatus.timeout.rawValue }
-    if stopOnError && results.contains(where: { !$0.succeeded }) { return KDExitStatus.commandFailed.rawValue }
+    if lost { return KDExitStatus.connectionLost.rawValue }
+    if timedOut { return KDExitStatus.timeout.rawValue }
+    if stopOnError && failed { return KDExitStatus.commandFailed.rawValue }
     return 0
-  }
-
-  /// Whether `-c`'s results end the run before the script: a lost connection, `--timeout`, Ctrl+C, or a failure
-  /// with `--stop-on-error`.
-  static func stops(_ results: [CommandResult], _ stopOnError: Bool) -> Bool {
-    results.contains { $0.endsTheLine || stopOnError && !$0.succeeded }
   }
 }
 

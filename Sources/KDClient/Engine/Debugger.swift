@@ -72,13 +72,16 @@ public final class Debugger {
     }
   }
 
-  /// Runs a script file's text (`--script`) line by line as `$<` does (a line that leaves a brace open goes on
-  /// to the line that closes it); `onStart` sees each line as it starts; a failure names `path` and the line.
+  /// Runs a script file's text (`--script`) line by line as `$<` does (a statement that spans lines runs
+  /// whole); `onStart` sees each line as it starts; a failure names `path` and the line. With `keepResults`
+  /// false, results only go to `onResult` (a long script's output is not held) and none are returned.
+  @discardableResult
   public func runScript(
-    _ text: String, path: String, onResult: ((CommandResult) -> Void)? = nil, onStart: ((String) -> Void)? = nil
+    _ text: String, path: String, keepResults: Bool = true, onResult: ((CommandResult) -> Void)? = nil,
+    onStart: ((String) -> Void)? = nil
   ) -> [CommandResult] {
     let file = ScriptFile(path: path, text: text, aliases: AliasExpansion(values: [:]))
-    return collectingResults(onResult) { logStart in
+    return collectingResults(onResult, keep: keepResults) { logStart in
       _ = runUnits(of: file, scope: ExecutionScope(script: file)) {
         onStart?($0)
         logStart($0)
@@ -89,7 +92,8 @@ public final class Debugger {
   /// Runs `body` with every result (breakpoint hits that `g` runs through included) collected in order, shown
   /// to `onResult` as it comes, and written once to the open log; `body` gets the logger of typed commands.
   private func collectingResults(
-    _ onResult: ((CommandResult) -> Void)?, _ body: (_ logStart: @escaping (String) -> Void) -> Void
+    _ onResult: ((CommandResult) -> Void)?, keep: Bool = true,
+    _ body: (_ logStart: @escaping (String) -> Void) -> Void
   ) -> [CommandResult] {
     var results: [CommandResult] = []
     let outerEmit = session.emit
@@ -97,7 +101,7 @@ public final class Debugger {
     session.scripting.runDepth += 1
     session.emit = { [session] r in
       if outermost { session.log?.write(r.text) }
-      results.append(r)
+      if keep { results.append(r) }
       onResult?(r)
     }
     defer {

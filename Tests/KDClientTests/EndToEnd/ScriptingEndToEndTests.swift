@@ -152,9 +152,11 @@ import Testing
     guard TmuxTerminal.tmux != nil else { return }
     let term = try TmuxTerminal([builtExecutable("kd"), "--pace", "0"])
     try #require(term.wait { $0.hasSuffix("\nkd>\n") } != nil, "\(term.screen)")
-    term.type(".while (1) { r $t0 = @$t0 + 1 }")
+    term.type(".echo looping; .while (1) { r $t0 = @$t0 + 1 }")
     term.send("Enter")
-    try #require(term.wait(seconds: 10) { $0.contains("kd> .while (1)") } != nil, "\(term.screen)")
+    // The echoed output (a line of its own, unlike the typed command) says the line runs: Ctrl+C now lands in
+    // the loop, not in the line editor.
+    try #require(term.wait(seconds: 30) { $0.contains("\nlooping\n") } != nil, "\(term.screen)")
     term.send("C-c")
     let cancelled = term.wait(seconds: 10) { $0.hasSuffix("^C\nkd>\n") }
     try #require(cancelled != nil, "not cancelled: \(term.screen)")
