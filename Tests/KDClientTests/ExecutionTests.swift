@@ -115,12 +115,7 @@ import Testing
 @Suite struct BreakpointCommandTests {
   @Test func commandsRunAtEachHitAndAFinalGGoesOn() {
     let t = XPImage.make()
-    guard case .halted(let start) = t.state else { return }
-    var hit = start
-    hit.kind = .breakpoint
-    hit.pc = XPImage.callSite
-    var stop = start
-    stop.kind = .exception
+    guard let (hit, stop) = hitAndStop(t) else { return }
     let d = Debugger(target: t)
     #expect(kd(d, "bp leaky!LeakyAllocate \"r ecx; g\"") == [])
     #expect(kd(d, "bl") == [" 0 e f8a112c0     0001 (0001) leaky!LeakyAllocate \"r ecx; g\""])

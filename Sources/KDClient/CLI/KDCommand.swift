@@ -23,7 +23,7 @@ public struct KDCommand: ParsableCommand {
     name: .customShort("c"), help: "Commands to run (';'-separated), then exit unless they leave the session open.")
   public var commands: String?
 
-  @Option(name: .long, help: "Script file: one command line per line.")
+  @Option(name: .long, help: "Script file: one command line per line ('-' reads standard input).")
   public var script: String?
 
   @Flag(name: .long, help: "Print each command's result as one JSON object per line.")
@@ -65,22 +65,15 @@ public struct KDCommand: ParsableCommand {
 
   /// Runs the session; returns the exit status.
   public func execute(connect: TargetConnector) -> Int32 {
-    // The script is read before connecting: a wrong path costs no connection.
-    var lines: [String] = []
-    if let commands { lines.append(commands) }
+    // The script is read before connecting: a wrong path costs no connection. `-` is standard input.
+    var scriptText: String?
     if let script {
-      let fd = open(script, O_RDONLY)
-      guard fd >= 0 else {
-        let why = String(cString: strerror(errno))
-        FileHandle.standardError.write(Data("kd: cannot read script '\(script)': \(why)\n".utf8))
+      do throws(ScriptFile.ReadFailure) {
+        scriptText = try ScriptFile.read(script)
+      } catch {
+        FileHandle.standardError.write(Data("kd: cannot read script '\(script)': \(error.reason)\n".utf8))
         return KDExitStatus.scriptNotFound.rawValue
       }
-      close(fd)
-      guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
-        FileHandle.standardError.write(Data("kd: cannot read script '\(script)': not a UTF-8 text file\n".utf8))
-        return KDExitStatus.scriptNotFound.rawValue
-      }
-      lines += text.split(whereSeparator: \.isNewline).map(String.init)
     }
     let target: any DebugTarget
     switch connection.open(connect) {
@@ -114,38 +107,49 @@ public struct KDCommand: ParsableCommand {
         FileHandle.standardError.write(Data("kd: \(error)\n".utf8))
         return KDExitStatus.connectionLost.rawValue
       }
-    } else if case .halted(let event) = target.state, !json || commands == nil && script == nil {
+    } else if case .halted(let event) = target.state, !json || commands == nil && scriptText == nil {
       printer.print([debugger.notification(event)])
     }
-    if lines.isEmpty {
+    if commands == nil && scriptText == nil {
       return Console(debugger: debugger, json: json).run()
     }
     Interrupt.install()
     debugger.interruptRequested = { Interrupt.take() }
-    for line in lines where !line.trimmingSpaces.isEmpty && !line.trimmingSpaces.hasPrefix("$$") {
-      let results = debugger.run(
-        line, onResult: { printer.print([$0]) }, onStart: { printer.echo($0, prompt: debugger.prompt) })
-      if let failed = results.first(where: { !$0.succeeded }) {
-        if case .target(.disconnected) = failed.failure { return KDExitStatus.connectionLost.rawValue }
-        if case .timedOut = failed.failure { return KDExitStatus.timeout.rawValue }
-        if stopOnError { return KDExitStatus.commandFailed.rawValue }
-      }
-      if debugger.hasEnded { break }
+    // What the exit status depends on, noted as results go by (a long script's output is not held).
+    var lost = false
+    var timedOut = false
+    var failed = false
+    var stopped = false
+    let onResult = { (r: CommandResult) in
+      printer.print([r])
+      if case .target(.disconnected) = r.failure { lost = true }
+      if r.failure == .timedOut { timedOut = true }
+      if !r.succeeded { failed = true }
+      if r.endsTheLine || stopOnError && !r.succeeded { stopped = true }
     }
+    let onStart = { (command: String) in printer.echo(command, prompt: debugger.prompt) }
+    if let commands {
+      _ = debugger.run(commands, onResult: onResult, onStart: onStart)
+    }
+    if let scriptText, let script, !debugger.hasEnded, !stopped {
+      debugger.runScript(scriptText, path: script, keepResults: false, onResult: onResult, onStart: onStart)
+    }
+    if lost { return KDExitStatus.connectionLost.rawValue }
+    if timedOut { return KDExitStatus.timeout.rawValue }
+    if stopOnError && failed { return KDExitStatus.commandFailed.rawValue }
     return 0
   }
 }
 
-/// Prints results as KD text or JSON lines. Scripts see each command echoed after the prompt as it starts
-/// (and commands run by breakpoints as their results arrive), as in a KD transcript.
+/// Prints results as KD text or JSON lines. Scripts see each command line echoed after the prompt as it
+/// starts, as in a KD transcript; commands run inside it (blocks, breakpoint commands, `$$>a<` scripts) are
+/// not echoed, as KD does not (`$<` and `$><` echo their own lines).
 final class ResultPrinter {
   let json: Bool
-  private var started: String?
 
   init(json: Bool) { self.json = json }
 
   func echo(_ command: String, prompt: String) {
-    started = command
     if !json { Terminal.write(prompt + command + "\n") }
   }
 
@@ -155,7 +159,6 @@ final class ResultPrinter {
         Terminal.write(r.jsonLines().map { $0 + "\n" }.joined())
         continue
       }
-      if let started, !r.command.isEmpty, r.command != started { Terminal.write("kd> " + r.command + "\n") }
       Terminal.write(r.text)
     }
   }

@@ -18,7 +18,7 @@ enum BreakpointCommands: Command {
       }
       if bp.symbolic && (bp.initialPasses != 1 || bp.commands != nil) { line += " " }
       if bp.initialPasses != 1 { line += "0x\(String(bp.initialPasses, radix: 16)) " }
-      if let c = bp.commands { line += "\"\(c)\" " }
+      if let c = bp.commands { line += "\"\(StatementScanner.escaped(c))\" " }
       lines.append(line + ";")
       if !bp.enabled { lines.append("bd \(bp.id) ;") }
     }

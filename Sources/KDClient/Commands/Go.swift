@@ -2,8 +2,8 @@
 /// printed with KD's banner. No prompt while the target runs; Ctrl+C breaks in. On a target that is already
 /// running (memory commands are served while it runs), `g` waits for its next break.
 enum Go: Command {
-  static let names = ["g"]
-  static let summary = "g [Address]   go (until a break; Ctrl+C breaks in)"
+  static let names = ["g", "gc"]
+  static let summary = "g [Address]   go (until a break; Ctrl+C breaks in); gc   go on from a breakpoint's commands"
 
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
     var p = inv.parser(session)
@@ -42,17 +42,14 @@ enum Go: Command {
     while true {
       let event = try session.resumeAndWait(singleStep: false)
       guard let id = session.breakpointID(for: event),
-        let commands = session.breakpoints[id]?.commands, let runLine = session.runLine
+        let commands = session.breakpoints[id]?.commands, !commands.trimmingSpaces.isEmpty,
+        let runCommands = session.scripting.runBreakpointCommands
       else { return event }
-      var pieces = Debugger.splitCommands(commands)
-      let goOn = pieces.last?.lowercased() == "g"
-      if goOn { pieces.removeLast() }
-      if !goOn && pieces.isEmpty { return event }
       session.emit(CommandResult(command: "", output: try session.notification(for: event), event: event))
-      for piece in pieces {
-        for r in runLine(piece) { session.emit(r) }
-        if session.ended { return nil }
-      }
+      // KD does not check a breakpoint's commands when it is set: they run here, as typed, and a `g` or `gc`
+      // among them (also inside `.if` or `j`) resumes this `g`.
+      let goOn = runCommands(commands)
+      if session.ended { return nil }
       if !goOn { return nil }
     }
   }

@@ -26,6 +26,7 @@ enum Help: Command {
     lines.append("Expressions are MASM, radix 16: nt!Symbol+0x10, poi(addr), ' cbA' = 0x20636241, 0n10 decimal.")
     lines.append(
       "Several commands on one line: separate with ';'. ENTER repeats d*, u, p, t. Ctrl+C breaks in or cancels.")
+    lines += ControlFlowTokens.helpLines
     return Output(
       commands: CommandRegistry.commands.map { Output.Entry(names: $0.names, summary: $0.summary) }, lines: lines)
   }

@@ -51,6 +51,7 @@ enum Registers: Command {
   }
 
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
+    if let pseudo = try pseudoRegisters(inv, in: session) { return pseudo }
     var context = try session.currentContext()
     let args = inv.arguments
     if args.isEmpty {

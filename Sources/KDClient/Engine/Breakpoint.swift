@@ -37,9 +37,10 @@ struct Breakpoint: Sendable, Equatable, Encodable {
     var commands: String?
     if !p.atEnd, p.chars[p.position] == "\"" {
       let open = p.position
-      guard let close = p.chars[(open + 1)...].firstIndex(of: "\"") else { throw .syntax(position: open) }
-      commands = String(p.chars[(open + 1)..<close]).trimmingSpaces
-      p.position = close + 1
+      // `\"` inside the command string is a quote (KD's escaping; `.bpcmds` writes it so).
+      guard let (text, end) = StatementScanner.quotedString(p.chars, at: open) else { throw .syntax(position: open) }
+      commands = text.trimmingSpaces
+      p.position = end
     }
     try p.expectEnd()
     return (passes, commands)

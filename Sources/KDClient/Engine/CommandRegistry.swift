@@ -12,6 +12,7 @@ enum CommandRegistry {
     PoolUsed.self, PoolFind.self, PoolPage.self, PoolValidate.self, GlobalFlag.self, PoolMonCommand.self, Analyze.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
     ClearScreen.self,
+    Echo.self, Printf.self, ControlFlowTokens.self,
   ]
 
   static func command(for word: String) -> (any Command.Type)? {

@@ -13,7 +13,7 @@ public final class Debugger {
 
   public init(target: DebugTarget) {
     session = Session(target: target)
-    session.runLine = { [unowned self] line in self.run(line) }
+    session.scripting.runBreakpointCommands = { [unowned self] commands in self.runBreakpointCommands(commands) }
   }
 
   /// `kd> `, or `N: kd> ` on a multiprocessor target.
@@ -50,7 +50,8 @@ public final class Debugger {
     set { session.deadline = newValue }
   }
 
-  /// Runs one command line: `;`-separated commands in order. An empty line repeats the last command
+  /// Runs one command line: `;`-separated statements in order (commands, and KD's control flow tokens,
+  /// comments and script files: Engine/ScriptSyntax.swift). An empty line repeats the last command
   /// that KD repeats (`d*`, `u`, `p`, `t`), continuing where it stopped. `onResult` sees each result as
   /// soon as its command finishes (a console prints it before `g` of the same line waits); `onStart` sees
   /// each command as it starts.
@@ -63,25 +64,59 @@ public final class Debugger {
       onResult?(r)
       return [r]
     }
-    var commands = Self.splitCommands(line)
+    var text = line
     if line.trimmingSpaces.isEmpty {
       guard let last = lastRepeatable else { return [] }
-      commands = [last]
+      text = last
     }
+    return collectingResults(onResult) { logStart in
+      _ = execute(
+        SourceText(text: text, offset: 0),
+        scope: ExecutionScope(onStart: {
+          onStart?($0)
+          logStart($0)
+        }))
+    }
+  }
+
+  /// Runs a script file's text (`--script`) line by line as `$<` does (a statement that spans lines runs
+  /// whole); `onStart` sees each line as it starts; a failure names `path` and the line. With `keepResults`
+  /// false, results only go to `onResult` (a long script's output is not held) and none are returned.
+  @discardableResult
+  public func runScript(
+    _ text: String, path: String, keepResults: Bool = true, onResult: ((CommandResult) -> Void)? = nil,
+    onStart: ((String) -> Void)? = nil
+  ) -> [CommandResult] {
+    let file = ScriptFile(path: path, text: text, aliases: AliasExpansion(values: [:]))
+    return collectingResults(onResult, keep: keepResults) { logStart in
+      _ = runUnits(of: file, scope: ExecutionScope(script: file)) {
+        onStart?($0)
+        logStart($0)
+      }
+    }
+  }
+
+  /// Runs `body` with every result (breakpoint hits that `g` runs through included) collected in order, shown
+  /// to `onResult` as it comes, and written once to the open log; `body` gets the logger of typed commands.
+  private func collectingResults(
+    _ onResult: ((CommandResult) -> Void)?, keep: Bool = true,
+    _ body: (_ logStart: @escaping (String) -> Void) -> Void
+  ) -> [CommandResult] {
     var results: [CommandResult] = []
-    // Results produced inside a command (breakpoint hits `g` runs through) come out in order.
     let outerEmit = session.emit
-    session.emit = { r in
-      results.append(r)
+    let outermost = session.scripting.runDepth == 0
+    session.scripting.runDepth += 1
+    session.emit = { [session] r in
+      if outermost { session.log?.write(r.text) }
+      if keep { results.append(r) }
       onResult?(r)
     }
-    defer { session.emit = outerEmit }
-    for command in commands {
-      onStart?(command)
-      let r = runOne(command)
-      results.append(r)
-      onResult?(r)
-      if session.ended || (!r.succeeded && (stopOnError || r.endsTheLine)) { break }
+    defer {
+      session.emit = outerEmit
+      session.scripting.runDepth -= 1
+    }
+    body { [session] command in
+      if outermost { session.log?.write(session.prompt + command + "\n") }
     }
     return results
   }
@@ -121,11 +156,11 @@ public final class Debugger {
     }
   }
 
-  private func runOne(_ text: String) -> CommandResult {
+  /// Runs one simple command (control flow is `execute`'s); the caller reports the result.
+  func runOne(_ text: String) -> CommandResult {
     let trimmed = text.trimmingSpaces
     let inv = Invocation.split(trimmed)
     session.promptWidth = session.prompt.count
-    session.log?.write(session.prompt + trimmed + "\n")
     // Streamed output goes to the log as it is shown.
     let outerStream = session.stream
     if let outerStream, let log = session.log {
@@ -159,31 +194,7 @@ public final class Debugger {
         : CommandError.syntax(position: at).render(line: trimmed, promptWidth: session.promptWidth)
       result = CommandResult(command: trimmed, output: nil, error: message, event: nil, eventLines: [])
     }
-    if let log = session.log { log.write(result.text) }
     return result
-  }
-
-  /// Splits on `;` outside quotes.
-  static func splitCommands(_ line: String) -> [String] {
-    var out: [String] = []
-    var current = ""
-    var quote: Character?
-    for c in line {
-      if let q = quote {
-        if c == q { quote = nil }
-        current.append(c)
-      } else if c == "\"" || c == "'" {
-        quote = c
-        current.append(c)
-      } else if c == ";" {
-        out.append(current)
-        current = ""
-      } else {
-        current.append(c)
-      }
-    }
-    out.append(current)
-    return out.map(\.trimmingSpaces).filter { !$0.isEmpty }
   }
 }
 

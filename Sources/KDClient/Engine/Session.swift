@@ -22,8 +22,6 @@ final class Session {
   var ended = false
   /// Register edits made at this break (KD keeps them until `g`).
   var contextOverride: X86Context?
-  /// Runs a nested command line (`$<` scripts, breakpoint commands).
-  var runLine: ((String) -> [CommandResult])?
   /// Where long text output goes as it is produced (the console and scripts, not `--json`); nil = commands
   /// return their whole output.
   var stream: ((String) -> Void)?
@@ -39,6 +37,10 @@ final class Session {
   var lastEvent: (event: BreakEvent, receivedAt: Date)?
   /// PoolMon state of `!poolmon` (its previous sample).
   var poolMon = PoolMon()
+  /// Script nesting and breakpoint-command state (Engine/ScriptRunner.swift).
+  var scripting = ScriptingState()
+  /// `$t0`–`$t19` (Engine/PseudoRegisters.swift).
+  var pseudoRegisters = PseudoRegisters()
   private var disassemblerStorage: Disassembler?
 
   init(target: DebugTarget) {
@@ -219,6 +221,7 @@ extension Session: ExpressionContext {
 
   func registerValue(_ name: String) throws(CommandError) -> UInt32? {
     let lower = name.lowercased()
+    if let v = try pseudoRegister(lower) { return v }
     let known = X86Context.registerNames.contains(lower) || X86Context()[register: lower] != nil
     guard known || lower == "$ip" || lower == "$csp" else { return nil }
     let c = try currentContext()

@@ -172,6 +172,17 @@ enum XPImage {
   }
 }
 
+/// A breakpoint hit at `XPImage.callSite` and a later exception stop, made from the fixture's initial break.
+func hitAndStop(_ t: MemoryTarget) -> (hit: BreakEvent, stop: BreakEvent)? {
+  guard case .halted(let start) = t.state else { return nil }
+  var hit = start
+  hit.kind = .breakpoint
+  hit.pc = XPImage.callSite
+  var stop = start
+  stop.kind = .exception
+  return (hit, stop)
+}
+
 /// Runs `line` and returns the text of all results.
 func kd(_ d: Debugger, _ line: String) -> [String] {
   d.run(line).flatMap(\.lines)
