@@ -11,13 +11,15 @@ import Logging
 package final class EmbeddedTarget: Sendable {
   let host: TargetHost
 
-  package init(scenario: String, scenariosDirectory: String?, era: String?, pace: Double?) throws {
+  package init(
+    scenario: String, scenariosDirectory: String?, era: String?, pace: Double?, breakAtBoot: Bool = false
+  ) throws {
     var logger = Logger(label: "kdserver-embedded")
     logger.logLevel = .warning
     host = try TargetHost(
       kernel: KernelConfiguration(
         scenario: scenario, pace: pace, era: era.flatMap(KernelEra.init(rawValue:)),
-        scenariosDirectory: scenariosDirectory),
+        scenariosDirectory: scenariosDirectory, breakAtBoot: breakAtBoot),
       policy: SessionPolicy(serverName: TargetHost.serverName), logger: logger)
     host.start()
   }
