@@ -24,6 +24,9 @@ package final class EmbeddedTarget: Sendable {
     host.start()
   }
 
+  /// The kernel stops with the last reference (a `Debugger` from `Debugger.embedded` that is released).
+  deinit { host.shutdown() }
+
   /// Attaches a debugger session to the embedded target as its controller.
   package func attach(breakOnAttach: Bool, onDebugPrint: @escaping @Sendable (String, UInt32) -> Void) throws
     -> RemoteTarget

@@ -220,3 +220,16 @@ def test_kd_poolmon_samples_are_poolmon_event_lines(validator: jsonschema.Draft2
     for sample in samples:
         validator.validate(sample)
         assert {row["time"] for row in sample["result"]["rows"]} == {sample["time"]}
+
+
+def test_a_bug_check_is_a_bugcheck_event_line(validator: jsonschema.Draft202012Validator) -> None:
+    done = kd_json("!analyze\nq\n", "--scenario", "faultBugCheck")
+    assert done.returncode == 0, done.stderr
+    objects = parse(done.stdout)
+    for o in objects:
+        validator.validate(o)
+    bugcheck = next(o for o in objects if o.get("event") == "bugcheck")
+    assert bugcheck["result"]["event"]["kind"] == "bugCheck"
+    analyze = next(o for o in objects if o.get("command") == "!analyze")
+    event = bugcheck["result"]["event"]
+    assert (analyze["result"]["code"], analyze["result"]["arguments"]) == (event["exceptionCode"], event["parameters"])

@@ -26,7 +26,9 @@ public struct KDCommand: ParsableCommand {
   @Option(name: .long, help: "Script file: one command line per line ('-' reads standard input).")
   public var script: String?
 
-  @Flag(name: .long, help: "Print each command's result as one JSON object per line.")
+  @Flag(
+    name: .long,
+    help: "One JSON object per line for each command and target event (docs/kd-json.schema.json, schema 1).")
   public var json = false
 
   @Option(name: .long, help: "Give up after this many seconds (scripts: waiting for breaks included).")
