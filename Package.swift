@@ -30,6 +30,9 @@ let package = Package(
     .target(name: "KDProtocol", path: "Sources/Protocol"),
     // Sans-IO GDB Remote Serial Protocol: packets and requests, for the --gdb-listen endpoint.
     .target(name: "KDGDBRemote", path: "Sources/GDBRemote"),
+    // Sans-IO readers of Windows image formats: PE images and PDBs (MSF container, PDB info, DBI, publics, section
+    // headers, TPI types), bounds-checked.
+    .target(name: "KDImageFormat", path: "Sources/ImageFormat"),
     // The simulated 32-bit kernel: Unicorn-run driver code, pools, modules, threads, breakpoints.
     .target(name: "KDKernel", dependencies: ["CUnicorn"], path: "Sources/Kernel", resources: [.copy("Scenarios")]),
     // TLS over non-blocking Dispatch sockets, shared by the server and the client; the frame links (TLS and
@@ -64,6 +67,9 @@ let package = Package(
         "KDServer", "KDKernel", "KDGDBRemote", "KDTransport", "KDFuzzHarness",
         .product(name: "Logging", package: "swift-log"),
       ], path: "Sources/GDBSessionFuzz"),
+    // libFuzzer target for the PE and PDB readers (docs/KERNEL.md, "PE and PDB readers").
+    .executableTarget(
+      name: "KDImageFormatFuzz", dependencies: ["KDImageFormat", "KDFuzzHarness"], path: "Sources/ImageFormatFuzz"),
     .executableTarget(
       name: "KDProtocolFuzz", dependencies: ["KDProtocol", "KDFuzzHarness"], path: "Sources/ProtocolFuzz"),
     // libFuzzer target writing random bytes over a driver function of a real kernel (docs/KERNEL.md, "Fuzzing").
@@ -98,7 +104,10 @@ let package = Package(
       path: "Tests/KDServerTests"),
     .testTarget(
       name: "KDClientTests", dependencies: ["KDClient", "KDServer", "KDProtocol", "KDTransport", "KDTestSupport"],
-      path: "Tests/KDClientTests"),
+      path: "Tests/KDClientTests", exclude: ["Golden"]),
+    .testTarget(
+      name: "KDImageFormatTests", dependencies: ["KDImageFormat", "KDTestSupport"], path: "Tests/ImageFormatTests",
+      exclude: ["Fixtures"]),
   ]
 )
 

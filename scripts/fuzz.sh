@@ -3,10 +3,11 @@
 # decoder), KDGDBRemoteFuzz (the GDB remote packet decoder and request parser), KDKernelFuzz (random bytes over
 # a driver function of a real kernel: every outcome must be a halt), KDSessionFuzz (operation sequences from
 # in-memory clients against a real server session and kernel: one reply per request, or a goodbye) and
-# KDGDBSessionFuzz (GDB packet sequences against a real GDB session and kernel: one reply per packet). Five
-# targets at 60 s plus their builds take about 8 minutes, well inside CI's 25, so each keeps the full N. Crashes
+# KDGDBSessionFuzz (GDB packet sequences against a real GDB session and kernel: one reply per packet) and
+# KDImageFormatFuzz (the PE and PDB readers, seeded with Tests/ImageFormatTests/Fixtures). Six targets at 60 s plus their
+# builds take about 9 minutes, well inside CI's 25, so each keeps the full N. Crashes
 # are written to fuzz-artifacts/; replay one with: swift run KDProtocolFuzz fuzz-artifacts/crash-... (or
-# KDGDBRemoteFuzz, KDKernelFuzz, KDSessionFuzz, KDGDBSessionFuzz). docs/PROTOCOL.md, docs/KERNEL.md and
+# KDGDBRemoteFuzz, KDKernelFuzz, KDSessionFuzz, KDGDBSessionFuzz, KDImageFormatFuzz). docs/PROTOCOL.md, docs/KERNEL.md and
 # docs/GDB.md, "Fuzzing".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ seconds="${1:-60}"
 # libFuzzer reports crashes itself; a swift-backtrace left behind by one once held the pipe below for 15 minutes.
 export SWIFT_BACKTRACE=enable=no
 mkdir -p fuzz-artifacts
-for target in KDProtocolFuzz KDGDBRemoteFuzz KDKernelFuzz KDSessionFuzz KDGDBSessionFuzz; do
+for target in KDProtocolFuzz KDGDBRemoteFuzz KDKernelFuzz KDSessionFuzz KDGDBSessionFuzz KDImageFormatFuzz; do
   # One product per swift build: with several --product flags SwiftPM builds only the last.
   swift build --product "$target" --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING 2>&1 | grep -v 'ld.gold: warning' | tail -3

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages swift-kd builds and tests with, only those missing. python3-venv: the venvs of
 # scripts/test-python.sh and of kubernetes-validate (scripts/test-deploy.sh); systemd: systemd-analyze
-# (scripts/test-deploy.sh); gdb and lldb-14: the GDB endpoint's tests. Needs root (or sudo).
+# (scripts/test-deploy.sh); gdb and lldb-14: the GDB endpoint's tests; llvm: llvm-pdbutil, which the PDB reader's
+# tests compare with. Needs root (or sudo).
 set -euo pipefail
 packages=(pkg-config libssl-dev libunicorn-dev libcapstone-dev libedit-dev openssl iproute2 strace python3 python3-venv
-  systemd gdb lldb-14 python3-lldb-14)
+  systemd gdb lldb-14 python3-lldb-14 llvm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

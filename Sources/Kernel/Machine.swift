@@ -489,9 +489,7 @@ final class Machine {
     var event = BreakEvent(
       thread: t.kthread, pc: ctx.eip, exceptionCode: code, exceptionAddress: ctx.eip,
       parameters: [], reason: reason, context: ctx,
-      stack: StackWalker.walk(
-        ebp: ctx.ebp, eip: ctx.eip, emulator: emulator, maxFrames: BreakEvent.capturedStackFrames),
-      virtualTime: clock.now)
+      stack: stack(of: t, maxFrames: BreakEvent.capturedStackFrames), virtualTime: clock.now)
     var stream = space.readAvailable(ctx.eip, count: 16)
     breakpoints.hide(in: &stream.bytes, at: ctx.eip)
     event.instructionStream = stream.bytes
@@ -499,9 +497,26 @@ final class Machine {
     eventHandler(.halted(event))
   }
 
+  /// A thread's stack as KD walks it, over code with our breakpoints hidden.
+  func stack(of t: KernelThread, maxFrames: Int) -> [StackFrame] {
+    let ctx = t.context
+    return StackWalker.walk(ebp: ctx.ebp, esp: ctx.esp, eip: ctx.eip, emulator: emulator, maxFrames: maxFrames) {
+      var stream = space.readAvailable($0, count: $1)
+      breakpoints.hide(in: &stream.bytes, at: $0)
+      return stream.bytes
+    }
+  }
+
   func breakIn() {
     guard case .running = runState else { return }
     halt(interruptedThread, reason: .breakIn)
+  }
+
+  /// Halts a machine that has not run yet, on its idle thread before its first instruction, as a break-in
+  /// (`KernelConfiguration.breakAtBoot`).
+  func haltAtBoot() {
+    guard case .notStarted = runState else { return }
+    halt(scheduler.idle ?? currentThread, reason: .breakIn)
   }
 
   /// The thread a break-in or time limit stops "on": the last one that ran if it can still run,

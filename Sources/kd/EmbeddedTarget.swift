@@ -10,13 +10,13 @@ import Logging
 final class EmbeddedTarget: Sendable {
   let host: TargetHost
 
-  init(scenario: String, scenariosDirectory: String?, era: String?, pace: Double?) throws {
+  init(scenario: String, scenariosDirectory: String?, era: String?, pace: Double?, breakAtBoot: Bool) throws {
     var logger = Logger(label: "kdserver-embedded")
     logger.logLevel = .warning
     host = try TargetHost(
       kernel: KernelConfiguration(
         scenario: scenario, pace: pace, era: era.flatMap(KernelEra.init(rawValue:)),
-        scenariosDirectory: scenariosDirectory),
+        scenariosDirectory: scenariosDirectory, breakAtBoot: breakAtBoot),
       policy: SessionPolicy(serverName: TargetHost.serverName), logger: logger)
     host.start()
   }

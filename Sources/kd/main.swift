@@ -15,7 +15,7 @@ KDCommand.main { options in
   }
   let target = try EmbeddedTarget(
     scenario: options.scenario ?? "default", scenariosDirectory: options.scenarios, era: options.era,
-    pace: options.pace)
+    pace: options.pace, breakAtBoot: options.breakAtBoot)
   embedded = target
   FileHandle.standardError.write(
     Data(

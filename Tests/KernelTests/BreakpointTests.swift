@@ -56,6 +56,31 @@ import Testing
     #expect(try h.read(free.address, 1) == [0x55])
   }
 
+  /// Stopped on a routine's prologue (no EBP frame of its own yet) or on its `ret`, the walk still shows the
+  /// caller: the first frame's return address comes from ESP, as KD shows a breakpoint on a function's entry.
+  @Test func stackAtPrologueAndRetShowsTheCaller() throws {
+    let h = try Harness()
+    let log = try h.symbol("Abc", "AbcLogEvent")
+    let worker = try h.symbol("Abc", "AbcLogWorker")
+    let handle = try h.kernel.sync { c throws(KernelError) in try c.setBreakpoint(at: log.address) }
+    let entry = try h.run()
+    #expect(entry.reason == .breakpoint(handle: handle))
+    let ret = try h.readU32(entry.context.esp)
+    #expect(ret > worker.address && ret < worker.address + worker.size)
+    for e in [entry, try h.run(singleStep: true)] {  // on `push ebp`, then on `mov ebp,esp`
+      #expect(e.stack.count >= 3)
+      #expect(e.stack[0].instructionPointer == e.pc && e.stack[0].returnAddress == ret)
+      #expect(e.stack[1].instructionPointer == ret, "the caller, AbcLogWorker, is the second frame")
+    }
+    // Once the frame exists, the ordinary EBP walk finds the same caller.
+    let framed = try h.run(singleStep: true)
+    #expect(framed.context.ebp == framed.context.esp)
+    #expect(framed.stack[0].returnAddress == ret && framed.stack[1].instructionPointer == ret)
+    // A stack taken on request (GetStackTrace) agrees with the one the break carried.
+    let requested = try h.kernel.sync { c in c.stackTrace(thread: nil, maxFrames: 32) }
+    #expect(requested == framed.stack)
+  }
+
   @Test func breakpointsAreRefusedWhereNoMemoryIs() throws {
     let h = try Harness()
     #expect(throws: KernelError.breakpointUnwritable(address: 0x1000)) {

@@ -41,6 +41,13 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   @Option(name: .long, help: "Embedded target only: virtual seconds per wall second. Default: the scenario's.")
   public var pace: Double?
 
+  @Flag(
+    name: .customShort("d"),
+    help:
+      "Embedded target only: break in before its first instruction (KD's -d: as early as the boot allows); with --pace 0 every run is the same."
+  )
+  public var breakAtBoot = false
+
   public init() {}
 
   public func validate() throws {
@@ -50,6 +57,10 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
       throw ValidationError(
         "--scenario, --scenarios, --era and --pace choose the embedded target; with --connect, start kdserver with them."
       )
+    }
+    if connect != nil, breakAtBoot {
+      throw ValidationError(
+        "-d halts the embedded target at boot; with --connect, start kdserver with --break-at-boot.")
     }
     if let era, !["xp", "server2003"].contains(era) {
       throw ValidationError("--era takes 'xp' or 'server2003', got '\(era)'.")

@@ -67,7 +67,11 @@ enum ListModules: Command {
     while !p.atEnd {
       let at = p.position
       let c = Character(p.chars[p.position].lowercased())
-      if c == "m" {
+      let rest = p.chars[p.position...].prefix(3).map { Character($0.lowercased()) }
+      if rest.starts(with: ["s", "m"]), rest.count == 2 || rest[2] == " " {
+        options += "sm"  // sort by name, not `s` then `m Pattern`
+        p.position += 2
+      } else if c == "m" {
         p.position += 1
         p.skipSpaces()
         let start = p.position
@@ -84,7 +88,7 @@ enum ListModules: Command {
         throw .syntax(position: at)
       }
     }
-    if options.hasSuffix("m") && pattern == nil {
+    if options.hasSuffix("m") && !options.hasSuffix("sm") && pattern == nil {
       throw .syntax(position: inv.argumentsStart)
     }
     var modules = session.symbols.modules

@@ -61,7 +61,7 @@ public final class Daemon: @unchecked Sendable {
       kernel: KernelConfiguration(
         scenario: configuration.scenario, seed: configuration.seed, pace: configuration.pace,
         era: configuration.era.flatMap(KernelEra.init(rawValue:)),
-        scenariosDirectory: configuration.scenariosDirectory),
+        scenariosDirectory: configuration.scenariosDirectory, breakAtBoot: configuration.breakAtBoot),
       policy: policy, logger: logger,
       onSessionEnded: {
         guard once, let daemon = stopBox.daemon else { return }

@@ -58,6 +58,12 @@ public struct KDServerCommand: ParsableCommand {
   @Option(
     help: "Kernel era: 'xp' (pool tagging off until !gflag +ptg and .reboot) or 'server2003'. Default: the scenario's.")
   var era: String?
+  @Flag(
+    name: .customLong("break-at-boot"),
+    help:
+      "Halt the kernel before its first instruction at every boot, until a debugger resumes it (with --pace 0, every run is the same)."
+  )
+  var breakAtBoot = false
   @Option(name: .customLong("max-connections"), help: "Most sessions attached at once (controller and observers).")
   var maxConnections = 64
   @Option(name: .customLong("max-observers"), help: "Most observers attached at once.")
@@ -163,6 +169,7 @@ public struct KDServerCommand: ParsableCommand {
     c.seed = seed
     c.pace = pace
     c.era = era
+    c.breakAtBoot = breakAtBoot
     c.maxConnections = maxConnections
     c.maxObservers = maxObservers
     c.maxPending = maxPending

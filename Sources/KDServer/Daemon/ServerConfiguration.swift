@@ -33,6 +33,8 @@ public struct ServerConfiguration: Sendable {
   public var pace: Double?
   /// "xp" for the Windows 2000/XP target whose pool tagging is off until `!gflag +ptg` and a reboot.
   public var era: String?
+  /// `--break-at-boot`: the kernel halts before its first instruction at every boot, until a debugger resumes it.
+  public var breakAtBoot = false
   /// Sessions attached at once (controller and observers); one more is refused with STATUS_QUOTA_EXCEEDED.
   public var maxConnections = 64
   /// Observers attached at once (within `maxConnections`).

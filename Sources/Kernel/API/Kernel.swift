@@ -60,10 +60,11 @@ public final class Kernel: @unchecked Sendable {
     condition.unlock()
   }
 
-  /// The target starts running (once).
+  /// The target starts running (once), or halts at boot with `breakAtBoot`.
   public func start() {
     post { [self] in
-      if case .notStarted = machine.runState { try? machine.resume(singleStep: false) }
+      guard case .notStarted = machine.runState else { return }
+      if configuration.breakAtBoot { machine.haltAtBoot() } else { try? machine.resume(singleStep: false) }
     }
   }
 
@@ -184,7 +185,7 @@ public final class Kernel: @unchecked Sendable {
     stopHandle.withLock { $0 = fresh.emulator.stopHandle }
     machine = fresh
     deliver(.rebooted)
-    try fresh.resume(singleStep: false)
+    if configuration.breakAtBoot { fresh.haltAtBoot() } else { try fresh.resume(singleStep: false) }
   }
 
   private func kernelLoop() {

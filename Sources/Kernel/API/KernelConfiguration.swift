@@ -33,10 +33,13 @@ public struct KernelConfiguration: Sendable {
   /// `--scenarios DIR`: where bundled scenario names are looked up; nil looks beside the executable
   /// (``ScenarioDirectory``).
   public var scenariosDirectory: String?
+  /// Halt before the first instruction of every boot (`kdserver --break-at-boot`, `kd -d`): the target stays
+  /// halted on its idle thread until a debugger resumes it, so what runs after is the same from run to run.
+  public var breakAtBoot: Bool
 
   public init(
     scenario: String = "default", seed: UInt64? = nil, pace: Double? = nil, era: KernelEra? = nil,
-    ntGlobalFlag: UInt32 = 0, scenariosDirectory: String? = nil
+    ntGlobalFlag: UInt32 = 0, scenariosDirectory: String? = nil, breakAtBoot: Bool = false
   ) {
     self.scenario = scenario
     self.seed = seed
@@ -44,5 +47,6 @@ public struct KernelConfiguration: Sendable {
     self.era = era
     self.ntGlobalFlag = ntGlobalFlag
     self.scenariosDirectory = scenariosDirectory
+    self.breakAtBoot = breakAtBoot
   }
 }

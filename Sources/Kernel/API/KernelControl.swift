@@ -154,7 +154,7 @@ public struct KernelControl {
 
   public func stackTrace(thread: UInt32?, maxFrames: Int) -> [StackFrame] {
     guard let t = try? machine.thread(thread) else { return [] }
-    return StackWalker.walk(ebp: t.regs[6], eip: t.eip, emulator: machine.emulator, maxFrames: maxFrames)
+    return machine.stack(of: t, maxFrames: maxFrames)
   }
 
   public func modules() -> [ModuleInfo] { machine.modules.map(\.info) }
