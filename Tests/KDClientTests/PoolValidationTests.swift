@@ -62,6 +62,8 @@ import Testing
     #expect(v.fixes.isEmpty)
     #expect(v.lines.last == "")
     #expect(v.lines.contains("None found"))
+    let short = PoolValidation(page: 0xe100_0000, bytes: Array(Self.page(Self.units).prefix(0x48)))
+    #expect(!short.valid && short.fixes.isEmpty)
   }
 }
 

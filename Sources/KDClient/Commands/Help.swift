@@ -16,7 +16,7 @@ enum Help: Command {
 
   static func output() -> Output {
     var lines = ["Commands (KD syntax; * = needs a halted target, + = ours, not in KD):"]
-    let halted: Set<String> = ["r", "k", "g", "p", "t", "kd", ".frame", "gu", "pc"]
+    let halted: Set<String> = ["r", "k", "g", "p", "t", "kd", ".frame", "gu", "pc", "wt"]
     let ours: Set<String> = [".runfor", "!poolmon"]
     for c in CommandRegistry.commands {
       let h = c.names.contains { halted.contains($0) } ? "*" : " "
