@@ -370,7 +370,7 @@ final class Machine {
     stopCause = nil
     faultAddress = nil
     pendingDataHit = nil
-    let began = VirtualClock.wallNanos()
+    let began = SliceClock.threadCPUNanos()
     sliceStart.begin()
     let outcome = emulator.run(from: t.eip)
     sliceStart.end()
@@ -409,14 +409,14 @@ final class Machine {
     switch cause {
     case nil:
       guard self.budget > 0, t.state == .ready else { return .ran }
-      if servicesThisSlice > 0 || VirtualClock.wallNanos() &- began < Self.spinAllowanceNanos {
+      if servicesThisSlice > 0 || SliceClock.threadCPUNanos() &- began < Self.spinAllowanceNanos {
         // Stopped at a service call for the host: the same thread goes on with the rest of its
         // budget, so debugger requests do not change what the target does.
         interruptedSlice = (t, self.budget)
       } else {
         // Preempted by the watchdog after running long without a service call: the thread loses
-        // the CPU and the wall time it ran counts as virtual time, so it cannot freeze the clock.
-        clock.advance(by: (VirtualClock.wallNanos() &- began) / 100)
+        // the CPU and the CPU time it used counts as virtual time, so it cannot freeze the clock.
+        clock.advance(by: (SliceClock.threadCPUNanos() &- began) / 100)
       }
       return .ran
     case .yield?: return .ran
@@ -545,18 +545,45 @@ final class Machine {
   }
 }
 
-/// Wall time at which the current slice started (0 = not in a slice); written by the kernel thread,
-/// read by the watchdog.
+/// The kernel thread's CPU time at which the current slice started (0 = not in a slice); written by the kernel
+/// thread, read by the watchdog. CPU time, not wall time: a thread the host did not run (a loaded machine) has
+/// not spun, and stopping it mid-block would rewind EIP over side effects Unicorn keeps (pushes re-run: the
+/// guest returns to a value it pushed and bug-checks 0x50, seen at load average 15).
 final class SliceClock: Sendable {
   private let started = Atomic<UInt64>(0)
   private let pending = Atomic<Bool>(false)
+  /// The kernel thread's CPU-time clock (pthread_getcpuclockid), or CLOCK_MONOTONIC before it is bound.
+  private let kernelClock = Atomic<Int32>(Int32(CLOCK_MONOTONIC))
   /// The host wants the kernel thread (a request or a break-in): the next service call ends the slice,
   /// an exact stop between two instructions.
   var attention: Bool {
     get { pending.load(ordering: .relaxed) }
     set { pending.store(newValue, ordering: .relaxed) }
   }
-  func begin() { started.store(VirtualClock.wallNanos(), ordering: .relaxed) }
+  func begin() { started.store(max(1, Self.threadCPUNanos()), ordering: .relaxed) }
   func end() { started.store(0, ordering: .relaxed) }
   var value: UInt64 { started.load(ordering: .relaxed) }
+
+  /// Called on the kernel thread once: from then on the watchdog measures that thread's CPU time.
+  func bindKernelThread() {
+    var id = clockid_t()
+    if pthread_getcpuclockid(pthread_self(), &id) == 0 { kernelClock.store(Int32(id), ordering: .relaxed) }
+  }
+
+  /// CPU time the kernel thread has used since the slice began (nil outside a slice); read by the watchdog.
+  var sliceCPUNanos: UInt64? {
+    let s = value
+    guard s != 0 else { return nil }
+    var ts = timespec()
+    guard clock_gettime(clockid_t(kernelClock.load(ordering: .relaxed)), &ts) == 0 else { return nil }
+    let now = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    return now > s ? now - s : 0
+  }
+
+  /// The calling thread's CPU time in nanoseconds.
+  static func threadCPUNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+  }
 }

@@ -191,6 +191,7 @@ public final class Kernel: @unchecked Sendable {
   private func kernelLoop() {
     condition.lock()
     kernelThread = pthread_self()
+    sliceClock.bindKernelThread()
     condition.unlock()
     while true {
       condition.lock()
@@ -270,12 +271,11 @@ public final class Kernel: @unchecked Sendable {
   private func watchdogLoop() {
     while !finished.load(ordering: .relaxed) {
       usleep(2000)
-      let started = sliceClock.value
-      guard started != 0 else { continue }
+      guard let spent = sliceClock.sliceCPUNanos else { continue }
       // Unicorn 2.0.1 honours an outside uc_emu_stop in the middle of a translated block and rewinds
       // EIP to the block's start while keeping what the block already did: only code that has made
-      // no service call for this long (a spinning driver) is stopped this way.
-      if VirtualClock.wallNanos() &- started > Self.maxSliceNanos {
+      // no service call for this much of the kernel thread's CPU time (a spinning driver) is stopped this way.
+      if spent > Self.maxSliceNanos {
         stopHandle.withLock { $0.requestStop() }
       }
     }

@@ -16,13 +16,17 @@ import Testing
     return names.filter { $0.hasSuffix(".kd") || $0.hasSuffix(".stdin") }.sorted()
   }()
 
-  /// The host's clock (when kd connected, when `.reboot` ran, `.lastevent`'s and `.time`'s debugger time) is all
-  /// that differs from run to run; everything else comes from the target.
+  /// The host's clock (when kd connected, when `.reboot` ran, `.lastevent`'s and `.time`'s debugger time) and the
+  /// checkout's directory (in `  in script PATH:LINE`) are all that differ from run to run; everything else comes
+  /// from the target.
   static func masked(_ transcript: String) -> String {
     let clockLines = ["Connected to ", "Shutdown occurred at ", "debugger time: ", "Debug session time: "]
     let date = #/[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(\.\d{3})? \d{4}/#
+    // A failure inside a script names the script's path, which is where the checkout is: keep only its name.
+    let scriptPath = #/in script .*\/([^\/]+:\d+)$/#
     return transcript.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-      clockLines.contains { line.contains($0) } ? String(line.replacing(date, with: "<host time>")) : String(line)
+      if clockLines.contains(where: { line.contains($0) }) { return String(line.replacing(date, with: "<host time>")) }
+      return String(line.replacing(scriptPath) { "in script " + $0.1 })
     }.joined(separator: "\n")
   }
 
@@ -51,7 +55,7 @@ import Testing
     guard actual != expected else { return }
     let actualPath = makeTemporaryDirectory("golden") + "/" + transcriptName(script)
     writeFile(actualPath, actual)
-    let diff = run("/usr/bin/diff", ["-u", expectedPath, actualPath]).stdout
+    let diff = KDTestSupport.run("/usr/bin/diff", ["-u", expectedPath, actualPath]).stdout
     Issue.record("\(script) via \(via) differs from its golden transcript:\n\(diff)")
   }
 
@@ -82,5 +86,8 @@ import Testing
         == "Connected to Windows XP 2600 x86 compatible target at (<host time> (UTC + 0:00)), ptr64 FALSE")
     // A time computed from the target (`.formats`) is compared as it is.
     #expect(Self.masked("  Time:    Sat Sep 11 00:13:56 2004") == "  Time:    Sat Sep 11 00:13:56 2004")
+    #expect(
+      Self.masked("  in script /tmp/ci-clone/Tests/KDClientTests/Golden/08-expressions.kd:11")
+        == "  in script 08-expressions.kd:11")
   }
 }
