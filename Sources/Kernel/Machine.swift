@@ -108,7 +108,7 @@ final class Machine {
     kpcr.store(0x20, KernelLayout.kpcr + 0x120)  // Prcb
     pools = try PoolManager(
       space: space, kernelData: kernelData, trackOffset: 0, bigOffset: PoolTrackTable.byteSize,
-      taggingEnabled: tagging)
+      taggingEnabled: tagging, trackSites: configuration.poolSiteTracking)
     nt.store(NtGlobals.poolHitTag, NtGlobals.initialPoolHitTag)
     nt.store(NtGlobals.ntGlobalFlag, ntGlobalFlag)
     nt.store(NtGlobals.poolTrackTable, tagging ? pools.tracker.address : 0)

@@ -72,6 +72,15 @@ func seedFrames() -> [[UInt8]] {
     .getSymbols(
       GetSymbols(
         moduleBase: 1, maxEntries: 1, symbols: [SymbolEntry(address: 1, size: 2, kind: .data, name: "PoolHitTag")])),
+    .getPoolSites(
+      GetPoolSites(
+        maxEntries: 2, totalCount: 1, virtualTime: 3, sampleInterval: 4, sampleTimes: [5, 6],
+        sites: [
+          PoolSiteEntry(
+            callSite: 7, tag: 0x2063_6241, outstandingBlocks: 8, outstandingBytes: 9, allocations: 10, frees: 2,
+            frames: [7, 11], history: [1, 8])
+        ])),
+    .tagSplit(TagSplit(operation: .split, tag: 0x2063_6241, assignments: [.init(tag: 1, subTag: 2, callSite: 3)])),
   ]
   var messages: [Message] = bodies.map { .manipulate(ManipulateState($0)) }
   messages += [

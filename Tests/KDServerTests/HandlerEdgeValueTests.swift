@@ -46,8 +46,13 @@ import Testing
       out.append(RestoreBreakPoint(handle: n))
       out.append(RestoreBreakPointEx(entries: [.init(handle: n)]))
       out.append(RestoreDataBreakPoint(handle: n))
+      out.append(GetPoolSites(startIndex: n, maxEntries: n))
+      out.append(TagSplit(operation: .split, tag: n))
+      out.append(TagSplit(operation: .merge, tag: n))
       out.append(SetContext(thread: n, context: X86Context(registers: [UInt32](repeating: n, count: 16))))
     }
+    out.append(TagSplit(operation: .list))
+    out.append(TagSplit(operation: .merge))
     out.append(GetVersion())
     out.append(Continue2(singleStep: true))
     out.append(Reboot())

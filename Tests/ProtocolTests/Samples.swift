@@ -84,6 +84,28 @@ enum Samples {
             SymbolEntry(address: 0x804f_0a00, size: 0x40, kind: .function, name: "ExAllocatePoolWithTag"),
             SymbolEntry(address: 0x820f_2ba4, size: 4, kind: .data, name: "PoolHitTag"),
           ])),
+      .getPoolSites(GetPoolSites(startIndex: 1, maxEntries: 50)),
+      .getPoolSites(
+        GetPoolSites(
+          startIndex: 0, maxEntries: 50, totalCount: 2, virtualTime: 0x1_2a05_f200, sampleInterval: 50_000_000,
+          sampleTimes: [50_000_000, 100_000_123],
+          sites: [
+            PoolSiteEntry(
+              callSite: 0xf7a1_b0d3, tag: 0x2063_6241, subTag: 0x2033_6241, outstandingBlocks: 250,
+              outstandingBytes: 240_512, allocations: 250, frees: 0, frames: [0xf7a1_b0d3, 0xf7a1_b2c9, 0x804f_1a2b],
+              history: [125, 250]),
+            PoolSiteEntry(
+              callSite: 0, tag: 0x6576_6944, outstandingBlocks: 5, outstandingBytes: 880, allocations: 5, frees: 0,
+              frames: [], history: [5, 5]),
+          ])),
+      .tagSplit(TagSplit(operation: .list)),
+      .tagSplit(
+        TagSplit(
+          operation: .split, tag: 0x2063_6241,
+          assignments: [
+            .init(tag: 0x2063_6241, subTag: 0x2031_6241, callSite: 0xf7a1_b013),
+            .init(tag: 0x2063_6241, subTag: 0x2032_6241, callSite: 0xf7a1_b043),
+          ])),
       .unknown(api: ApiNumber(rawValue: 0x3199), union: Array(repeating: 7, count: 40), data: [1, 2, 3]),
     ]
   }

@@ -8,7 +8,9 @@ enum CommandRegistry {
     BreakpointSet.self, BreakpointAccess.self, BreakpointList.self, BreakpointClear.self, BreakpointEnable.self,
     Go.self, GoUp.self, Step.self, StepToCall.self, ProcessorSwitch.self, RunFor.self, LastEvent.self,
     BreakpointCommands.self, Time.self, SymbolPath.self,
-    PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self, Analyze.self,
+    PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self, PoolSites.self,
+    TagSplitCommand.self,
+    Analyze.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
     ClearScreen.self,
   ]

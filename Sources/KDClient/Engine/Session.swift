@@ -37,6 +37,8 @@ final class Session {
   var lastEvent: (event: BreakEvent, receivedAt: Date)?
   /// PoolMon state of `!poolmon` (its previous sample).
   var poolMon = PoolMon()
+  /// `!poolsites -snap` snapshots by name (ours).
+  var poolSiteSnapshots: [String: PoolSiteListing] = [:]
   private var disassemblerStorage: Disassembler?
 
   init(target: DebugTarget) {

@@ -28,6 +28,10 @@ public protocol DebugTarget: AnyObject {
   func reboot() throws(TargetError)
   /// See the extension below: a target that knows its memory map answers it in one request.
   func unmappedExtent(at address: UInt32) throws(TargetError) -> UInt64?
+  /// Outstanding pool per allocating call site (ours). A target that does not count them refuses.
+  func poolSites() throws(TargetError) -> PoolSiteListing
+  /// Splits a tag by call site, merges it back, or lists the sub-tags (ours); returns the sub-tags concerned.
+  func tagSplit(_ operation: TagSplitOperation, tag: UInt32) throws(TargetError) -> [TagSplitAssignment]
 }
 
 extension DebugTarget {
@@ -35,4 +39,15 @@ extension DebugTarget {
   /// address space if none), so a scan can skip the gap at once. Nil when `address` is mapped or the target cannot
   /// tell; scans then step one page.
   public func unmappedExtent(at address: UInt32) throws(TargetError) -> UInt64? { nil }
+}
+
+extension DebugTarget {
+  public func poolSites() throws(TargetError) -> PoolSiteListing {
+    throw .refused(
+      operation: "GetPoolSites", status: 0xC000_0002, message: "this target does not count pool call sites")
+  }
+
+  public func tagSplit(_ operation: TagSplitOperation, tag: UInt32) throws(TargetError) -> [TagSplitAssignment] {
+    throw .refused(operation: "TagSplit", status: 0xC000_0002, message: "this target cannot split pool tags")
+  }
 }

@@ -6,6 +6,7 @@ extension Machine {
   func freePool() {
     let p = arg(0)
     let tag = arg(1)
+    if pools.trackSites { pools.sites.sampleIfDue(now: clock.now) }
     switch pools.free(p, passedTag: tag) {
     case .success(let blockTag):
       emulator.setReg(UC_X86_REG_ECX, pools.taggingEnabled ? 1 : 0)
