@@ -19,6 +19,7 @@ final class BenchRun {
     )
     if options.wants("gdb") || options.wants("tls") { try clientServer() }
     if options.wants("kernel") { try kernel() }
+    if options.wants("sites") { try sites() }
     if options.wants("scale") { try scale() }
     if options.wants("memory") { try memory() }
   }
@@ -177,6 +178,27 @@ final class BenchRun {
     report.row(
       "32-byte blocks", Format.rate(poolArmed, "pairs"), Format.rate(malloc, "pairs"),
       ratio: Format.ratio(poolArmed / malloc), goal: "reported")
+  }
+
+  /// Section 3c: the pool loop with the kernel's call-site tracking (ours) on and off, two kernels measured in
+  /// turns (ABBA) in the same run; PoolHitTag disarmed in both.
+  private func sites() throws {
+    let tracked = try KernelBench(siteTracking: true)
+    let plain = try KernelBench(siteTracking: false)
+    var on: [Double] = []
+    var off: [Double] = []
+    for round in 0..<options.kernelRounds * 2 {
+      if round % 4 == 0 || round % 4 == 3 {
+        on.append(try tracked.iterationsPerSecond(.pool, tag: KernelBench.disarmedTag, seconds: options.kernelSeconds))
+      } else {
+        off.append(try plain.iterationsPerSecond(.pool, tag: KernelBench.disarmedTag, seconds: options.kernelSeconds))
+      }
+    }
+    let (tracking, baseline) = (Measure.quantile(on.sorted(), 0.5), Measure.quantile(off.sorted(), 0.5))
+    report.section("3c. Pool call-site tracking (ours: `!poolsites`, `!tagsplit`)", columns: ("tracking on", "off"))
+    report.row(
+      "pool alloc+free pairs/s (PoolHitTag disarmed)", Format.rate(tracking, "pairs"), Format.rate(baseline, "pairs"),
+      ratio: Format.percent(tracking / baseline), goal: ">= 50%: \(Format.verdict(tracking / baseline >= 0.5))")
   }
 
   /// Section 4: scale of the pool commands.

@@ -50,6 +50,22 @@ import Testing
     #expect(try site(log).frames.count == 3 && (try site(log).frames[1]) > worker)
   }
 
+  /// Once the other drivers have filled their working sets (about three virtual minutes), the log is the only
+  /// site of the scenario whose count rose at each of the last five samples.
+  @Test func afterTheWorkingSetsFillOnlyTheLogGrowsInEveryWindow() throws {
+    let h = try Harness()
+    try h.run(seconds: 250)
+    let report = try h.kernel.sync { c in c.poolSites() }
+    let growing = report.sites.filter { s in
+      let last = s.history.suffix(5)
+      return last.count == 5 && zip(last, last.dropFirst()).allSatisfy { $0 < $1 }
+    }
+    let log = try h.symbol("Abc", "AbcLogEvent").address
+    let worker = try h.symbol("Abc", "AbcLogWorker").address
+    #expect(growing.count == 1)
+    #expect(growing.first.map { $0.callSite > log && $0.callSite < worker } == true)
+  }
+
   @Test func splitThenMergeLeavesTheTableOfARunThatNeverSplit() throws {
     let split = try Harness()
     let plain = try Harness()

@@ -69,8 +69,10 @@ import Testing
 
   @Test func snapshotsDiffInVirtualTime() throws {
     let t = try Self.kd(
-      Self.advance + ["!poolsites -snap A", "bp nt!ExFreePoolWithTag 1000", "g", "bc *", "!poolsites -snap B",
-        "!poolsites -diff A B", "!poolsites -diff A C"])
+      Self.advance + [
+        "!poolsites -snap A", "bp nt!ExFreePoolWithTag 1000", "g", "bc *", "!poolsites -snap B",
+        "!poolsites -diff A B", "!poolsites -diff A C",
+      ])
     let a = Self.output(of: "!poolsites -snap A", in: t).joined()
     let b = Self.output(of: "!poolsites -snap B", in: t).joined()
     func time(_ s: String) -> Double? {
