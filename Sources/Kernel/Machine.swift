@@ -36,6 +36,8 @@ final class Machine {
   var scheduler: Scheduler
   var breakpoints = SoftwareBreakpoints()
   var dataBreakpoints = DataBreakpoints()
+  /// Tag tracepoints (ours, `!pooltrace`).
+  let poolTrace = PoolTraceRing()
   /// A watched access by the instruction now completing; the next instruction boundary reports it.
   var pendingDataHit: (handle: UInt32, address: UInt32)?
   /// The resume after an execution breakpoint passes it once (x86's EFLAGS.RF): that thread and address.

@@ -7,7 +7,7 @@ enum Help: Command {
   static func output() -> TextOutput {
     var lines = ["Commands (KD syntax; * = needs a halted target, + = ours, not in KD):"]
     let halted: Set<String> = ["r", "k", "g", "p", "t", "kd", ".frame", "gu", "pc"]
-    let ours: Set<String> = [".runfor", "!poolmon", "!poolsites", "!tagsplit"]
+    let ours: Set<String> = [".runfor", "!poolmon", "!poolsites", "!tagsplit", "!pooltrace"]
     for c in CommandRegistry.commands {
       let h = c.names.contains { halted.contains($0) } ? "*" : " "
       let o = c.names.contains { ours.contains($0) } ? "+" : " "

@@ -9,7 +9,7 @@ enum CommandRegistry {
     Go.self, GoUp.self, Step.self, StepToCall.self, ProcessorSwitch.self, RunFor.self, LastEvent.self,
     BreakpointCommands.self, Time.self, SymbolPath.self,
     PoolUsed.self, PoolFind.self, PoolPage.self, GlobalFlag.self, PoolMonCommand.self, PoolSites.self,
-    TagSplitCommand.self,
+    TagSplitCommand.self, PoolTrace.self,
     Analyze.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
     ClearScreen.self,

@@ -39,6 +39,8 @@ final class Session {
   var poolMon = PoolMon()
   /// `!poolsites -snap` snapshots by name (ours).
   var poolSiteSnapshots: [String: PoolSiteListing] = [:]
+  /// What `!pooltrace` has received (ours).
+  var poolTrace = PoolTraceRecording()
   private var disassemblerStorage: Disassembler?
 
   init(target: DebugTarget) {

@@ -247,6 +247,34 @@ public final class RemoteTarget: DebugTarget, Sendable {
     return t.assignments.map { TagSplitAssignment(tag: $0.tag, subTag: $0.subTag, callSite: $0.callSite) }
   }
 
+  public func poolTrace(_ operation: PoolTraceOperation) throws(TargetError) -> PoolTraceState {
+    let request: PoolTraceControl =
+      switch operation {
+      case .status: PoolTraceControl(operation: .status)
+      case .stop: PoolTraceControl(operation: .stop)
+      case .start(let tag, let allocations, let frees, let limit):
+        PoolTraceControl(
+          operation: .start, tag: tag,
+          kinds: PoolTraceControl.Kinds(rawValue: (allocations ? 1 : 0) | (frees ? 2 : 0)), limit: limit)
+      }
+    let reply = try checked("PoolTraceControl", .poolTraceControl(request))
+    guard case .poolTraceControl(let t) = reply.body else {
+      throw .refused(
+        operation: "PoolTraceControl", status: NTStatus.protocolError.rawValue, message: "mismatched reply")
+    }
+    return PoolTraceState(
+      active: t.active, tag: t.tag, allocations: t.kinds.contains(.allocations), frees: t.kinds.contains(.frees),
+      limit: t.limit, logged: t.logged, dropped: t.dropped)
+  }
+
+  public func subscribePoolTrace(_ on: Bool) throws(TargetError) -> UInt64 {
+    let reply = try checked("PoolTraceSubscribe", .poolTraceSubscribe(PoolTraceSubscribe(subscribe: on)))
+    guard case .poolTraceSubscribe(let s) = reply.body else { return 0 }
+    return s.logged
+  }
+
+  public func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64) { connection.takeTraceEvents() }
+
   public func reboot() throws(TargetError) {
     cachedVersion.withLock { $0 = nil }
     connection.discardEvents()

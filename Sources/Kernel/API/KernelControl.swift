@@ -235,4 +235,27 @@ public struct KernelControl {
     }
     return merged
   }
+
+  // MARK: tag tracepoints (ours)
+
+  /// Starts logging matching pool calls without halting (a running trace restarts: sequences from 0). Events
+  /// come as ``KernelEvent/poolTrace(_:dropped:)`` after each slice.
+  public func startPoolTrace(_ filter: PoolTraceFilter) -> PoolTraceStatus {
+    kernel.flushPoolTrace()
+    machine.poolTrace.start(filter)
+    return machine.poolTrace.status
+  }
+
+  /// Stops logging; the events logged so far are handed over first.
+  public func stopPoolTrace() -> PoolTraceStatus {
+    machine.poolTrace.stop()
+    kernel.flushPoolTrace()
+    return machine.poolTrace.status
+  }
+
+  /// The trace's state; the events logged so far are handed over first.
+  public func poolTraceStatus() -> PoolTraceStatus {
+    kernel.flushPoolTrace()
+    return machine.poolTrace.status
+  }
 }

@@ -97,9 +97,19 @@ final class PoolManager {
     }
   }
 
-  /// Frees the block at `address`; returns the block's tag (the one PoolHitTag is compared with). Checks
-  /// what ExFreePoolWithTag checks before it touches anything: the address, the header chain, the tag.
-  func free(_ address: UInt32, passedTag: UInt32) -> Result<UInt32, FreeFailure> {
+  /// A block ExFreePoolWithTag gave back.
+  struct FreedBlock {
+    /// The block's tag (the one PoolHitTag is compared with; a sub-tag while its tag is split), protected bit
+    /// stripped.
+    var tag: UInt32
+    /// Block bytes, header included (whole pages for a big allocation).
+    var bytes: UInt32
+    var paged: Bool
+  }
+
+  /// Frees the block at `address`. Checks what ExFreePoolWithTag checks before it touches anything: the address,
+  /// the header chain, the tag.
+  func free(_ address: UInt32, passedTag: UInt32) -> Result<FreedBlock, FreeFailure> {
     let pool: Pool
     if address < KernelLayout.systemRangeStart {
       return .failure(.userAddress(address))
@@ -130,7 +140,7 @@ final class PoolManager {
         tracker.record(tag: big.tag & ~Self.protectedBit, paged: pool.paged, bytes: big.pages << 12, isFree: true)
       }
       if trackSites { sites.recordFree(address: address, bytes: big.pages << 12) }
-      return .success(big.tag & ~Self.protectedBit)
+      return .success(FreedBlock(tag: big.tag & ~Self.protectedBit, bytes: big.pages << 12, paged: pool.paged))
     }
     let h: PoolHeader
     switch pool.checkedHeader(body: address) {
@@ -143,7 +153,7 @@ final class PoolManager {
     let bytes = pool.freeSmall(body: address)
     if taggingEnabled { tracker.record(tag: h.tag & ~Self.protectedBit, paged: pool.paged, bytes: bytes, isFree: true) }
     if trackSites { sites.recordFree(address: address, bytes: bytes) }
-    return .success(h.tag & ~Self.protectedBit)
+    return .success(FreedBlock(tag: h.tag & ~Self.protectedBit, bytes: bytes, paged: pool.paged))
   }
 
   // MARK: virtual tag splitting (ours)
