@@ -180,25 +180,34 @@ final class BenchRun {
       ratio: Format.ratio(poolArmed / malloc), goal: "reported")
   }
 
-  /// Section 3c: the pool loop with the kernel's call-site tracking (ours) on and off, two kernels measured in
-  /// turns (ABBA) in the same run; PoolHitTag disarmed in both.
+  /// Section 3c: the pool loop with the kernel's call-site tracking (ours) off, on, and on with a tag tracepoint
+  /// logging every allocation and free: three kernels measured in turns in the same run (the order rotates each
+  /// round); PoolHitTag disarmed in all. Ratios are against the run's own baseline (tracking off).
   private func sites() throws {
+    let baseline = try KernelBench(siteTracking: false)
     let tracked = try KernelBench(siteTracking: true)
-    let plain = try KernelBench(siteTracking: false)
-    var on: [Double] = []
-    var off: [Double] = []
+    let traced = try KernelBench(siteTracking: true)
+    try traced.traceEveryTag()
+    let kernels = [baseline, tracked, traced]
+    var rates: [[Double]] = [[], [], []]
     for round in 0..<options.kernelRounds * 2 {
-      if round % 4 == 0 || round % 4 == 3 {
-        on.append(try tracked.iterationsPerSecond(.pool, tag: KernelBench.disarmedTag, seconds: options.kernelSeconds))
-      } else {
-        off.append(try plain.iterationsPerSecond(.pool, tag: KernelBench.disarmedTag, seconds: options.kernelSeconds))
+      for k in 0..<3 {
+        let i = (k + round) % 3
+        rates[i].append(
+          try kernels[i].iterationsPerSecond(.pool, tag: KernelBench.disarmedTag, seconds: options.kernelSeconds))
       }
     }
-    let (tracking, baseline) = (Measure.quantile(on.sorted(), 0.5), Measure.quantile(off.sorted(), 0.5))
-    report.section("3c. Pool call-site tracking (ours: `!poolsites`, `!tagsplit`)", columns: ("tracking on", "off"))
+    let median = rates.map { Measure.quantile($0.sorted(), 0.5) }
+    report.section(
+      "3c. Pool call-site tracking and tag tracepoints (ours: `!poolsites`, `!pooltrace`)",
+      columns: ("with it", "baseline: tracking off, no trace"))
     report.row(
-      "pool alloc+free pairs/s (PoolHitTag disarmed)", Format.rate(tracking, "pairs"), Format.rate(baseline, "pairs"),
-      ratio: Format.percent(tracking / baseline), goal: ">= 50%: \(Format.verdict(tracking / baseline >= 0.5))")
+      "alloc+free pairs/s, call-site tracking on", Format.rate(median[1], "pairs"), Format.rate(median[0], "pairs"),
+      ratio: Format.percent(median[1] / median[0]), goal: ">= 50%: \(Format.verdict(median[1] / median[0] >= 0.5))")
+    report.row(
+      "alloc+free pairs/s, tracking on + `!pooltrace start` (every tag, both)", Format.rate(median[2], "pairs"),
+      Format.rate(median[0], "pairs"), ratio: Format.percent(median[2] / median[0]),
+      goal: ">= 50%: \(Format.verdict(median[2] / median[0] >= 0.5))")
   }
 
   /// Section 4: scale of the pool commands.

@@ -38,6 +38,12 @@ final class KernelBench {
 
   deinit { kernel.shutdown() }
 
+  /// Starts a tag tracepoint on every tag, allocations and frees (ours, `!pooltrace start`): each pool call is
+  /// logged with its stack and handed over after each slice (to no one here: the cost is the kernel's).
+  func traceEveryTag() throws {
+    _ = try kernel.sync { kc in kc.startPoolTrace(PoolTraceFilter()) }
+  }
+
   private func write(_ address: UInt32, _ value: UInt32) throws {
     _ = try kernel.sync { kc in kc.writeVirtual(address, withUnsafeBytes(of: value.littleEndian) { Array($0) }) }
   }

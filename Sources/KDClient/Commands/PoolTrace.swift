@@ -73,7 +73,7 @@ enum PoolTrace: Command {
         action: stopping ? .stop : .status, state: state, received: session.poolTrace.events.count,
         lost: state.logged > UInt64(session.poolTrace.events.count)
           ? state.logged - UInt64(session.poolTrace.events.count) : 0,
-        pairing: session.poolTrace.pairing)
+        pairing: state.allocations && state.frees ? session.poolTrace.pairing : nil)
     case "save":
       guard words.count == 2 else { throw .message("usage: !pooltrace save File (.json: Chrome trace events)") }
       session.poolTrace.absorb(session.target.takePoolTraceEvents())
