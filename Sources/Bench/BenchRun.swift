@@ -19,6 +19,7 @@ final class BenchRun {
     )
     if options.wants("gdb") || options.wants("tls") { try clientServer() }
     if options.wants("kernel") { try kernel() }
+    if options.wants("sites") { try sites() }
     if options.wants("scale") { try scale() }
     if options.wants("memory") { try memory() }
   }
@@ -177,6 +178,36 @@ final class BenchRun {
     report.row(
       "32-byte blocks", Format.rate(poolArmed, "pairs"), Format.rate(malloc, "pairs"),
       ratio: Format.ratio(poolArmed / malloc), goal: "reported")
+  }
+
+  /// Section 3c: the pool loop with the kernel's call-site tracking (ours) off, on, and on with a tag tracepoint
+  /// logging every allocation and free: three kernels measured in turns in the same run (the order rotates each
+  /// round); PoolHitTag disarmed in all. Ratios are against the run's own baseline (tracking off).
+  private func sites() throws {
+    let baseline = try KernelBench(siteTracking: false)
+    let tracked = try KernelBench(siteTracking: true)
+    let traced = try KernelBench(siteTracking: true)
+    try traced.traceEveryTag()
+    let kernels = [baseline, tracked, traced]
+    var rates: [[Double]] = [[], [], []]
+    for round in 0..<options.kernelRounds * 2 {
+      for k in 0..<3 {
+        let i = (k + round) % 3
+        rates[i].append(
+          try kernels[i].iterationsPerSecond(.pool, tag: KernelBench.disarmedTag, seconds: options.kernelSeconds))
+      }
+    }
+    let median = rates.map { Measure.quantile($0.sorted(), 0.5) }
+    report.section(
+      "3c. Pool call-site tracking and tag tracepoints (ours: `!poolsites`, `!pooltrace`)",
+      columns: ("with it", "baseline: tracking off, no trace"))
+    report.row(
+      "alloc+free pairs/s, call-site tracking on", Format.rate(median[1], "pairs"), Format.rate(median[0], "pairs"),
+      ratio: Format.percent(median[1] / median[0]), goal: ">= 50%: \(Format.verdict(median[1] / median[0] >= 0.5))")
+    report.row(
+      "alloc+free pairs/s, tracking on + `!pooltrace start` (every tag, both)", Format.rate(median[2], "pairs"),
+      Format.rate(median[0], "pairs"), ratio: Format.percent(median[2] / median[0]),
+      goal: ">= 50%: \(Format.verdict(median[2] / median[0] >= 0.5))")
   }
 
   /// Section 4: scale of the pool commands.

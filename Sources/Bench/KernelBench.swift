@@ -16,10 +16,12 @@ final class KernelBench {
   private let kernel: Kernel
   private let mode: UInt32, count: UInt32, poolHitTag: UInt32
 
-  init() throws {
+  /// `siteTracking`: the kernel's per-call-site count (ours, `!poolsites`), on by default.
+  init(siteTracking: Bool = true) throws {
     // Pace 0: at pace 1 a long spin (preempted slices cost a virtual quantum each) runs virtual time ahead of
     // the wall clock, and the worker's 1 ms idle sleep between modes then waits for the wall clock to catch up.
-    kernel = try Kernel(configuration: KernelConfiguration(scenario: "bench", pace: 0))
+    kernel = try Kernel(
+      configuration: KernelConfiguration(scenario: "bench", pace: 0, poolSiteTracking: siteTracking))
     kernel.start()
     usleep(100_000)
     (mode, count, poolHitTag) = try kernel.sync { kc throws(KernelError) in
@@ -35,6 +37,12 @@ final class KernelBench {
   }
 
   deinit { kernel.shutdown() }
+
+  /// Starts a tag tracepoint on every tag, allocations and frees (ours, `!pooltrace start`): each pool call is
+  /// logged with its stack and handed over after each slice (to no one here: the cost is the kernel's).
+  func traceEveryTag() throws {
+    _ = try kernel.sync { kc in kc.startPoolTrace(PoolTraceFilter()) }
+  }
 
   private func write(_ address: UInt32, _ value: UInt32) throws {
     _ = try kernel.sync { kc in kc.writeVirtual(address, withUnsafeBytes(of: value.littleEndian) { Array($0) }) }

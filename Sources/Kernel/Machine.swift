@@ -37,6 +37,8 @@ final class Machine {
   var scheduler: Scheduler
   var breakpoints = SoftwareBreakpoints()
   var dataBreakpoints = DataBreakpoints()
+  /// Tag tracepoints (ours, `!pooltrace`).
+  let poolTrace = PoolTraceRing()
   /// A watched access by the instruction now completing; the next instruction boundary reports it.
   var pendingDataHit: (handle: UInt32, address: UInt32)?
   /// The resume after an execution breakpoint passes it once (x86's EFLAGS.RF): that thread and address.
@@ -114,7 +116,7 @@ final class Machine {
     kpcr.store(0x20, KernelLayout.kpcr + 0x120)  // Prcb
     pools = try PoolManager(
       space: space, kernelData: kernelData, trackOffset: 0, bigOffset: PoolTrackTable.byteSize,
-      taggingEnabled: tagging)
+      taggingEnabled: tagging, trackSites: configuration.poolSiteTracking)
     nt.store(NtGlobals.poolHitTag, NtGlobals.initialPoolHitTag)
     nt.store(NtGlobals.ntGlobalFlag, ntGlobalFlag)
     nt.store(NtGlobals.poolTrackTable, tagging ? pools.tracker.address : 0)

@@ -27,6 +27,10 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
   public static let getSymbols = ApiNumber(0x3174)
   public static let writeDataBreakPoint = ApiNumber(0x3175)
   public static let restoreDataBreakPoint = ApiNumber(0x3176)
+  public static let getPoolSites = ApiNumber(0x3177)
+  public static let tagSplit = ApiNumber(0x3178)
+  public static let poolTraceControl = ApiNumber(0x3179)
+  public static let poolTraceSubscribe = ApiNumber(0x317A)
 
   public var description: String {
     let names: [ApiNumber: String] = [
@@ -39,7 +43,8 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
       .queryMemory: "DbgKdQueryMemoryApi", .getStackTrace: "GetStackTraceApi",
       .readMemoryBatch: "ReadMemoryBatchApi", .listModules: "ListModulesApi", .listThreads: "ListThreadsApi",
       .getSymbols: "GetSymbolsApi", .writeDataBreakPoint: "WriteDataBreakPointApi",
-      .restoreDataBreakPoint: "RestoreDataBreakPointApi",
+      .restoreDataBreakPoint: "RestoreDataBreakPointApi", .getPoolSites: "GetPoolSitesApi", .tagSplit: "TagSplitApi",
+      .poolTraceControl: "PoolTraceControlApi", .poolTraceSubscribe: "PoolTraceSubscribeApi",
     ]
     return names[self] ?? "ApiNumber 0x\(String(rawValue, radix: 16))"
   }

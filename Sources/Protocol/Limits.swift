@@ -13,6 +13,10 @@ public enum Limits {
   /// Longest client name, server name and token in a hello.
   public static let maxNameLength = 256
   public static let maxTokenLength = 256
+  /// Most return addresses a pool call site (GetPoolSites) carries.
+  public static let maxPoolSiteFrames = 16
+  /// Most samples a GetPoolSites reply carries.
+  public static let maxPoolSiteSamples = 64
 }
 
 /// The protocol version this library speaks.

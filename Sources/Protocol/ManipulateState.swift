@@ -90,6 +90,10 @@ public enum Manipulate: Equatable, Sendable {
   case getSymbols(GetSymbols)
   case writeDataBreakPoint(WriteDataBreakPoint)
   case restoreDataBreakPoint(RestoreDataBreakPoint)
+  case getPoolSites(GetPoolSites)
+  case tagSplit(TagSplit)
+  case poolTraceControl(PoolTraceControl)
+  case poolTraceSubscribe(PoolTraceSubscribe)
   case unknown(api: ApiNumber, union: [UInt8], data: [UInt8])
 
   /// The one place that maps ApiNumbers to types.
@@ -117,6 +121,10 @@ public enum Manipulate: Equatable, Sendable {
     RestoreDataBreakPoint.api: { u, d throws(PayloadError) in
       .restoreDataBreakPoint(try .init(union: &u, data: d))
     },
+    GetPoolSites.api: { u, d throws(PayloadError) in .getPoolSites(try .init(union: &u, data: d)) },
+    TagSplit.api: { u, d throws(PayloadError) in .tagSplit(try .init(union: &u, data: d)) },
+    PoolTraceControl.api: { u, d throws(PayloadError) in .poolTraceControl(try .init(union: &u, data: d)) },
+    PoolTraceSubscribe.api: { u, d throws(PayloadError) in .poolTraceSubscribe(try .init(union: &u, data: d)) },
   ]
 
   static func decode(api: ApiNumber, union: inout ByteReader, data: ByteReader) throws(PayloadError) -> Manipulate {
@@ -150,6 +158,10 @@ public enum Manipulate: Equatable, Sendable {
     case .getSymbols(let b): b
     case .writeDataBreakPoint(let b): b
     case .restoreDataBreakPoint(let b): b
+    case .getPoolSites(let b): b
+    case .tagSplit(let b): b
+    case .poolTraceControl(let b): b
+    case .poolTraceSubscribe(let b): b
     case .unknown: nil
     }
   }

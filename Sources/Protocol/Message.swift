@@ -7,6 +7,8 @@ public enum Message: Equatable, Sendable {
   case manipulate(ManipulateState)
   case stateChange(StateChange)
   case debugIO(DebugIO)
+  /// Tag tracepoint events (new, packet type 0x24).
+  case poolTrace(PoolTraceEvents)
   case acknowledge
   case resend
   case reset
@@ -39,6 +41,7 @@ public enum Message: Equatable, Sendable {
     case .stateManipulate: self = .manipulate(try ManipulateState(decoding: frame.payload))
     case .stateChange64: self = .stateChange(try StateChange(decoding: frame.payload))
     case .debugIO: self = .debugIO(try DebugIO(decoding: frame.payload))
+    case .poolTrace: self = .poolTrace(try PoolTraceEvents(decoding: frame.payload))
     default: self = .unknown(type: frame.type, payload: frame.payload)
     }
   }
@@ -53,6 +56,7 @@ public enum Message: Equatable, Sendable {
     case .manipulate(let m): Frame(type: .stateManipulate, packetId: packetId, payload: m.encoded())
     case .stateChange(let m): Frame(type: .stateChange64, packetId: packetId, payload: m.encoded())
     case .debugIO(let m): Frame(type: .debugIO, packetId: packetId, payload: m.encoded())
+    case .poolTrace(let m): Frame(type: .poolTrace, packetId: packetId, payload: m.encoded())
     case .acknowledge: .control(.acknowledge, packetId: packetId)
     case .resend: .control(.resend, packetId: packetId)
     case .reset: .control(.reset, packetId: packetId)

@@ -31,6 +31,8 @@ public struct PacketType: RawRepresentable, Hashable, Sendable, CustomStringConv
 
   /// New: a packet the receiver cannot serve (unknown packet type, a request out of turn); the session goes on.
   public static let refused = PacketType(rawValue: 0x23)
+  /// New: tag tracepoint events, to a session that subscribed (PoolTraceSubscribeApi).
+  public static let poolTrace = PacketType(rawValue: 0x24)
 
   public var isControl: Bool { self == .acknowledge || self == .resend || self == .reset }
 
@@ -48,6 +50,7 @@ public struct PacketType: RawRepresentable, Hashable, Sendable, CustomStringConv
     case .helloReply: "HELLO_REPLY"
     case .goodbye: "GOODBYE"
     case .refused: "REFUSED"
+    case .poolTrace: "POOL_TRACE"
     default: "packet type 0x\(String(rawValue, radix: 16))"
     }
   }

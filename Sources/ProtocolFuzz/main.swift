@@ -33,6 +33,7 @@ func fuzzOne(_ data: [UInt8]) {
   _ = try? HelloReply(decoding: payload)
   _ = try? Goodbye(decoding: payload)
   _ = try? DebugIO(decoding: payload)
+  _ = try? PoolTraceEvents(decoding: payload)
 }
 
 /// Valid frames of every kind, so the fuzzer starts from deep inside the decoders.
@@ -72,6 +73,17 @@ func seedFrames() -> [[UInt8]] {
     .getSymbols(
       GetSymbols(
         moduleBase: 1, maxEntries: 1, symbols: [SymbolEntry(address: 1, size: 2, kind: .data, name: "PoolHitTag")])),
+    .getPoolSites(
+      GetPoolSites(
+        maxEntries: 2, totalCount: 1, virtualTime: 3, sampleInterval: 4, sampleTimes: [5, 6],
+        sites: [
+          PoolSiteEntry(
+            callSite: 7, tag: 0x2063_6241, outstandingBlocks: 8, outstandingBytes: 9, allocations: 10, frees: 2,
+            frames: [7, 11], history: [1, 8])
+        ])),
+    .tagSplit(TagSplit(operation: .split, tag: 0x2063_6241, assignments: [.init(tag: 1, subTag: 2, callSite: 3)])),
+    .poolTraceControl(PoolTraceControl(operation: .start, tag: 0x2063_6241, kinds: [.frees], limit: 5, logged: 1)),
+    .poolTraceSubscribe(PoolTraceSubscribe(subscribe: true, logged: 2)),
   ]
   var messages: [Message] = bodies.map { .manipulate(ManipulateState($0)) }
   messages += [
@@ -82,7 +94,12 @@ func seedFrames() -> [[UInt8]] {
         serverName: "kdserver", breakEvent: event)),
     .stateChange(event), .stateChange(StateChange(detail: .running)),
     .stateChange(StateChange(detail: .loadSymbols(.init(path: "Abc.sys", base: 1, checksum: 2, sizeOfImage: 3)))),
-    .debugIO(DebugIO(text: "hello")), .goodbye(Goodbye(status: .success, reason: "bye")),
+    .debugIO(DebugIO(text: "hello")),
+    .poolTrace(
+      PoolTraceEvents(
+        firstSequence: 1, dropped: 2,
+        events: [.init(time: 3, address: 4, size: 5, tag: 6, thread: 7, kind: 1, paged: true, frames: [8, 9])])),
+    .goodbye(Goodbye(status: .success, reason: "bye")),
     .refused(Refused(status: .notImplemented, refusedType: PacketType(rawValue: 9))), .acknowledge, .breakIn,
   ]
   return messages.enumerated().map { i, m in [UInt8(i)] + m.encoded(packetId: UInt32(i)) }

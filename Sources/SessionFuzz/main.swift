@@ -365,7 +365,7 @@ struct InputRun {
   /// A request for every ApiNumber (and one that is none), its fields from `choices`.
   mutating func request() -> ManipulateState {
     let body: Manipulate
-    switch choices.u8() % 22 {
+    switch choices.u8() % 26 {
     case 0: body = .readVirtualMemory(ReadVirtualMemory(address: choices.u64(), transferCount: choices.length()))
     case 1: body = .writeVirtualMemory(WriteVirtualMemory(address: choices.u64(), data: choices.block()))
     case 2: body = .getContext(GetContext(thread: choices.threadId()))
@@ -409,6 +409,17 @@ struct InputRun {
       let access = WriteDataBreakPoint.Access(rawValue: UInt32(choices.u8() % 4)) ?? .write
       body = .writeDataBreakPoint(WriteDataBreakPoint(address: choices.u64(), size: choices.u32(), access: access))
     case 20: body = .restoreDataBreakPoint(RestoreDataBreakPoint(handle: choices.u32()))
+    case 21: body = .getPoolSites(GetPoolSites(startIndex: choices.u32(), maxEntries: choices.u32()))
+    case 22:
+      let operation = TagSplit.Operation(rawValue: UInt32(choices.u8() % 3)) ?? .list
+      body = .tagSplit(TagSplit(operation: operation, tag: choices.u32()))
+    case 23:
+      let operation = PoolTraceControl.Operation(rawValue: UInt32(choices.u8() % 3)) ?? .status
+      body = .poolTraceControl(
+        PoolTraceControl(
+          operation: operation, tag: choices.u32(), kinds: PoolTraceControl.Kinds(rawValue: UInt32(choices.u8() % 4)),
+          limit: choices.u32()))
+    case 24: body = .poolTraceSubscribe(PoolTraceSubscribe(subscribe: choices.u8() % 2 == 0))
     default:
       body = .unknown(
         api: ApiNumber(rawValue: choices.u32()), union: choices.bytes(max: 40), data: choices.bytes(max: 64))
@@ -420,7 +431,7 @@ struct InputRun {
   static func isMutating(_ body: Manipulate) -> Bool {
     switch body {
     case .writeVirtualMemory, .setContext, .writeBreakPoint, .restoreBreakPoint, .continue, .continue2, .reboot,
-      .writeBreakPointEx, .restoreBreakPointEx:
+      .writeBreakPointEx, .restoreBreakPointEx, .tagSplit, .poolTraceControl:
       true
     default: false
     }

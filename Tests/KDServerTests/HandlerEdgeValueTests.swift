@@ -46,8 +46,20 @@ import Testing
       out.append(RestoreBreakPoint(handle: n))
       out.append(RestoreBreakPointEx(entries: [.init(handle: n)]))
       out.append(RestoreDataBreakPoint(handle: n))
+      out.append(GetPoolSites(startIndex: n, maxEntries: n))
+      out.append(TagSplit(operation: .split, tag: n))
+      out.append(TagSplit(operation: .merge, tag: n))
+      for kinds: UInt32 in [0, 1, 2, 3] {
+        out.append(
+          PoolTraceControl(operation: .start, tag: n, kinds: PoolTraceControl.Kinds(rawValue: kinds), limit: n))
+      }
+      out.append(PoolTraceControl(operation: .status))
+      out.append(PoolTraceSubscribe(subscribe: n % 2 == 0))
       out.append(SetContext(thread: n, context: X86Context(registers: [UInt32](repeating: n, count: 16))))
     }
+    out.append(TagSplit(operation: .list))
+    out.append(TagSplit(operation: .merge))
+    out.append(PoolTraceControl(operation: .stop))
     out.append(GetVersion())
     out.append(Continue2(singleStep: true))
     out.append(Reboot())

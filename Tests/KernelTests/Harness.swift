@@ -5,11 +5,19 @@ import Testing
 
 /// Boots a scenario as fast as possible and drives it from the test thread the way a server would.
 final class Harness: @unchecked Sendable {
-  // Safe: `halts` and `prints` are only touched with `condition` locked.
+  // Safe: `halts`, `prints` and `traced` are only touched with `condition` locked.
   let kernel: Kernel
   private let condition = NSCondition()
   private var halts: [BreakEvent] = []
   private(set) var prints: [String] = []
+  /// Tag tracepoint events handed over, in order.
+  private var traced: [PoolTraceRecord] = []
+
+  func tracedEvents() -> [PoolTraceRecord] {
+    condition.lock()
+    defer { condition.unlock() }
+    return traced
+  }
 
   init(_ scenario: String = "default", era: KernelEra? = nil, ntGlobalFlag: UInt32 = 0, pace: Double = 0) throws {
     kernel = try Kernel(
@@ -20,6 +28,7 @@ final class Harness: @unchecked Sendable {
       switch event {
       case .halted(let e): self.halts.append(e)
       case .debugPrint(let s): self.prints.append(s)
+      case .poolTrace(let records, _): self.traced += records
       default: break
       }
       self.condition.broadcast()

@@ -84,6 +84,35 @@ enum Samples {
             SymbolEntry(address: 0x804f_0a00, size: 0x40, kind: .function, name: "ExAllocatePoolWithTag"),
             SymbolEntry(address: 0x820f_2ba4, size: 4, kind: .data, name: "PoolHitTag"),
           ])),
+      .getPoolSites(GetPoolSites(startIndex: 1, maxEntries: 50)),
+      .getPoolSites(
+        GetPoolSites(
+          startIndex: 0, maxEntries: 50, totalCount: 2, virtualTime: 0x1_2a05_f200, sampleInterval: 50_000_000,
+          sampleTimes: [50_000_000, 100_000_123],
+          sites: [
+            PoolSiteEntry(
+              callSite: 0xf7a1_b0d3, tag: 0x2063_6241, subTag: 0x2033_6241, outstandingBlocks: 250,
+              outstandingBytes: 240_512, allocations: 250, frees: 0, frames: [0xf7a1_b0d3, 0xf7a1_b2c9, 0x804f_1a2b],
+              history: [125, 250]),
+            PoolSiteEntry(
+              callSite: 0, tag: 0x6576_6944, outstandingBlocks: 5, outstandingBytes: 880, allocations: 5, frees: 0,
+              frames: [], history: [5, 5]),
+          ])),
+      .tagSplit(TagSplit(operation: .list)),
+      .tagSplit(
+        TagSplit(
+          operation: .split, tag: 0x2063_6241,
+          assignments: [
+            .init(tag: 0x2063_6241, subTag: 0x2031_6241, callSite: 0xf7a1_b013),
+            .init(tag: 0x2063_6241, subTag: 0x2032_6241, callSite: 0xf7a1_b043),
+          ])),
+      .poolTraceControl(PoolTraceControl(operation: .start, tag: 0x2063_6241, kinds: [.allocations], limit: 1000)),
+      .poolTraceControl(
+        PoolTraceControl(
+          operation: .status, tag: 0x2063_6241, kinds: [.allocations, .frees], limit: 0, active: true, logged: 8923,
+          dropped: 7)),
+      .poolTraceSubscribe(PoolTraceSubscribe(subscribe: true)),
+      .poolTraceSubscribe(PoolTraceSubscribe(subscribe: false, logged: 12)),
       .unknown(api: ApiNumber(rawValue: 0x3199), union: Array(repeating: 7, count: 40), data: [1, 2, 3]),
     ]
   }
@@ -129,6 +158,17 @@ enum Samples {
               path: "\\SystemRoot\\System32\\Drivers\\Abc.sys", base: 0xf7a1_0000, checksum: 0x1234, sizeOfImage: 0x3000
             )))),
       .debugIO(DebugIO(text: "Abc: DriverEntry\n", dropped: 12)),
+      .poolTrace(
+        PoolTraceEvents(
+          firstSequence: 0x1_0000_0005, dropped: 3,
+          events: [
+            .init(
+              time: 590_936_330, address: 0xe10e_b808, size: 433, tag: 0x2063_6241, thread: 28, kind: 1, paged: true,
+              frames: [0xf7a0_1013, 0xf7a0_10d4, 0x804d_8189]),
+            .init(
+              time: 590_936_400, address: 0x8120_0040, size: 128, tag: 0x3561_6c47, thread: 40, kind: 2, paged: false,
+              frames: []),
+          ])),
       .acknowledge, .resend, .reset, .breakIn,
       .unknown(type: PacketType(rawValue: 0x55), payload: [9, 9, 9]),
     ]

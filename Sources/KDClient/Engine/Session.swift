@@ -41,6 +41,10 @@ final class Session {
   var scripting = ScriptingState()
   /// `$t0`–`$t19` (Engine/PseudoRegisters.swift).
   var pseudoRegisters = PseudoRegisters()
+  /// `!poolsites -snap` snapshots by name (ours).
+  var poolSiteSnapshots: [String: PoolSiteListing] = [:]
+  /// What `!pooltrace` has received (ours).
+  var poolTrace = PoolTraceRecording()
   private var disassemblerStorage: Disassembler?
 
   init(target: DebugTarget) {

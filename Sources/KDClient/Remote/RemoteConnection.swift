@@ -96,7 +96,14 @@ public final class RemoteConnection: Sendable {
     /// Events not yet taken by ``nextEvent(timeout:)``.
     var events: [StateChange] = []
     var halted: StateChange?
+    /// Tag tracepoint events received and not yet taken (at most ``RemoteConnection/maxTraceEvents``).
+    var traceEvents: [PoolTraceEvent] = []
+    /// Trace events lost: dropped by the server, or past the bound here.
+    var traceDropped: UInt64 = 0
   }
+
+  /// Most tag tracepoint events kept until taken; more count as dropped.
+  public static let maxTraceEvents = 1 << 20
 
   let link: any FrameLink
   let options: Options
@@ -288,6 +295,17 @@ public final class RemoteConnection: Sendable {
   /// Forgets queued events (after a resume, the old ones are history).
   public func discardEvents() { state.withLock { $0.events.removeAll() } }
 
+  /// The tag tracepoint events received since the last call, and how many were lost on the way.
+  public func takeTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64) {
+    state.withLock { s in
+      defer {
+        s.traceEvents = []
+        s.traceDropped = 0
+      }
+      return (s.traceEvents, s.traceDropped)
+    }
+  }
+
   // MARK: input, on the link's queue
 
   private func receive(_ event: FrameLinkEvent) {
@@ -332,6 +350,18 @@ public final class RemoteConnection: Sendable {
       eventArrived.signal()
     case .debugIO(let io):
       printHandler(io.text, io.dropped)
+    case .poolTrace(let trace):
+      state.withLock { s in
+        s.traceDropped &+= UInt64(trace.dropped)
+        let room = max(0, Self.maxTraceEvents - s.traceEvents.count)
+        s.traceDropped &+= UInt64(max(0, trace.events.count - room))
+        for (i, e) in trace.events.prefix(room).enumerated() {
+          s.traceEvents.append(
+            PoolTraceEvent(
+              sequence: trace.firstSequence &+ UInt64(i), kind: e.kind == 1 ? .allocation : .free, tag: e.tag,
+              size: e.size, address: e.address, paged: e.paged, thread: e.thread, time: e.time, frames: e.frames))
+        }
+      }
     case .goodbye(let goodbye):
       closed("\(goodbye.reason) (\(goodbye.status))")
     case .acknowledge, .resend, .reset, .breakIn, .hello, .unknown:

@@ -210,6 +210,71 @@ public final class RemoteTarget: DebugTarget, Sendable {
     return all
   }
 
+  public func poolSites() throws(TargetError) -> PoolSiteListing {
+    var listing = PoolSiteListing(virtualTime: 0, sampleInterval: 0, sampleTimes: [], sites: [])
+    var start: UInt32 = 0
+    while true {
+      let reply = try checked("GetPoolSites", .getPoolSites(GetPoolSites(startIndex: start, maxEntries: 4096)))
+      guard case .getPoolSites(let page) = reply.body else { break }
+      if start == 0 {
+        (listing.virtualTime, listing.sampleInterval, listing.sampleTimes) =
+          (page.virtualTime, page.sampleInterval, page.sampleTimes)
+      }
+      // A sample taken between two pages shifts the later pages' histories: align them on the first page's
+      // sample times (a sample the later page no longer has counts as 0 there).
+      let column = listing.sampleTimes.map { page.sampleTimes.firstIndex(of: $0) }
+      listing.sites += page.sites.map { site in
+        PoolSiteRecord(
+          callSite: site.callSite, tag: site.tag, subTag: site.subTag, outstandingBlocks: site.outstandingBlocks,
+          outstandingBytes: site.outstandingBytes, allocations: site.allocations, frees: site.frees,
+          frames: site.frames, history: column.map { $0.map { site.history[$0] } ?? 0 })
+      }
+      start += UInt32(page.sites.count)
+      if page.sites.isEmpty || start >= page.totalCount { break }
+    }
+    return listing
+  }
+
+  public func tagSplit(_ operation: TagSplitOperation, tag: UInt32) throws(TargetError) -> [TagSplitAssignment] {
+    let wire: TagSplit.Operation =
+      switch operation {
+      case .list: .list
+      case .split: .split
+      case .merge: .merge
+      }
+    let reply = try checked("TagSplit", .tagSplit(TagSplit(operation: wire, tag: tag)))
+    guard case .tagSplit(let t) = reply.body else { return [] }
+    return t.assignments.map { TagSplitAssignment(tag: $0.tag, subTag: $0.subTag, callSite: $0.callSite) }
+  }
+
+  public func poolTrace(_ operation: PoolTraceOperation) throws(TargetError) -> PoolTraceState {
+    let request: PoolTraceControl =
+      switch operation {
+      case .status: PoolTraceControl(operation: .status)
+      case .stop: PoolTraceControl(operation: .stop)
+      case .start(let tag, let allocations, let frees, let limit):
+        PoolTraceControl(
+          operation: .start, tag: tag,
+          kinds: PoolTraceControl.Kinds(rawValue: (allocations ? 1 : 0) | (frees ? 2 : 0)), limit: limit)
+      }
+    let reply = try checked("PoolTraceControl", .poolTraceControl(request))
+    guard case .poolTraceControl(let t) = reply.body else {
+      throw .refused(
+        operation: "PoolTraceControl", status: NTStatus.protocolError.rawValue, message: "mismatched reply")
+    }
+    return PoolTraceState(
+      active: t.active, tag: t.tag, allocations: t.kinds.contains(.allocations), frees: t.kinds.contains(.frees),
+      limit: t.limit, logged: t.logged, dropped: t.dropped)
+  }
+
+  public func subscribePoolTrace(_ on: Bool) throws(TargetError) -> UInt64 {
+    let reply = try checked("PoolTraceSubscribe", .poolTraceSubscribe(PoolTraceSubscribe(subscribe: on)))
+    guard case .poolTraceSubscribe(let s) = reply.body else { return 0 }
+    return s.logged
+  }
+
+  public func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64) { connection.takeTraceEvents() }
+
   public func reboot() throws(TargetError) {
     cachedVersion.withLock { $0 = nil }
     connection.discardEvents()

@@ -28,6 +28,16 @@ public protocol DebugTarget: AnyObject {
   func reboot() throws(TargetError)
   /// See the extension below: a target that knows its memory map answers it in one request.
   func unmappedExtent(at address: UInt32) throws(TargetError) -> UInt64?
+  /// Outstanding pool per allocating call site (ours). A target that does not count them refuses.
+  func poolSites() throws(TargetError) -> PoolSiteListing
+  /// Splits a tag by call site, merges it back, or lists the sub-tags (ours); returns the sub-tags concerned.
+  func tagSplit(_ operation: TagSplitOperation, tag: UInt32) throws(TargetError) -> [TagSplitAssignment]
+  /// Starts, stops or reads a tag tracepoint (ours).
+  func poolTrace(_ operation: PoolTraceOperation) throws(TargetError) -> PoolTraceState
+  /// Streams the tracepoints' events to this debugger (or stops); returns the events logged so far.
+  func subscribePoolTrace(_ on: Bool) throws(TargetError) -> UInt64
+  /// The streamed events received since the last call, oldest first, and how many were lost on the way.
+  func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64)
 }
 
 extension DebugTarget {
@@ -35,4 +45,25 @@ extension DebugTarget {
   /// address space if none), so a scan can skip the gap at once. Nil when `address` is mapped or the target cannot
   /// tell; scans then step one page.
   public func unmappedExtent(at address: UInt32) throws(TargetError) -> UInt64? { nil }
+}
+
+extension DebugTarget {
+  public func poolSites() throws(TargetError) -> PoolSiteListing {
+    throw .refused(
+      operation: "GetPoolSites", status: 0xC000_0002, message: "this target does not count pool call sites")
+  }
+
+  public func tagSplit(_ operation: TagSplitOperation, tag: UInt32) throws(TargetError) -> [TagSplitAssignment] {
+    throw .refused(operation: "TagSplit", status: 0xC000_0002, message: "this target cannot split pool tags")
+  }
+
+  public func poolTrace(_ operation: PoolTraceOperation) throws(TargetError) -> PoolTraceState {
+    throw .refused(operation: "PoolTraceControl", status: 0xC000_0002, message: "this target has no tag tracepoints")
+  }
+
+  public func subscribePoolTrace(_ on: Bool) throws(TargetError) -> UInt64 {
+    throw .refused(operation: "PoolTraceSubscribe", status: 0xC000_0002, message: "this target has no tag tracepoints")
+  }
+
+  public func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64) { ([], 0) }
 }

@@ -201,8 +201,8 @@ final class GDBSession: HubMember, @unchecked Sendable {
         registerThread = nil
       case .kernel(.debugPrint(let text)):
         console(text)
-      case .kernel(.halted):
-        break  // the hub turns halts into .halted
+      case .kernel(.halted), .kernel(.poolTrace):
+        break  // the hub turns halts into .halted; tag tracepoints stream to KD sessions only
       }
     }
   }

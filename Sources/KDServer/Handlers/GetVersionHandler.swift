@@ -13,9 +13,9 @@ extension GetVersion: RequestHandler {
     reply.secondaryVersion = UInt8(truncatingIfNeeded: ProtocolVersion.major)
     reply.flags = 0x2 | (kernel.processors > 1 ? 0x1 : 0)  // DBGKD_VERS_FLAG_DATA, _MP
     reply.machineType = kernel.machineType
-    reply.maxPacketType = UInt8(PacketType.refused.rawValue + 1)
+    reply.maxPacketType = UInt8(PacketType.poolTrace.rawValue + 1)
     reply.maxStateChange = UInt8(NewState.loadSymbols.rawValue - NewState.exception.rawValue + 1)
-    reply.maxManipulate = UInt8(ApiNumber.restoreDataBreakPoint.rawValue - ApiNumber.readVirtualMemory.rawValue + 1)
+    reply.maxManipulate = UInt8(ApiNumber.poolTraceSubscribe.rawValue - ApiNumber.readVirtualMemory.rawValue + 1)
     reply.simulation = 1
     reply.kernBase = UInt64(kernel.kernelBase)
     reply.psLoadedModuleList = UInt64(kernel.psLoadedModuleList)

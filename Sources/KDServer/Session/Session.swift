@@ -29,6 +29,10 @@ final class Session: HubMember, @unchecked Sendable {
   private var lastDataFrame: [UInt8] = []
   private var eventSequence: UInt32 = 0
   private var droppedPrints: UInt32 = 0
+  /// PoolTraceSubscribe turned the tag tracepoints' stream on for this session.
+  private var traceSubscribed = false
+  /// Trace events this session did not get since its last POOL_TRACE packet.
+  private var traceDropped: UInt64 = 0
   private var helloTimer: (any SessionTimer)?
   private var frameTimer: (any SessionTimer)?
 
@@ -142,7 +146,7 @@ final class Session: HubMember, @unchecked Sendable {
       link.close(flush: true)
     case .hello:
       send(.refused(Refused(status: .invalidDeviceState, refusedType: .hello)), packetId: frame.packetId)
-    case .helloReply, .stateChange, .debugIO, .refused:
+    case .helloReply, .stateChange, .debugIO, .refused, .poolTrace:
       send(.refused(Refused(status: .invalidDeviceState, refusedType: frame.type)), packetId: frame.packetId)
     case .unknown(let type, _):
       send(.refused(Refused(status: .notImplemented, refusedType: type)), packetId: frame.packetId)
@@ -250,6 +254,10 @@ final class Session: HubMember, @unchecked Sendable {
       outcome = (error.status, request.body)
       logger.debug("\(request.api) failed: \(error)")
     }
+    if case .poolTraceSubscribe(let s) = request.body, outcome.0 == .success {
+      traceSubscribed = s.subscribe
+      traceDropped = 0
+    }
     reply(request, status: outcome.0, body: outcome.1, packetId: packetId)
   }
 
@@ -314,6 +322,9 @@ final class Session: HubMember, @unchecked Sendable {
           .debugIO(
             DebugIO(text: String(decoding: text.utf8.prefix(maxPayload - 64), as: UTF8.self), dropped: droppedPrints)))
         droppedPrints = 0
+      case .kernel(.poolTrace(let records, let dropped)):
+        guard traceSubscribed else { return }
+        sendPoolTrace(records, dropped: dropped)
       case .kernel(.halted):
         break  // the hub turns halts into .halted with their instruction bytes
       }
@@ -321,6 +332,37 @@ final class Session: HubMember, @unchecked Sendable {
         refuse(.quotaExceeded, "client is not reading: \(link.pendingOutputBytes) bytes of events unsent")
       }
     }
+  }
+
+  /// Tag tracepoint events in POOL_TRACE packets that fit the negotiated payload. Like prints they give way
+  /// under back-pressure; what is skipped is counted in the next packet's Dropped.
+  private func sendPoolTrace(_ records: [PoolTraceRecord], dropped: UInt64) {
+    traceDropped &+= dropped
+    if link.pendingOutputBytes > policy.printBackpressureBytes || link.pendingOutputFrames >= policy.window / 2 {
+      traceDropped &+= UInt64(records.count)
+      return
+    }
+    var batch: [PoolTraceEvents.Event] = []
+    var first = records.first?.sequence ?? 0
+    var room = maxPayload - PoolTraceEvents.headerSize
+    func flush() {
+      guard !batch.isEmpty else { return }
+      sendEvent(
+        .poolTrace(PoolTraceEvents(firstSequence: first, dropped: UInt32(clamping: traceDropped), events: batch)))
+      traceDropped = 0
+      first += UInt64(batch.count)
+      batch = []
+      room = maxPayload - PoolTraceEvents.headerSize
+    }
+    for r in records {
+      let event = PoolTraceEvents.Event(
+        time: r.time, address: r.address, size: r.size, tag: r.tag, thread: r.thread, kind: r.kind.rawValue,
+        paged: r.paged, frames: Array(r.frames.prefix(Limits.maxPoolSiteFrames)))
+      if event.encodedSize > room { flush() }
+      batch.append(event)
+      room -= event.encodedSize
+    }
+    flush()
   }
 
   private func sendEvent(_ message: Message) {

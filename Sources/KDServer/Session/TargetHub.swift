@@ -73,7 +73,7 @@ final class TargetHub: Sendable {
         m.halted = breakEvent
       case .running, .rebooted:
         m.halted = nil
-      case .debugPrint:
+      case .debugPrint, .poolTrace:
         break
       }
       return Array(m.sessions.values)

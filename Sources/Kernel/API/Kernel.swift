@@ -170,11 +170,17 @@ public final class Kernel: @unchecked Sendable {
     switch event {
     case .halted: reportedHalted = true
     case .running, .rebooted: reportedHalted = false
-    case .debugPrint: break
+    case .debugPrint, .poolTrace: break
     }
     let h = handler
     condition.unlock()
     h?(event)
+  }
+
+  /// Hands the tracepoints' new events to the host (kernel thread only).
+  func flushPoolTrace() {
+    let (records, dropped) = machine.poolTrace.takeUnsent()
+    if !records.isEmpty || dropped > 0 { deliver(.poolTrace(records, dropped: dropped)) }
   }
 
   /// Replaces the machine by a freshly booted one (kernel thread only). NtGlobalFlag survives.
@@ -244,6 +250,7 @@ public final class Kernel: @unchecked Sendable {
       condition.unlock()
       let sliceStarted = VirtualClock.wallNanos()
       let outcome = machine.runSlice()
+      if machine.poolTrace.hasUnsent { flushPoolTrace() }
       let sliceTook = VirtualClock.wallNanos() &- sliceStarted
       owedNanos = owedNanos > sliceTook ? owedNanos - sliceTook : 0
       switch outcome {

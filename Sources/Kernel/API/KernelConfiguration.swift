@@ -36,10 +36,14 @@ public struct KernelConfiguration: Sendable {
   /// Halt before the first instruction of every boot (`kdserver --break-at-boot`, `kd -d`): the target stays
   /// halted on its idle thread until a debugger resumes it, so what runs after is the same from run to run.
   public var breakAtBoot: Bool
+  /// Outstanding pool blocks per allocating call site (ours: `!poolsites`, `!tagsplit`). On by default; off
+  /// only to measure what it costs (the bench's baseline).
+  public var poolSiteTracking: Bool
 
   public init(
     scenario: String = "default", seed: UInt64? = nil, pace: Double? = nil, era: KernelEra? = nil,
-    ntGlobalFlag: UInt32 = 0, scenariosDirectory: String? = nil, breakAtBoot: Bool = false
+    ntGlobalFlag: UInt32 = 0, scenariosDirectory: String? = nil, breakAtBoot: Bool = false,
+    poolSiteTracking: Bool = true
   ) {
     self.scenario = scenario
     self.seed = seed
@@ -48,5 +52,6 @@ public struct KernelConfiguration: Sendable {
     self.ntGlobalFlag = ntGlobalFlag
     self.scenariosDirectory = scenariosDirectory
     self.breakAtBoot = breakAtBoot
+    self.poolSiteTracking = poolSiteTracking
   }
 }

@@ -193,4 +193,69 @@ public struct KernelControl {
   public func reboot() throws(KernelError) {
     try kernel.reboot()
   }
+
+  // MARK: pool call sites (ours)
+
+  /// Outstanding blocks per allocating call site, with each site's sampled history. Empty when site tracking is
+  /// off (``KernelConfiguration/poolSiteTracking``).
+  public func poolSites() -> PoolSiteReport {
+    let table = machine.pools.sites
+    return PoolSiteReport(
+      virtualTime: machine.clock.now, sampleInterval: PoolSiteTable.sampleInterval, sampleTimes: table.sampleTimes,
+      sites: table.sites.map {
+        PoolSiteInfo(
+          callSite: $0.callSite, tag: $0.tag, subTag: $0.subTag, outstandingBlocks: $0.blocks,
+          outstandingBytes: $0.bytes, allocations: $0.allocations, frees: $0.frees, frames: $0.frames,
+          history: $0.history)
+      })
+  }
+
+  /// The sub-tags of split tags, per call site (`tag` nil: of every split tag), in the order they were given.
+  public func poolTagAssignments(tag: UInt32? = nil) -> [PoolTagAssignment] {
+    machine.pools.sites.sites.filter { $0.subTag != 0 && (tag == nil || $0.tag == tag) }
+      .map { PoolTagAssignment(tag: $0.tag, subTag: $0.subTag, callSite: $0.callSite) }
+      .sorted { ($0.tag, $0.subTag >> 16 & 0xff) < ($1.tag, $1.subTag >> 16 & 0xff) }
+  }
+
+  /// Splits `tag` (protected bit ignored) by call site (`!tagsplit Tag`); returns its sub-tags so far.
+  public func splitPoolTag(_ tag: UInt32) throws(KernelError) -> [PoolTagAssignment] {
+    guard machine.pools.trackSites else { throw .poolSitesOff }
+    let key = tag & ~PoolManager.protectedBit
+    machine.pools.split(key)
+    return poolTagAssignments(tag: key)
+  }
+
+  /// Merges split tags back (`tag` nil: every split tag); returns the sub-tags that were merged.
+  public func mergePoolTag(_ tag: UInt32?) -> [PoolTagAssignment] {
+    let tags = tag.map { [$0 & ~PoolManager.protectedBit] } ?? Array(machine.pools.tagSplit.split.keys)
+    var merged: [PoolTagAssignment] = []
+    for t in tags {
+      merged += poolTagAssignments(tag: t)
+      machine.pools.merge(t)
+    }
+    return merged
+  }
+
+  // MARK: tag tracepoints (ours)
+
+  /// Starts logging matching pool calls without halting (a running trace restarts: sequences from 0). Events
+  /// come as ``KernelEvent/poolTrace(_:dropped:)`` after each slice.
+  public func startPoolTrace(_ filter: PoolTraceFilter) -> PoolTraceStatus {
+    kernel.flushPoolTrace()
+    machine.poolTrace.start(filter)
+    return machine.poolTrace.status
+  }
+
+  /// Stops logging; the events logged so far are handed over first.
+  public func stopPoolTrace() -> PoolTraceStatus {
+    machine.poolTrace.stop()
+    kernel.flushPoolTrace()
+    return machine.poolTrace.status
+  }
+
+  /// The trace's state; the events logged so far are handed over first.
+  public func poolTraceStatus() -> PoolTraceStatus {
+    kernel.flushPoolTrace()
+    return machine.poolTrace.status
+  }
 }

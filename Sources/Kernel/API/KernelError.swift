@@ -30,6 +30,8 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   /// Emulated memory ran out (pool or stacks).
   case outOfMemory(what: String)
   case shutDown
+  /// A request about pool call sites on a kernel that does not track them (`poolSiteTracking` off).
+  case poolSitesOff
 
   public var description: String {
     switch self {
@@ -58,6 +60,7 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
       "no data breakpoint of \(size) bytes at \(String(a, radix: 16)): \(why)"
     case .outOfMemory(let what): "out of emulated memory: \(what)"
     case .shutDown: "the kernel has shut down"
+    case .poolSitesOff: "pool call sites are not tracked on this kernel"
     }
   }
 }

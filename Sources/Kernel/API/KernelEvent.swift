@@ -5,6 +5,9 @@ public enum KernelEvent: Sendable, Equatable {
   /// DbgPrint output, one call's text.
   case debugPrint(String)
   case rebooted
+  /// Pool calls a tag tracepoint logged since the last such event (ours, `!pooltrace`), oldest first, after each
+  /// slice that logged some; `dropped`: events the kernel's ring overwrote before they could be handed over.
+  case poolTrace([PoolTraceRecord], dropped: UInt64)
 }
 
 /// Whether the target executes.

@@ -35,6 +35,11 @@ final class BigPageTable {
     return (memory.load(e + 4), memory.load(e + 8))
   }
 
+  func retag(va: UInt32, tag: UInt32) {
+    guard let slot = slotOf[va] else { return }
+    memory.store(offset + slot * Self.entrySize + 4, tag)
+  }
+
   func remove(va: UInt32) {
     guard let slot = slotOf.removeValue(forKey: va) else { return }
     memory.store(offset + slot * Self.entrySize, va | 1)

@@ -106,6 +106,11 @@ final class Pool {
     PoolHeader(ulong0: memory.load(offset), tag: memory.load(offset + 4))
   }
 
+  /// The tag in the header of the small block whose body starts at `address`.
+  func tag(body address: UInt32) -> UInt32 { memory.load(address - start - PoolHeader.size + 4) }
+
+  func setTag(body address: UInt32, _ tag: UInt32) { memory.store(address - start - PoolHeader.size + 4, tag) }
+
   /// Marks the block free (tag kept, as Windows keeps it) and returns its size in bytes.
   func freeSmall(body address: UInt32) -> UInt32 {
     let o = address - start - PoolHeader.size

@@ -44,10 +44,15 @@ final class PoolManager {
   let bigPages: BigPageTable
   /// Tag accounting and PoolHitTag are active (always from Server 2003 on; XP needs +ptg and a reboot).
   let taggingEnabled: Bool
+  /// Outstanding blocks per call site (ours); off only where a benchmark measures the pools without it.
+  let trackSites: Bool
+  let sites = PoolSiteTable()
+  private(set) var tagSplit = PoolTagSplit()
 
-  init(space: AddressSpace, kernelData: HostMemory, trackOffset: UInt32, bigOffset: UInt32, taggingEnabled: Bool)
-    throws(KernelError)
-  {
+  init(
+    space: AddressSpace, kernelData: HostMemory, trackOffset: UInt32, bigOffset: UInt32, taggingEnabled: Bool,
+    trackSites: Bool
+  ) throws(KernelError) {
     nonPaged = try Pool(
       paged: false, start: KernelLayout.nonPagedPoolStart, size: KernelLayout.nonPagedPoolSize, space: space)
     paged = try Pool(paged: true, start: KernelLayout.pagedPoolStart, size: KernelLayout.pagedPoolSize, space: space)
@@ -55,30 +60,56 @@ final class PoolManager {
       memory: kernelData, offset: trackOffset, address: KernelLayout.kernelDataBase + trackOffset)
     bigPages = BigPageTable(memory: kernelData, offset: bigOffset, address: KernelLayout.kernelDataBase + bigOffset)
     self.taggingEnabled = taggingEnabled
+    self.trackSites = trackSites
   }
 
-  /// Returns the body address, or 0 when the pool is exhausted (as Windows returns NULL).
-  func allocate(poolType: UInt32, bytes: UInt32, tag: UInt32) throws(KernelError) -> UInt32 {
+  /// Returns the body address, or 0 when the pool is exhausted (as Windows returns NULL). `callSite` is the
+  /// return address into the allocating driver (0 for nt's own allocations); `frames` its stack, evaluated only
+  /// for a site not seen before.
+  func allocate(
+    poolType: UInt32, bytes: UInt32, tag: UInt32, callSite: UInt32 = 0, frames: () -> [UInt32] = { [] }
+  ) throws(KernelError) -> UInt32 {
     let pool = poolType & 1 == 1 ? paged : nonPaged
-    guard let a = try pool.allocate(bytes: bytes, tag: tag) else { return 0 }
-    let key = tag & ~Self.protectedBit
+    var site: Int32 = -1
+    var placed = tag
+    if trackSites {
+      site = sites.site(callSite: callSite, tag: tag & ~Self.protectedBit, frames: frames)
+      if !tagSplit.split.isEmpty, tagSplit.isSplit(tag & ~Self.protectedBit) {
+        let sub = subTag(site: site)
+        if sub != 0 { placed = sub | tag & Self.protectedBit }
+      }
+    }
+    guard let a = try pool.allocate(bytes: bytes, tag: placed) else { return 0 }
+    let key = placed & ~Self.protectedBit
     switch a {
     case .small(let address, let blockBytes):
       if taggingEnabled { tracker.record(tag: key, paged: pool.paged, bytes: blockBytes, isFree: false) }
+      if site >= 0 { sites.recordAllocation(site: site, address: address, bytes: blockBytes) }
       return address
     case .big(let address, let pages):
-      guard bigPages.insert(va: address, tag: tag, pages: pages) else {
+      guard bigPages.insert(va: address, tag: placed, pages: pages) else {
         pool.freePages(address: address, pages: pages)
         return 0
       }
       if taggingEnabled { tracker.record(tag: key, paged: pool.paged, bytes: pages << 12, isFree: false) }
+      if site >= 0 { sites.recordAllocation(site: site, address: address, bytes: pages << 12) }
       return address
     }
   }
 
-  /// Frees the block at `address`; returns the block's tag (the one PoolHitTag is compared with). Checks
-  /// what ExFreePoolWithTag checks before it touches anything: the address, the header chain, the tag.
-  func free(_ address: UInt32, passedTag: UInt32) -> Result<UInt32, FreeFailure> {
+  /// A block ExFreePoolWithTag gave back.
+  struct FreedBlock {
+    /// The block's tag (the one PoolHitTag is compared with; a sub-tag while its tag is split), protected bit
+    /// stripped.
+    var tag: UInt32
+    /// Block bytes, header included (whole pages for a big allocation).
+    var bytes: UInt32
+    var paged: Bool
+  }
+
+  /// Frees the block at `address`. Checks what ExFreePoolWithTag checks before it touches anything: the address,
+  /// the header chain, the tag.
+  func free(_ address: UInt32, passedTag: UInt32) -> Result<FreedBlock, FreeFailure> {
     let pool: Pool
     if address < KernelLayout.systemRangeStart {
       return .failure(.userAddress(address))
@@ -90,7 +121,9 @@ final class PoolManager {
       return .failure(.notPool(address))
     }
     func tagMatches(_ blockTag: UInt32) -> Bool {
-      passedTag == 0 || blockTag & ~Self.protectedBit == passedTag & ~Self.protectedBit
+      let block = blockTag & ~Self.protectedBit
+      let passed = passedTag & ~Self.protectedBit
+      return passedTag == 0 || block == passed || tagSplit.parent[block] == passed
     }
     if address & 0xfff == 0 {
       guard let big = bigPages.lookup(va: address) else {
@@ -106,7 +139,8 @@ final class PoolManager {
       if taggingEnabled {
         tracker.record(tag: big.tag & ~Self.protectedBit, paged: pool.paged, bytes: big.pages << 12, isFree: true)
       }
-      return .success(big.tag & ~Self.protectedBit)
+      if trackSites { sites.recordFree(address: address, bytes: big.pages << 12) }
+      return .success(FreedBlock(tag: big.tag & ~Self.protectedBit, bytes: big.pages << 12, paged: pool.paged))
     }
     let h: PoolHeader
     switch pool.checkedHeader(body: address) {
@@ -118,6 +152,41 @@ final class PoolManager {
     }
     let bytes = pool.freeSmall(body: address)
     if taggingEnabled { tracker.record(tag: h.tag & ~Self.protectedBit, paged: pool.paged, bytes: bytes, isFree: true) }
-    return .success(h.tag & ~Self.protectedBit)
+    if trackSites { sites.recordFree(address: address, bytes: bytes) }
+    return .success(FreedBlock(tag: h.tag & ~Self.protectedBit, bytes: bytes, paged: pool.paged))
+  }
+
+  // MARK: virtual tag splitting (ours)
+
+  /// The sub-tag of site `i`, given now if its tag is split and it has none yet (0: none left).
+  private func subTag(site i: Int32) -> UInt32 {
+    let site = sites.sites[Int(i)]
+    if site.subTag != 0 { return site.subTag }
+    guard let sub = tagSplit.nextSubTag(of: site.tag, inUse: tracker.contains) else { return 0 }
+    sites.setSubTag(sub, site: i)
+    return sub
+  }
+
+  /// Splits `tag` (protected bit stripped) by call site: the sites seen so far get their sub-tags now, in the
+  /// order they first allocated; later ones as they first allocate. Blocks already allocated keep `tag`.
+  func split(_ tag: UInt32) {
+    tagSplit.start(tag)
+    for i in sites.sites.indices where sites.sites[i].tag == tag { _ = subTag(site: Int32(i)) }
+  }
+
+  /// Ends the split of `tag`: every outstanding block carrying one of its sub-tags gets `tag` back (protected
+  /// bit kept), and the sub-tags' tracking entries fold into `tag`'s.
+  func merge(_ tag: UInt32) {
+    guard tagSplit.isSplit(tag) else { return }
+    for (address, _) in sites.liveBlocks(where: { $0.tag == tag && $0.subTag != 0 }) {
+      let pool = nonPaged.contains(address) ? nonPaged : paged
+      if address & 0xfff == 0, let big = bigPages.lookup(va: address) {
+        bigPages.retag(va: address, tag: tag | big.tag & Self.protectedBit)
+      } else {
+        pool.setTag(body: address, tag | pool.tag(body: address) & Self.protectedBit)
+      }
+    }
+    for sub in tagSplit.end(tag) { tracker.merge(sub, into: tag) }
+    for i in sites.sites.indices where sites.sites[i].tag == tag { sites.setSubTag(0, site: Int32(i)) }
   }
 }

@@ -32,6 +32,23 @@ final class PoolTrackTable {
     }
   }
 
+  /// Whether `tag` has an entry.
+  func contains(_ tag: UInt32) -> Bool { slots[tag] != nil }
+
+  /// Adds `from`'s counters (allocations, frees and bytes of both pools) to `into`'s and removes `from`'s
+  /// entry, as if its allocations had been made under `into` (`!tagsplit -off`).
+  func merge(_ from: UInt32, into: UInt32) {
+    guard let source = slots.removeValue(forKey: from) else { return }
+    let s = offset + source * Self.entrySize
+    let d = offset + entry(for: into) * Self.entrySize
+    for field in stride(from: UInt32(4), to: Self.entrySize, by: 4) {
+      memory.store(d + field, memory.load(d + field) &+ memory.load(s + field))
+      memory.store(s + field, 0)
+    }
+    memory.store(s, 0)
+    if source != Self.capacity - 1 { used -= 1 }
+  }
+
   private func entry(for tag: UInt32) -> UInt32 {
     if let i = slots[tag] { return i }
     let overflow = Self.capacity - 1
