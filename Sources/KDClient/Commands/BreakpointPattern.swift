@@ -11,7 +11,7 @@ enum BreakpointPattern: Command {
   struct Output: CommandOutput {
     struct Row: Codable, Sendable {
       var id: Int
-      var address: UInt32
+      @HexString var address: UInt32
       var symbol: String
     }
     var notes: [String]

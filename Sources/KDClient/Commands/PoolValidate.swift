@@ -8,7 +8,7 @@ enum PoolValidate: Command {
   static let summary = "!poolval Address [DisplayLevel]   check the pool headers of a page for corruption"
 
   struct Output: CommandOutput {
-    var address: UInt32
+    @HexString var address: UInt32
     var region: String
     /// Nil when the page could not be read in full.
     var validation: PoolValidation?

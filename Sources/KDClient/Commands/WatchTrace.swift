@@ -30,7 +30,7 @@ enum WatchTrace: Command {
       var calls: Int
     }
     var function: String
-    var returnAddress: UInt32
+    @HexString var returnAddress: UInt32
     var calls: [Call]
     var instructions: Int
     var summary: [FunctionStats]?

@@ -74,6 +74,9 @@ extension CommandResult {
   /// The result's `kd --json` lines: a break the command ran into (or that arrived outside a command) is an
   /// event line of its own, before the command's line.
   public func jsonLines(at time: Date = Date()) -> [String] {
+    // A script line's echo (`kd> cmd` after `$<`) is text for a transcript; in JSON each command of the script
+    // has its own line already.
+    if output is ScriptEcho { return [] }
     var out: [String] = []
     var output = output
     var text = lines

@@ -16,7 +16,7 @@ struct PoolValidation: Sendable, Equatable, Codable {
     var singleBit: Bool { (found ^ expected).nonzeroBitCount == 1 }
   }
 
-  var page: UInt32
+  @HexString var page: UInt32
   var valid: Bool
   var fixes: [Fix]
 

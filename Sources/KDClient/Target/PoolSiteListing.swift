@@ -19,8 +19,8 @@ public struct PoolSiteListing: Sendable, Equatable, Codable {
 /// One (call site, tag) and the blocks it allocated that are still outstanding.
 public struct PoolSiteRecord: Sendable, Equatable, Codable {
   /// Return address into the allocating driver; 0: nt's own allocations and sites past the target's table.
-  public var callSite: UInt32
-  public var tag: UInt32
+  @HexString public var callSite: UInt32
+  @TagString public var tag: UInt32
   /// The `!tagsplit` sub-tag (0: none).
   public var subTag: UInt32
   public var outstandingBlocks: UInt32
@@ -50,9 +50,9 @@ public struct PoolSiteRecord: Sendable, Equatable, Codable {
 
 /// A split tag's sub-tag for one call site (`!tagsplit`).
 public struct TagSplitAssignment: Sendable, Equatable, Codable {
-  public var tag: UInt32
+  @TagString public var tag: UInt32
   public var subTag: UInt32
-  public var callSite: UInt32
+  @HexString public var callSite: UInt32
 
   public init(tag: UInt32, subTag: UInt32, callSite: UInt32) {
     self.tag = tag

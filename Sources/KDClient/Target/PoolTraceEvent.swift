@@ -6,12 +6,12 @@ public struct PoolTraceEvent: Sendable, Equatable, Codable {
   /// Consecutive from 0 since the trace started; a gap is events lost on the way.
   public var sequence: UInt64
   public var kind: Kind
-  public var tag: UInt32
+  @TagString public var tag: UInt32
   /// Allocation: bytes asked for; free: the block's bytes, header included.
   public var size: UInt32
-  public var address: UInt32
+  @HexString public var address: UInt32
   public var paged: Bool
-  public var thread: UInt32
+  @HexString public var thread: UInt32
   /// Virtual time, 100 ns units.
   public var time: UInt64
   /// Return addresses from the call into nt.
@@ -37,7 +37,7 @@ public struct PoolTraceEvent: Sendable, Equatable, Codable {
 public struct PoolTraceState: Sendable, Equatable, Codable {
   public var active: Bool
   /// 0: every tag.
-  public var tag: UInt32
+  @TagString public var tag: UInt32
   public var allocations: Bool
   public var frees: Bool
   /// 0: no limit.
