@@ -4,8 +4,8 @@
 # a driver function of a real kernel: every outcome must be a halt), KDSessionFuzz (operation sequences from
 # in-memory clients against a real server session and kernel: one reply per request, or a goodbye) and
 # KDGDBSessionFuzz (GDB packet sequences against a real GDB session and kernel: one reply per packet) and
-# KDImageFormatFuzz (the PE and PDB readers, seeded with Tests/ImageFormatTests/Fixtures). Six targets at 60 s plus their
-# builds take about 9 minutes, well inside CI's 25, so each keeps the full N. Crashes
+# KDImageFormatFuzz (the PE and PDB readers, seeded with Tests/ImageFormatTests/Fixtures). CI gives each 40 s (six targets plus their
+# builds take about 7 minutes; the build and tests take about 16 of CI's 25). Crashes
 # are written to fuzz-artifacts/; replay one with: swift run KDProtocolFuzz fuzz-artifacts/crash-... (or
 # KDGDBRemoteFuzz, KDKernelFuzz, KDSessionFuzz, KDGDBSessionFuzz, KDImageFormatFuzz). docs/PROTOCOL.md, docs/KERNEL.md and
 # docs/GDB.md, "Fuzzing".
