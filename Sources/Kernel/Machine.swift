@@ -124,7 +124,11 @@ final class Machine {
     nt.store(NtGlobals.poolBigPageTable, pools.bigPages.address)
     nt.store(NtGlobals.poolBigPageTableSize, BigPageTable.capacity)
     nt.store(NtGlobals.mmNonPagedPoolStart, KernelLayout.nonPagedPoolStart)
-    nt.store(NtGlobals.mmNonPagedPoolEnd, KernelLayout.nonPagedPoolStart + KernelLayout.nonPagedPoolSize)
+    nt.store(NtGlobals.mmNonPagedPoolEnd0, KernelLayout.nonPagedPoolStart + KernelLayout.nonPagedPoolSize)
+    nt.store(NtGlobals.mmNonPagedPoolExpansionStart, KernelLayout.nonPagedPoolExpansionStart)
+    nt.store(
+      NtGlobals.mmNonPagedPoolEnd, KernelLayout.nonPagedPoolExpansionStart + KernelLayout.nonPagedPoolExpansionSize)
+    nt.store(NtGlobals.mmUnloadedDrivers, NtGlobals.unloadedDriverRing)
     nt.store(NtGlobals.mmPagedPoolStart, KernelLayout.pagedPoolStart)
     nt.store(NtGlobals.mmPagedPoolEnd, KernelLayout.pagedPoolStart + KernelLayout.pagedPoolSize)
     nt.store(NtGlobals.keNumberProcessors, 1)

@@ -81,7 +81,7 @@ import Testing
     let reference = "f9f73000 f9f7fd80   sysaudio     (deferred)"
     let referenceColumn = try #require(reference.firstIndex(of: "(")).utf16Offset(in: reference)
     let d = Debugger(target: XPImage.make())
-    for row in kd(d, "lm").dropFirst() {
+    for row in kd(d, "lm o").dropFirst() {
       #expect(row.firstIndex(of: "(")?.utf16Offset(in: row) == referenceColumn, "\(row)")
       #expect(row.dropFirst(20).prefix(13).last == " ")
     }

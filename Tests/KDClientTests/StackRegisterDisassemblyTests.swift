@@ -73,17 +73,29 @@ import Testing
 @Suite struct SymbolCommandTests {
   let d = Debugger(target: XPImage.make())
 
+  /// Loaded modules from nt!PsLoadedModuleList, then, as in the reference's x86 capture, the unloaded ones from
+  /// nt!MmUnloadedDrivers (`lm o` and `lm l` list loaded modules only; `lm m` filters both).
   @Test func lmListsModulesFromTheLoadedModuleList() {
     #expect(
       kd(d, "lm") == [
         "start    end        module name", "804d7000 806c7000   nt           (deferred)",
-        "f8a10000 f8a12000   leaky        (deferred)",
+        "f8a10000 f8a12000   leaky        (deferred)", "", "Unloaded modules:", "f9f53000 f9f61000   swmidi.sys",
       ])
     #expect(kd(d, "lm m lea*") == ["start    end        module name", "f8a10000 f8a12000   leaky        (deferred)"])
+    #expect(
+      kd(d, "lm m sw*") == [
+        "start    end        module name", "", "Unloaded modules:", "f9f53000 f9f61000   swmidi.sys",
+      ])
+    #expect(kd(d, "lm o").count == 3)
   }
 
+  /// KD's kernel-mode progress block: a dot per loaded module, none for user modules (the simulated kernel runs
+  /// no user mode), a dot per unloaded driver.
   @Test func reloadWithFLoadsSymbolsNow() {
-    #expect(kd(d, ".reload /f") == ["Loading Kernel Symbols", ".."])
+    #expect(
+      kd(d, ".reload /f") == [
+        "Loading Kernel Symbols", "..", "Loading User Symbols", "", "Loading unloaded module list", ".",
+      ])
     #expect(kd(d, "lm").dropFirst().first == "804d7000 806c7000   nt           (export symbols)       ntoskrnl.exe")
   }
 

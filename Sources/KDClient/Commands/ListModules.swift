@@ -35,6 +35,8 @@ enum ListModules: Command {
   struct Output: CommandOutput {
     var rows: [Row]
     var verbose: Bool
+    /// Drivers the target unloaded (nt's unloaded-driver ring), listed after the loaded ones as KD does.
+    var unloaded: [UnloadedModule] = []
 
     var header: [String] { ["start    end        module name"] }
 
@@ -53,6 +55,11 @@ enum ListModules: Command {
           out.append("    Timestamp:        \(Hex.d8(r.timeDateStamp).uppercased())")
           out.append("    CheckSum:         \(Hex.d8(r.checkSum).uppercased())")
         }
+      }
+      if !unloaded.isEmpty {
+        out.append("")
+        out.append("Unloaded modules:")
+        for u in unloaded { out.append("\(Hex.d8(u.start)) \(Hex.d8(u.end))   \(u.name)") }
       }
       return out
     }
@@ -96,6 +103,12 @@ enum ListModules: Command {
     if let address { modules = modules.filter { $0.contains(address) } }
     if options.contains("l") { modules = modules.filter { $0.symbols != nil } }
     if options.contains("sm") { modules.sort { $0.name.lowercased() < $1.name.lowercased() } }
-    return Output(rows: modules.map(Row.init), verbose: options.contains("v"))
+    // `o` lists only loaded modules, `l` only those with symbols, `a` the one at an address.
+    var unloaded: [UnloadedModule] = []
+    if !options.contains("o") && !options.contains("l") && address == nil {
+      unloaded = try UnloadedModule.read(session)
+      if let pattern { unloaded = unloaded.filter { pattern.matches($0.name) } }
+    }
+    return Output(rows: modules.map(Row.init), verbose: options.contains("v"), unloaded: unloaded)
   }
 }

@@ -18,14 +18,21 @@ enum PoolFind: Command {
     var tag: String
     var pool: PoolData.PoolKind?
     @HexString var bigPageTable: [UInt32]
-    @HexString var region: [UInt32]
+    /// The ranges searched, in order, as [start, end] pairs: nonpaged pool has two (initial and expansion).
+    var regions: [Region]
     var hits: [Hit]
     var bytesScanned: Int
     var note: String?
 
     /// `tag` is the pattern searched for (wildcards allowed), not a tag: JSON calls it `pattern`.
     private enum CodingKeys: String, CodingKey {
-      case tag = "pattern", pool, bigPageTable, region, hits, bytesScanned, note
+      case tag = "pattern", pool, bigPageTable, regions, hits, bytesScanned, note
+    }
+
+    struct Region: Codable, Sendable {
+      @HexString var start: UInt32
+      @HexString var end: UInt32
+      func contains(_ a: UInt32) -> Bool { a >= start && a < end }
     }
 
     var lines: [String] {
@@ -43,16 +50,20 @@ enum PoolFind: Command {
         )
       }
       if hits.contains(where: \.large) { out.append("") }
-      if let pool, region.count == 2 {
-        out.append("Searching \(pool.rawValue) pool (\(Hex.d8(region[0])) : \(Hex.d8(region[1]))) for Tag: \(tag)")
-        out.append("")
-        for h in hits where !h.large {
-          let size = String(h.size, radix: 16).leftPadded(to: 4)
-          let prev = String(h.previousSize, radix: 16).leftPadded(to: 4)
-          let state = h.allocated ? " (Allocated) " : " (Free)      "
+      if let pool {
+        for (i, region) in regions.enumerated() {
+          if i > 0 { out.append("") }
           out.append(
-            "\(Hex.d8(h.address)) size: \(size) previous size: \(prev) \(state)\(Ascii.tag(h.tag & 0x7fff_ffff))\(h.protected ? " (Protected)" : "")"
-          )
+            "Searching \(pool.rawValue) pool (\(Hex.d8(region.start)) : \(Hex.d8(region.end))) for Tag: \(tag)")
+          out.append("")
+          for h in hits where !h.large && region.contains(h.address) {
+            let size = String(h.size, radix: 16).leftPadded(to: 4)
+            let prev = String(h.previousSize, radix: 16).leftPadded(to: 4)
+            let state = h.allocated ? " (Allocated) " : " (Free)      "
+            out.append(
+              "\(Hex.d8(h.address)) size: \(size) previous size: \(prev) \(state)\(Ascii.tag(h.tag & 0x7fff_ffff))\(h.protected ? " (Protected)" : "")"
+            )
+          }
         }
       }
       if let note { out.append(note) }
@@ -112,16 +123,16 @@ enum PoolFind: Command {
         ? "The \(matcher.display) tag could not be found in special pool."
         : "The \(matcher.display) tag could not be found in session pool."
       return Output(
-        tag: matcher.display, pool: nil, bigPageTable: [], region: [], hits: [], bytesScanned: 0, note: note)
+        tag: matcher.display, pool: nil, bigPageTable: [], regions: [], hits: [], bytesScanned: 0, note: note)
     }
     let kind: PoolData.PoolKind = poolType == 1 ? .paged : .nonPaged
     var hits: [Output.Hit] = []
     let big = try PoolData.bigPageTable(session)
-    let region = try PoolData.range(session, kind)
+    let regions = try PoolData.ranges(session, kind).map { Output.Region(start: $0.start, end: $0.end) }
     for e in big.entries where !(e.va == 0) && matcher.matches(e.tag & 0x7fff_ffff) {
       let va = e.va & ~1
       // Big pages of the pool being searched (KD lists the whole table; we keep the requested type).
-      guard va >= region.start && va < region.end else { continue }
+      guard regions.contains(where: { $0.contains(va) }) else { continue }
       hits.append(
         .init(
           address: va, size: UInt32(clamping: e.bytes), previousSize: 0, allocated: !e.free, tag: e.tag,
@@ -129,13 +140,26 @@ enum PoolFind: Command {
           large: true))
     }
     var scanned = 0
-    var a = region.start & ~0xfff
     var note: String?
+    var searched: [Output.Region] = []
+    for region in regions where note == nil {
+      searched.append(region)
+      note = try scan(region, matcher, session, hits: &hits, scanned: &scanned)
+    }
+    return Output(
+      tag: matcher.display, pool: kind, bigPageTable: [big.start, big.end], regions: searched, hits: hits,
+      bytesScanned: scanned, note: note)
+  }
+
+  /// Reads `region` in large chunks and collects the blocks whose tag matches; returns KD's terminating line
+  /// when the user interrupted the search.
+  static func scan(
+    _ region: Output.Region, _ matcher: PoolData.TagMatcher, _ session: Session, hits: inout [Output.Hit],
+    scanned: inout Int
+  ) throws(CommandError) -> String? {
+    var a = region.start & ~0xfff
     while a < region.end {
-      if session.interruptRequested() {
-        note = "...terminating - searched pool to \(Hex.d8(a))"
-        break
-      }
+      if session.interruptRequested() { return "...terminating - searched pool to \(Hex.d8(a))" }
       let n = Int(min(UInt32(chunk), region.end - a))
       let start = a
       let bytes = try session.targetCall { () throws(TargetError) in try session.target.readVirtual(start, count: n) }
@@ -169,9 +193,6 @@ enum PoolFind: Command {
       guard let resume = try nextReadable(after: gapStart, end: region.end, session) else { break }
       a = resume
     }
-    return Output(
-      tag: matcher.display, pool: kind, bigPageTable: [big.start, big.end], region: [region.start, region.end],
-      hits: hits,
-      bytesScanned: scanned, note: note)
+    return nil
   }
 }

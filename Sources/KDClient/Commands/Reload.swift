@@ -7,10 +7,20 @@ enum Reload: Command {
   struct Output: CommandOutput {
     var modules: [String]
     var listOnly: Bool
+    /// User-mode modules of the current process: none, since the simulated kernel runs no user mode.
+    var userModules: [String] = []
+    var unloadedModules: [String] = []
     var lines: [String] {
       if listOnly { return ListModules.Output(rows: [], verbose: false).header }
-      var out = ["Loading Kernel Symbols"]
-      var dots = String(repeating: ".", count: modules.count)
+      let kernel = Self.progress("Loading Kernel Symbols", modules.count)
+      let user = Self.progress("Loading User Symbols", userModules.count)
+      return kernel + user + Self.progress("Loading unloaded module list", unloadedModules.count)
+    }
+
+    /// A heading and a dot per item, 64 to a row (a heading with no items is followed by an empty row).
+    static func progress(_ heading: String, _ count: Int) -> [String] {
+      var out = [heading]
+      var dots = String(repeating: ".", count: count)
       while dots.count > 64 {
         out.append(String(dots.prefix(64)))
         dots = String(dots.dropFirst(64))
@@ -31,6 +41,8 @@ enum Reload: Command {
       return ListModules.Output(rows: session.symbols.modules.map(ListModules.Row.init), verbose: false)
     }
     try session.reloadModules(loadSymbols: options.contains("/f") || options.contains("/i"))
-    return Output(modules: session.symbols.modules.map(\.name), listOnly: false)
+    return Output(
+      modules: session.symbols.modules.map(\.name), listOnly: false,
+      unloadedModules: try UnloadedModule.read(session).map(\.name))
   }
 }

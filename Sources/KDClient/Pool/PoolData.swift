@@ -66,10 +66,17 @@ enum PoolData {
     case paged = "Paged"
   }
 
-  static func range(_ s: Session, _ kind: PoolKind) throws(CommandError) -> (start: UInt32, end: UInt32) {
+  /// A pool's address ranges as KD searches them: nonpaged pool is XP's initial range
+  /// (`MmNonPagedPoolStart` to `MmNonPagedPoolEnd0`) and its expansion (`MmNonPagedPoolExpansionStart` to
+  /// `MmNonPagedPoolEnd`); paged pool is one range.
+  static func ranges(_ s: Session, _ kind: PoolKind) throws(CommandError) -> [(start: UInt32, end: UInt32)] {
     switch kind {
-    case .nonPaged: (try global(s, "MmNonPagedPoolStart"), try global(s, "MmNonPagedPoolEnd"))
-    case .paged: (try global(s, "MmPagedPoolStart"), try global(s, "MmPagedPoolEnd"))
+    case .nonPaged:
+      [
+        (try global(s, "MmNonPagedPoolStart"), try global(s, "MmNonPagedPoolEnd0")),
+        (try global(s, "MmNonPagedPoolExpansionStart"), try global(s, "MmNonPagedPoolEnd")),
+      ]
+    case .paged: [(try global(s, "MmPagedPoolStart"), try global(s, "MmPagedPoolEnd"))]
     }
   }
 
@@ -95,9 +102,11 @@ enum PoolData {
 
   /// The pool `address` lies in, nil for none.
   static func kind(_ session: Session, _ address: UInt32) throws(CommandError) -> PoolKind? {
-    let np = try range(session, .nonPaged)
-    let pp = try range(session, .paged)
-    return address >= np.start && address < np.end ? .nonPaged : address >= pp.start && address < pp.end ? .paged : nil
+    for kind in [PoolKind.nonPaged, .paged] {
+      let ranges = try ranges(session, kind)
+      if ranges.contains(where: { address >= $0.start && address < $0.end }) { return kind }
+    }
+    return nil
   }
 
   /// KD's name for the region `address` lies in (`!pool`, `!poolval`): `Nonpaged pool`, `Paged pool`, `Unknown`.

@@ -8,6 +8,10 @@ enum KernelLayout {
   static let kernelDataBase: UInt32 = 0x8080_0000
   static let nonPagedPoolStart: UInt32 = 0x8100_0000
   static let nonPagedPoolSize: UInt32 = 0x0400_0000  // 64 MiB
+  /// Nonpaged pool expansion (XP's second nonpaged range, MmNonPagedPoolExpansionStart up to MmNonPagedPoolEnd):
+  /// used once the initial nonpaged pool is full.
+  static let nonPagedPoolExpansionStart: UInt32 = 0xfd00_0000
+  static let nonPagedPoolExpansionSize: UInt32 = 0x02be_0000  // up to ffbe0000
   static let pagedPoolStart: UInt32 = 0xe100_0000
   static let pagedPoolSize: UInt32 = 0x0c00_0000  // 192 MiB
   /// Drivers are mapped from here up, one 64 KiB-aligned slot each.

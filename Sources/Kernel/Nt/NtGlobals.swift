@@ -21,6 +21,16 @@ enum NtGlobals {
   /// The build lab string (`3790.srv03_sp2_rtm.070216-1710`), NUL-terminated.
   static let ntBuildLab = base + 0x60
   static let ntBuildLabSize: UInt32 = 0x40
+  /// The end of the initial nonpaged pool and the start of its expansion (MmNonPagedPoolEnd ends the expansion).
+  static let mmNonPagedPoolEnd0 = base + 0xe0
+  static let mmNonPagedPoolExpansionStart = base + 0xe4
+  /// A pointer to the unloaded-driver ring (`MmUnloadedDrivers`, 50 `_UNLOADED_DRIVERS`), and the index of
+  /// its next slot (`MmLastUnloadedDriver`).
+  static let mmUnloadedDrivers = base + 0xe8
+  static let mmLastUnloadedDriver = base + 0xec
+  /// The ring itself, and the names its entries point to (ours: in nt's data, where XP allocates from pool).
+  static let unloadedDriverRing = base + 0x400
+  static let unloadedDriverNames = base + 0x900
 
   static let initialPoolHitTag: UInt32 = 0xffff_ff0f
   static let flgPoolEnableTagging: UInt32 = 0x400
@@ -34,6 +44,8 @@ enum NtGlobals {
     ("MmPagedPoolEnd", mmPagedPoolEnd, 4), ("PsLoadedModuleList", psLoadedModuleList, 8),
     ("KeNumberProcessors", keNumberProcessors, 1), ("NtBuildNumber", ntBuildNumber, 4),
     ("KiBugCheckData", kiBugCheckData, 0x14), ("KeTickCount", keTickCount, 0xc),
-    ("NtBuildLab", ntBuildLab, ntBuildLabSize),
+    ("NtBuildLab", ntBuildLab, ntBuildLabSize), ("MmNonPagedPoolEnd0", mmNonPagedPoolEnd0, 4),
+    ("MmNonPagedPoolExpansionStart", mmNonPagedPoolExpansionStart, 4), ("MmUnloadedDrivers", mmUnloadedDrivers, 4),
+    ("MmLastUnloadedDriver", mmLastUnloadedDriver, 4),
   ]
 }

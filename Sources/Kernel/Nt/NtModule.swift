@@ -155,6 +155,7 @@ struct NtModule {
   /// Global accessors (offsets into the host-backed image).
   func load(_ global: UInt32) -> UInt32 { memory.load(global - KernelLayout.ntBase) }
   func store(_ global: UInt32, _ value: UInt32) { memory.store(global - KernelLayout.ntBase, value) }
+  func storeBytes(_ global: UInt32, _ bytes: [UInt8]) { memory.storeBytes(global - KernelLayout.ntBase, bytes) }
   /// An ASCII string, NUL-terminated, cut to fit `capacity` bytes.
   func storeString(_ global: UInt32, _ text: String, capacity: UInt32) {
     memory.storeBytes(global - KernelLayout.ntBase, Array(text.utf8.prefix(Int(capacity) - 1)) + [0])

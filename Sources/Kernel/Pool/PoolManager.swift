@@ -38,7 +38,10 @@ final class PoolManager {
 
   static let protectedBit: UInt32 = 0x8000_0000
 
+  /// The initial nonpaged pool, and its expansion (XP's second nonpaged range), which takes what the first
+  /// cannot.
   let nonPaged: Pool
+  let nonPagedExpansion: Pool
   let paged: Pool
   let tracker: PoolTrackTable
   let bigPages: BigPageTable
@@ -55,6 +58,9 @@ final class PoolManager {
   ) throws(KernelError) {
     nonPaged = try Pool(
       paged: false, start: KernelLayout.nonPagedPoolStart, size: KernelLayout.nonPagedPoolSize, space: space)
+    nonPagedExpansion = try Pool(
+      paged: false, start: KernelLayout.nonPagedPoolExpansionStart, size: KernelLayout.nonPagedPoolExpansionSize,
+      space: space)
     paged = try Pool(paged: true, start: KernelLayout.pagedPoolStart, size: KernelLayout.pagedPoolSize, space: space)
     tracker = PoolTrackTable(
       memory: kernelData, offset: trackOffset, address: KernelLayout.kernelDataBase + trackOffset)
@@ -69,7 +75,6 @@ final class PoolManager {
   func allocate(
     poolType: UInt32, bytes: UInt32, tag: UInt32, callSite: UInt32 = 0, frames: () -> [UInt32] = { [] }
   ) throws(KernelError) -> UInt32 {
-    let pool = poolType & 1 == 1 ? paged : nonPaged
     var site: Int32 = -1
     var placed = tag
     if trackSites {
@@ -79,9 +84,19 @@ final class PoolManager {
         if sub != 0 { placed = sub | tag & Self.protectedBit }
       }
     }
-    guard let a = try pool.allocate(bytes: bytes, tag: placed) else { return 0 }
+    let pool: Pool
+    let placedAt: Pool.Allocation
+    if poolType & 1 == 1 {
+      guard let a = try paged.allocate(bytes: bytes, tag: placed) else { return 0 }
+      (pool, placedAt) = (paged, a)
+    } else if let a = try nonPaged.allocate(bytes: bytes, tag: placed) {
+      (pool, placedAt) = (nonPaged, a)
+    } else {
+      guard let a = try nonPagedExpansion.allocate(bytes: bytes, tag: placed) else { return 0 }
+      (pool, placedAt) = (nonPagedExpansion, a)
+    }
     let key = placed & ~Self.protectedBit
-    switch a {
+    switch placedAt {
     case .small(let address, let blockBytes):
       if taggingEnabled { tracker.record(tag: key, paged: pool.paged, bytes: blockBytes, isFree: false) }
       if site >= 0 { sites.recordAllocation(site: site, address: address, bytes: blockBytes) }
@@ -95,6 +110,11 @@ final class PoolManager {
       if site >= 0 { sites.recordAllocation(site: site, address: address, bytes: pages << 12) }
       return address
     }
+  }
+
+  /// The pool whose committed pages hold `address`.
+  func pool(containing address: UInt32) -> Pool? {
+    [nonPaged, nonPagedExpansion, paged].first { $0.contains(address) }
   }
 
   /// A block ExFreePoolWithTag gave back.
@@ -113,10 +133,8 @@ final class PoolManager {
     let pool: Pool
     if address < KernelLayout.systemRangeStart {
       return .failure(.userAddress(address))
-    } else if nonPaged.contains(address) {
-      pool = nonPaged
-    } else if paged.contains(address) {
-      pool = paged
+    } else if let owner = self.pool(containing: address) {
+      pool = owner
     } else {
       return .failure(.notPool(address))
     }
@@ -179,7 +197,7 @@ final class PoolManager {
   func merge(_ tag: UInt32) {
     guard tagSplit.isSplit(tag) else { return }
     for (address, _) in sites.liveBlocks(where: { $0.tag == tag && $0.subTag != 0 }) {
-      let pool = nonPaged.contains(address) ? nonPaged : paged
+      guard let pool = self.pool(containing: address) else { continue }
       if address & 0xfff == 0, let big = bigPages.lookup(va: address) {
         bigPages.retag(va: address, tag: tag | big.tag & Self.protectedBit)
       } else {

@@ -48,7 +48,7 @@ import Testing
   /// `!poolfind` reads its arguments as KD's extension does: four characters of tag as typed (padded with
   /// spaces; none at all is the tag of four spaces), then the pool type; a blank line follows big-page rows.
   @Test func poolfindReadsArgumentsAsKDAndSpacesBigPageRows() throws {
-    let commands = ["!poolfind", "!poolfind Ab 1", "!poolfind Abc 1", "!poolfind Ggb 1"]
+    let commands = ["!poolfind", "!poolfind Ab 1", "!poolfind Abc 1", "!poolfind Ggb 1", "!poolfind Gla5"]
     let out = PoolPageTests.outputs(".runfor 1; " + commands.joined(separator: "; "))
     func lines(_ command: String) -> [String] {  // padded so that a short output fails an expectation, not traps
       (Self.outputs(in: out, of: command).first ?? []) + Array(repeating: "", count: 6)
@@ -60,6 +60,13 @@ import Testing
     #expect(lines("!poolfind Ab 1")[3].hasSuffix(") for Tag: Ab 1"), "\(out)")
     #expect(lines("!poolfind Abc 1")[3].hasSuffix(") for Tag: Abc "), "\(out)")
     #expect(lines("!poolfind Abc 1")[3].hasPrefix("Searching Paged pool ("), "\(out)")
+    // Nonpaged pool is searched as XP lays it out: the initial range, then the expansion.
+    let gla5 = lines("!poolfind Gla5")
+    let second = try #require(gla5.lastIndex { $0.hasPrefix("Searching ") }, "\(gla5)")
+    #expect(gla5[3] == "Searching NonPaged pool (81000000 : 85000000) for Tag: Gla5", "\(gla5)")
+    #expect(gla5[4] == "" && gla5[5].hasSuffix(" (Allocated) Gla5"), "\(gla5)")
+    #expect(gla5[second] == "Searching NonPaged pool (fd000000 : ffbe0000) for Tag: Gla5", "\(gla5)")
+    #expect(gla5[second - 1] == "" && gla5[second + 1] == "", "\(gla5)")
     // Ggb's 40 KiB blocks are big-page allocations (one made at boot).
     let ggb = lines("!poolfind Ggb 1")
     #expect(Array(ggb[0...2]) == ["", "Scanning large pool allocation table for Tag: Ggb  (8081c000 : 8084c000)", ""])

@@ -68,7 +68,18 @@ enum XPImage {
     t.putU32(data + 0x10, bigPages)
     t.putU32(data + 0x14, 4)
     t.putU32(data + 0x18, nonPagedStart)
-    t.putU32(data + 0x1c, nonPagedStart + 0x2000)
+    t.putU32(data + 0x1c, 0xfd00_2000)  // MmNonPagedPoolEnd: the end of the (unmapped) expansion
+    t.putU32(data + 0x40, nonPagedStart + 0x2000)  // MmNonPagedPoolEnd0
+    t.putU32(data + 0x44, 0xfd00_0000)  // MmNonPagedPoolExpansionStart
+    // The unloaded-driver ring: one entry (the reference's `lm` capture), in slot 0; the next slot is 1.
+    t.putU32(data + 0x48, data + 0x200)
+    t.putU32(data + 0x4c, 1)
+    let unloadedName = Array("swmidi.sys".utf16)
+    t.putU32(data + 0x200, UInt32(unloadedName.count * 2) * 0x1_0001)
+    t.putU32(data + 0x204, data + 0x800)
+    t.putU32(data + 0x208, 0xf9f5_3000)
+    t.putU32(data + 0x20c, 0xf9f6_1000)
+    t.map(data + 0x800, unloadedName.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] })
     t.putU32(data + 0x20, pagedStart)
     t.putU32(data + 0x24, pagedStart + 0x3000)
     t.putU32(data + 0x28, UInt32(processors))
@@ -95,6 +106,10 @@ enum XPImage {
       SymbolRecord(name: "PoolBigPageTableSize", address: data + 0x14, size: 4),
       SymbolRecord(name: "MmNonPagedPoolStart", address: data + 0x18, size: 4),
       SymbolRecord(name: "MmNonPagedPoolEnd", address: data + 0x1c, size: 4),
+      SymbolRecord(name: "MmNonPagedPoolEnd0", address: data + 0x40, size: 4),
+      SymbolRecord(name: "MmNonPagedPoolExpansionStart", address: data + 0x44, size: 4),
+      SymbolRecord(name: "MmUnloadedDrivers", address: data + 0x48, size: 4),
+      SymbolRecord(name: "MmLastUnloadedDriver", address: data + 0x4c, size: 4),
       SymbolRecord(name: "MmPagedPoolStart", address: data + 0x20, size: 4),
       SymbolRecord(name: "MmPagedPoolEnd", address: data + 0x24, size: 4),
       SymbolRecord(name: "KeNumberProcessors", address: data + 0x28, size: 4),
