@@ -32,6 +32,8 @@ let package = Package(
     .target(name: "KDProtocol", path: "Sources/Protocol"),
     // Sans-IO GDB Remote Serial Protocol: packets and requests, for the --gdb-listen endpoint.
     .target(name: "KDGDBRemote", path: "Sources/GDBRemote"),
+    // Sans-IO KD serial protocol (kdcom's framing, acknowledgements, resend and reset), for the KDCOM endpoint.
+    .target(name: "KDCOM", path: "Sources/KDCOM"),
     // Sans-IO readers of Windows image formats: PE images and PDBs (MSF container, PDB info, DBI, publics, section
     // headers, TPI types), bounds-checked.
     .target(name: "KDImageFormat", path: "Sources/ImageFormat"),
@@ -79,6 +81,8 @@ let package = Package(
     // libFuzzer target for the PE and PDB readers (docs/KERNEL.md, "PE and PDB readers").
     .executableTarget(
       name: "KDImageFormatFuzz", dependencies: ["KDImageFormat", "KDFuzzHarness"], path: "Sources/ImageFormatFuzz"),
+    // libFuzzer target for the KDCOM decoder and the target's side of its exchange (docs/WINDBG.md, "Fuzzing").
+    .executableTarget(name: "KDCOMFuzz", dependencies: ["KDCOM", "KDFuzzHarness"], path: "Sources/KDCOMFuzz"),
     .executableTarget(
       name: "KDProtocolFuzz", dependencies: ["KDProtocol", "KDFuzzHarness"], path: "Sources/ProtocolFuzz"),
     // libFuzzer target writing random bytes over a driver function of a real kernel (docs/KERNEL.md, "Fuzzing").
@@ -104,6 +108,7 @@ let package = Package(
 
     .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
     .testTarget(name: "KDGDBRemoteTests", dependencies: ["KDGDBRemote"], path: "Tests/GDBRemoteTests"),
+    .testTarget(name: "KDCOMTests", dependencies: ["KDCOM"], path: "Tests/KDCOMTests"),
     .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),
     .testTarget(name: "KDTransportTests", dependencies: ["KDTransport"], path: "Tests/TransportTests"),
     .target(name: "KDTestSupport", path: "Tests/Support"),

@@ -4,10 +4,11 @@
 # a driver function of a real kernel: every outcome must be a halt), KDSessionFuzz (operation sequences from
 # in-memory clients against a real server session and kernel: one reply per request, or a goodbye) and
 # KDGDBSessionFuzz (GDB packet sequences against a real GDB session and kernel: one reply per packet) and
-# KDImageFormatFuzz (the PE and PDB readers, seeded with Tests/ImageFormatTests/Fixtures). CI gives each 40 s (six targets plus their
-# builds take about 7 minutes; the build and tests take about 16 of CI's 25). Crashes
+# KDImageFormatFuzz (the PE and PDB readers, seeded with Tests/ImageFormatTests/Fixtures) and KDCOMFuzz (the KD serial
+# protocol's decoder and the target's side of its exchange). CI gives each 40 s (seven targets plus their
+# builds take about 8 minutes; the build and tests take about 16 of CI's 25). Crashes
 # are written to fuzz-artifacts/; replay one with: swift run KDProtocolFuzz fuzz-artifacts/crash-... (or
-# KDGDBRemoteFuzz, KDKernelFuzz, KDSessionFuzz, KDGDBSessionFuzz, KDImageFormatFuzz). docs/PROTOCOL.md, docs/KERNEL.md and
+# KDGDBRemoteFuzz, KDKernelFuzz, KDSessionFuzz, KDGDBSessionFuzz, KDImageFormatFuzz, KDCOMFuzz). docs/PROTOCOL.md, docs/KERNEL.md and
 # docs/GDB.md, "Fuzzing".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ seconds="${1:-60}"
 # libFuzzer reports crashes itself; a swift-backtrace left behind by one once held the pipe below for 15 minutes.
 export SWIFT_BACKTRACE=enable=no
 mkdir -p fuzz-artifacts
-for target in KDProtocolFuzz KDGDBRemoteFuzz KDKernelFuzz KDSessionFuzz KDGDBSessionFuzz KDImageFormatFuzz; do
+for target in KDProtocolFuzz KDGDBRemoteFuzz KDKernelFuzz KDSessionFuzz KDGDBSessionFuzz KDImageFormatFuzz KDCOMFuzz; do
   # One product per swift build: with several --product flags SwiftPM builds only the last.
   swift build --product "$target" --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING 2>&1 | grep -v 'ld.gold: warning' | tail -3
