@@ -33,7 +33,7 @@ let package = Package(
     // Sans-IO GDB Remote Serial Protocol: packets and requests, for the --gdb-listen endpoint.
     .target(name: "KDGDBRemote", path: "Sources/GDBRemote"),
     // Sans-IO KD serial protocol (kdcom's framing, acknowledgements, resend and reset), for the KDCOM endpoint.
-    .target(name: "KDCOM", path: "Sources/KDCOM"),
+    .target(name: "KDCOM", dependencies: ["KDProtocol"], path: "Sources/KDCOM"),
     // Sans-IO readers of Windows image formats: PE images and PDBs (MSF container, PDB info, DBI, publics, section
     // headers, TPI types), bounds-checked.
     .target(name: "KDImageFormat", path: "Sources/ImageFormat"),
@@ -82,7 +82,7 @@ let package = Package(
     .executableTarget(
       name: "KDImageFormatFuzz", dependencies: ["KDImageFormat", "KDFuzzHarness"], path: "Sources/ImageFormatFuzz"),
     // libFuzzer target for the KDCOM decoder and the target's side of its exchange (docs/WINDBG.md, "Fuzzing").
-    .executableTarget(name: "KDCOMFuzz", dependencies: ["KDCOM", "KDFuzzHarness"], path: "Sources/KDCOMFuzz"),
+    .executableTarget(name: "KDCOMFuzz", dependencies: ["KDCOM", "KDProtocol", "KDFuzzHarness"], path: "Sources/KDCOMFuzz"),
     .executableTarget(
       name: "KDProtocolFuzz", dependencies: ["KDProtocol", "KDFuzzHarness"], path: "Sources/ProtocolFuzz"),
     // libFuzzer target writing random bytes over a driver function of a real kernel (docs/KERNEL.md, "Fuzzing").
@@ -108,7 +108,7 @@ let package = Package(
 
     .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
     .testTarget(name: "KDGDBRemoteTests", dependencies: ["KDGDBRemote"], path: "Tests/GDBRemoteTests"),
-    .testTarget(name: "KDCOMTests", dependencies: ["KDCOM"], path: "Tests/KDCOMTests"),
+    .testTarget(name: "KDCOMTests", dependencies: ["KDCOM", "KDProtocol"], path: "Tests/KDCOMTests"),
     .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),
     .testTarget(name: "KDTransportTests", dependencies: ["KDTransport"], path: "Tests/TransportTests"),
     .target(name: "KDTestSupport", path: "Tests/Support"),

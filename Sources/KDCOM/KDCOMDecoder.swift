@@ -1,9 +1,11 @@
+import KDProtocol
+
 /// What arrives on a KDCOM line, one item at a time.
 public enum KDCOMInput: Equatable, Sendable {
   /// A data packet whose checksum and trailer were right.
-  case data(type: KDCOMPacketType, id: UInt32, payload: [UInt8])
+  case data(type: PacketType, id: UInt32, payload: [UInt8])
   /// A control packet: ACKNOWLEDGE (with the id acknowledged), RESEND or RESET.
-  case control(type: KDCOMPacketType, id: UInt32)
+  case control(type: PacketType, id: UInt32)
   /// The break-in byte (0x62) outside a packet.
   case breakIn
   /// Bytes that began as a packet and were not one (the receiver asks for a resend).
@@ -89,7 +91,7 @@ public struct KDCOMDecoder: Sendable {
       if header.isEmpty && byte == leaderByte { return }
       header.append(byte)
       guard header.count == KDCOMPacket.headerSize - 4 else { return }
-      let type = KDCOMPacketType(rawValue: u16(0))
+      let type = PacketType(rawValue: u16(0))
       byteCount = Int(u16(2))
       let id = u32(4)
       if leaderByte == KDCOMPacket.controlLeaderByte {
@@ -124,7 +126,7 @@ public struct KDCOMDecoder: Sendable {
         ready.append(.malformed(.badChecksum(expected: expected, found: found, offset: offset)))
         return
       }
-      ready.append(.data(type: KDCOMPacketType(rawValue: u16(0)), id: u32(4), payload: payload))
+      ready.append(.data(type: PacketType(rawValue: u16(0)), id: u32(4), payload: payload))
       payload = []
     }
   }

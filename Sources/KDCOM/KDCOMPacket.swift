@@ -1,10 +1,12 @@
+import KDProtocol
+
 /// The framing of KD's serial protocol, as Windows' kdcom speaks it on a COM port (and VirtualBox's KD stub,
 /// Xen's kdd and QEMU's stub over a pipe or TCP): a 16-byte little-endian header, the payload, and a trailing
 /// 0xAA after data packets. Facts from docs/PROTOCOL.md's sources (windbgkd.h as ReactOS defines it, kdd.h).
 ///
 /// ```
 /// +0  PacketLeader  u32   "0000" (0x30303030) data, "iiii" (0x69696969) control
-/// +4  PacketType    u16   KDCOMPacketType
+/// +4  PacketType    u16   PacketType
 /// +6  ByteCount     u16   payload bytes (at most 4000)
 /// +8  PacketId      u32   0x80800000 / 0x80800001 alternating; 0x800 (SYNC) set on a first packet
 /// +12 Checksum      u32   the byte sum of the payload (0 for control packets)
@@ -30,7 +32,7 @@ public enum KDCOMPacket {
   }
 
   /// A data packet: header, payload, trailer. `payload` longer than ``maxPayload`` is our own bug.
-  public static func data(type: KDCOMPacketType, id: UInt32, payload: [UInt8]) -> [UInt8] {
+  public static func data(type: PacketType, id: UInt32, payload: [UInt8]) -> [UInt8] {
     precondition(payload.count <= maxPayload, "KDCOM payload of \(payload.count) bytes")
     var out = header(leader: dataLeader, type: type, byteCount: UInt16(payload.count), id: id, sum: checksum(payload))
     out += payload
@@ -39,11 +41,11 @@ public enum KDCOMPacket {
   }
 
   /// A control packet (ACKNOWLEDGE, RESEND, RESET): the header alone.
-  public static func control(type: KDCOMPacketType, id: UInt32) -> [UInt8] {
+  public static func control(type: PacketType, id: UInt32) -> [UInt8] {
     header(leader: controlLeader, type: type, byteCount: 0, id: id, sum: 0)
   }
 
-  private static func header(leader: UInt32, type: KDCOMPacketType, byteCount: UInt16, id: UInt32, sum: UInt32)
+  private static func header(leader: UInt32, type: PacketType, byteCount: UInt16, id: UInt32, sum: UInt32)
     -> [UInt8]
   {
     var out: [UInt8] = []
@@ -55,33 +57,5 @@ public enum KDCOMPacket {
     u32(id)
     u32(sum)
     return out
-  }
-}
-
-/// KD's packet types (windbgkd.h).
-public struct KDCOMPacketType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-  public var rawValue: UInt16
-  public init(rawValue: UInt16) { self.rawValue = rawValue }
-
-  public static let stateChange32 = KDCOMPacketType(rawValue: 1)
-  public static let stateManipulate = KDCOMPacketType(rawValue: 2)
-  public static let debugIO = KDCOMPacketType(rawValue: 3)
-  public static let acknowledge = KDCOMPacketType(rawValue: 4)
-  public static let resend = KDCOMPacketType(rawValue: 5)
-  public static let reset = KDCOMPacketType(rawValue: 6)
-  public static let stateChange64 = KDCOMPacketType(rawValue: 7)
-  public static let pollBreakIn = KDCOMPacketType(rawValue: 8)
-  public static let traceIO = KDCOMPacketType(rawValue: 9)
-  public static let controlRequest = KDCOMPacketType(rawValue: 10)
-  public static let fileIO = KDCOMPacketType(rawValue: 11)
-  /// PACKET_TYPE_MAX: types from here up are not KD's.
-  public static let max = KDCOMPacketType(rawValue: 12)
-
-  public var description: String {
-    let names = [
-      "UNUSED", "KD_STATE_CHANGE32", "KD_STATE_MANIPULATE", "KD_DEBUG_IO", "KD_ACKNOWLEDGE", "KD_RESEND", "KD_RESET",
-      "KD_STATE_CHANGE64", "KD_POLL_BREAKIN", "KD_TRACE_IO", "KD_CONTROL_REQUEST", "KD_FILE_IO",
-    ]
-    return Int(rawValue) < names.count ? names[Int(rawValue)] : "packet type \(rawValue)"
   }
 }

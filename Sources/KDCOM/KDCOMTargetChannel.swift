@@ -1,3 +1,5 @@
+import KDProtocol
+
 /// The target's half of KD's stop-and-wait exchange on a serial line (kdcom's KdSendPacket and KdReceivePacket),
 /// sans-IO: decoded input and the time in, bytes to write and packets to act on out. Time is the caller's
 /// monotonic clock in nanoseconds, so tests need no sleeps.
@@ -17,7 +19,7 @@ public struct KDCOMTargetChannel: Sendable {
     /// Bytes to write to the line.
     case write([UInt8])
     /// A new data packet from the debugger.
-    case deliver(type: KDCOMPacketType, payload: [UInt8])
+    case deliver(type: PacketType, payload: [UInt8])
     /// The debugger sent the break-in byte.
     case breakIn
     /// The debugger reset the line: what was queued is gone; the owner sends its current state again.
@@ -36,7 +38,7 @@ public struct KDCOMTargetChannel: Sendable {
   }
 
   private struct Outstanding {
-    var type: KDCOMPacketType
+    var type: PacketType
     var bytes: [UInt8]
     var id: UInt32
     var deadline: UInt64
@@ -47,7 +49,7 @@ public struct KDCOMTargetChannel: Sendable {
   public private(set) var currentPacketId = KDCOMPacket.initialPacketId | KDCOMPacket.syncPacketId
   public private(set) var remotePacketId = KDCOMPacket.initialPacketId
   private var outstanding: Outstanding?
-  private var queue: [(type: KDCOMPacketType, payload: [UInt8])] = []
+  private var queue: [(type: PacketType, payload: [UInt8])] = []
   /// Packets written again after a RESEND or a timeout, and packets given up (counters for logs and tests).
   public private(set) var retransmissions = 0
   public private(set) var dropped = 0
@@ -62,7 +64,7 @@ public struct KDCOMTargetChannel: Sendable {
   public var nextDeadline: UInt64? { outstanding?.deadline }
 
   /// Queues a data packet (written now if nothing is outstanding). A payload over 4000 bytes is our own bug.
-  public mutating func send(type: KDCOMPacketType, payload: [UInt8], now: UInt64) -> [Action] {
+  public mutating func send(type: PacketType, payload: [UInt8], now: UInt64) -> [Action] {
     queue.append((type, payload))
     return outstanding == nil ? transmitNext(now: now) : []
   }

@@ -4,6 +4,7 @@
 // given on the command line.
 import KDCOM
 import KDFuzzHarness
+import KDProtocol
 
 /// Feeds `data` to a decoder in two pieces and every item to a target channel, with a clock that the input
 /// advances; checks the codec's promises: a data packet it yields re-frames to bytes that decode to itself, the

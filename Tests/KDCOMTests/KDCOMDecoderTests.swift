@@ -1,4 +1,5 @@
 import KDCOM
+import KDProtocol
 import Testing
 
 @Suite struct KDCOMDecoderTests {

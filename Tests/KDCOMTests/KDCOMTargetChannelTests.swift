@@ -1,4 +1,5 @@
 import KDCOM
+import KDProtocol
 import Testing
 
 /// The target's side of kdcom's stop-and-wait exchange, driven by hand with a clock in nanoseconds.
