@@ -82,7 +82,8 @@ let package = Package(
     .executableTarget(
       name: "KDImageFormatFuzz", dependencies: ["KDImageFormat", "KDFuzzHarness"], path: "Sources/ImageFormatFuzz"),
     // libFuzzer target for the KDCOM decoder and the target's side of its exchange (docs/WINDBG.md, "Fuzzing").
-    .executableTarget(name: "KDCOMFuzz", dependencies: ["KDCOM", "KDProtocol", "KDFuzzHarness"], path: "Sources/KDCOMFuzz"),
+    .executableTarget(
+      name: "KDCOMFuzz", dependencies: ["KDCOM", "KDProtocol", "KDFuzzHarness"], path: "Sources/KDCOMFuzz"),
     .executableTarget(
       name: "KDProtocolFuzz", dependencies: ["KDProtocol", "KDFuzzHarness"], path: "Sources/ProtocolFuzz"),
     // libFuzzer target writing random bytes over a driver function of a real kernel (docs/KERNEL.md, "Fuzzing").
