@@ -47,7 +47,7 @@ let package = Package(
     .target(
       name: "KDServer",
       dependencies: [
-        "KDProtocol", "KDGDBRemote", "KDKernel", "KDTransport",
+        "KDProtocol", "KDGDBRemote", "KDCOM", "KDKernel", "KDTransport",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -115,7 +115,7 @@ let package = Package(
     .target(name: "KDTestSupport", path: "Tests/Support"),
     .testTarget(
       name: "KDServerTests",
-      dependencies: ["KDServer", "KDClient", "KDProtocol", "KDGDBRemote", "KDTransport", "KDTestSupport"],
+      dependencies: ["KDServer", "KDClient", "KDProtocol", "KDGDBRemote", "KDCOM", "KDTransport", "KDTestSupport"],
       path: "Tests/KDServerTests"),
     .testTarget(
       name: "KDClientTests",

@@ -51,6 +51,19 @@ public final class TargetHost: Sendable {
     return client
   }
 
+  /// Serves a KD serial-protocol peer (Microsoft's kd or WinDbg through the daemon's KDCOM endpoint, or one end
+  /// of a memory pair). `onEnded` runs once when the session ends.
+  public func serveKDCOM(_ link: any ByteLink, onEnded: @escaping @Sendable () -> Void = {}) {
+    KDCOMSession(link: link, hub: hub, clock: clock, logger: logger, onEnded: onEnded).start()
+  }
+
+  /// A KDCOM session over an in-memory link: returns the client's end, ready for ``ByteLink/start(_:)``.
+  public func attachKDCOMInMemory() -> any ByteLink {
+    let (client, server) = MemoryByteLink.pair(names: ("kd", "kdserver"))
+    serveKDCOM(server)
+    return client
+  }
+
   /// A session over an in-memory link: returns the client's end, ready for ``FrameLink/start(_:)`` and a hello.
   /// No socket, no TLS, no file.
   public func attachInMemory(budget: OutputBudget = OutputBudget(perLink: 4 << 20)) -> any FrameLink {

@@ -20,6 +20,7 @@ public final class Daemon: @unchecked Sendable {
   let tls: TLSServerContext
   private var listener: TLSListener?
   private var gdbListener: TCPListener?
+  private var kdcomListener: TCPListener?
   private var signalSources: [DispatchSourceSignal] = []
   private let stopped = DispatchSemaphore(value: 0)
   private let refusals: RefusalLog
@@ -30,6 +31,8 @@ public final class Daemon: @unchecked Sendable {
   public private(set) var port: UInt16 = 0
   /// Where the GDB remote endpoint listens, once started (0: none).
   public private(set) var gdbPort: UInt16 = 0
+  /// Where the KDCOM endpoint listens, once started (0: none).
+  public private(set) var kdcomPort: UInt16 = 0
   public var fingerprint: String { tls.fingerprint }
 
   public init(configuration: ServerConfiguration, logger: Logger) throws {
@@ -91,8 +94,15 @@ public final class Daemon: @unchecked Sendable {
           + "--token-file FILE, or listen on 127.0.0.1")
     }
     let gdb: TCPListener?
+    let kdcom: TCPListener?
     do {
       gdb = try startGDBListener()
+      do {
+        kdcom = try startKDCOMListener()
+      } catch {
+        gdb?.stop()
+        throw error
+      }
     } catch {
       listener.stop()
       throw error
@@ -117,6 +127,12 @@ public final class Daemon: @unchecked Sendable {
       gdb.start()
       logger.notice("gdb-remote listening on \(gdb.localAddress)", metadata: ["bound": "loopback", "auth": "none"])
     }
+    if let kdcom {
+      kdcomListener = kdcom
+      kdcomPort = kdcom.localPort
+      kdcom.start()
+      logger.notice("kdcom listening on \(kdcom.localAddress)", metadata: ["bound": "loopback", "auth": "none"])
+    }
     if tls.generatedSelfSigned {
       logger.notice(
         "using the self-signed certificate in \(configuration.stateDirectory); clients pin it with --fingerprint \(tls.fingerprint)"
@@ -129,24 +145,49 @@ public final class Daemon: @unchecked Sendable {
   private func startGDBListener() throws -> TCPListener? {
     guard let gdbHost = configuration.gdbHost else { return nil }
     let host = self.host
+    return try plainTCPEndpoint(
+      name: "gdb-remote", flag: "--gdb-listen", host: gdbHost, port: configuration.gdbPort,
+      maxConnections: configuration.maxGDBConnections, protocolName: "the GDB remote protocol", doc: "docs/GDB.md"
+    ) { link, onEnded in host.serveGDB(link, onEnded: onEnded) }
+  }
+
+  /// The KDCOM endpoint (KD's serial protocol over TCP, for Microsoft's kd and WinDbg), bound but not yet
+  /// accepting; loopback only, as the GDB endpoint.
+  private func startKDCOMListener() throws -> TCPListener? {
+    guard let kdcomHost = configuration.kdcomHost else { return nil }
+    let host = self.host
+    return try plainTCPEndpoint(
+      name: "kdcom", flag: "--kdcom-listen", host: kdcomHost, port: configuration.kdcomPort,
+      maxConnections: configuration.maxKDCOMConnections, protocolName: "KD's serial protocol",
+      doc: "docs/WINDBG.md"
+    ) { link, onEnded in host.serveKDCOM(link, onEnded: onEnded) }
+  }
+
+  /// A plain-TCP listener for a protocol without encryption or authentication: refused unless the address
+  /// actually bound is a loopback one (decided on the bound address, so a name that resolves to 0.0.0.0 is
+  /// refused too).
+  private func plainTCPEndpoint(
+    name: String, flag: String, host endpointHost: String, port: UInt16, maxConnections: Int, protocolName: String,
+    doc: String, serve: @escaping @Sendable (any ByteLink, @escaping @Sendable () -> Void) -> Void
+  ) throws -> TCPListener {
     let logger = self.logger
     let box = WeakTCPListener()
     let listener = try TCPListener(
-      host: gdbHost, port: configuration.gdbPort, maxConnections: configuration.maxGDBConnections,
+      host: endpointHost, port: port, maxConnections: maxConnections,
       onConnection: { link in
-        logger.info("gdb-remote connection", metadata: ["peer": "\(link.peer)"])
-        host.serveGDB(link, onEnded: { box.listener?.connectionEnded() })
+        logger.info("\(name) connection", metadata: ["peer": "\(link.peer)"])
+        serve(link) { box.listener?.connectionEnded() }
       },
       onRefusal: { peer, reason in
-        logger.notice("gdb-remote connection refused", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+        logger.notice("\(name) connection refused", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
       })
     box.listener = listener
     guard listener.isLoopback else {
       listener.stop()
       throw ServerError.configuration(
-        "refusing --gdb-listen \(gdbHost):\(configuration.gdbPort): it binds \(listener.localAddress), not a loopback "
-          + "address, and the GDB remote protocol has no encryption and no authentication. Listen on 127.0.0.1 "
-          + "and reach it with ssh -L or stunnel (docs/GDB.md)")
+        "refusing \(flag) \(endpointHost):\(port): it binds \(listener.localAddress), not a loopback "
+          + "address, and \(protocolName) has no encryption and no authentication. Listen on 127.0.0.1 "
+          + "and reach it with ssh -L or stunnel (\(doc))")
     }
     return listener
   }
@@ -186,6 +227,7 @@ public final class Daemon: @unchecked Sendable {
     SystemdNotifier.notify("STOPPING=1")
     listener?.stop()
     gdbListener?.stop()
+    kdcomListener?.stop()
     host.disconnectAll(reason: reason)
     refusals.flush()
     // Give goodbyes a moment to reach the clients before the process goes.

@@ -28,6 +28,14 @@ public struct KDServerCommand: ParsableCommand {
         + "Plain TCP, no authentication: loopback only; remote use goes through ssh -L or stunnel (docs/GDB.md).",
       valueName: "host:port"))
   var gdbListen: String?
+  @Option(
+    name: .customLong("kdcom-listen"),
+    help: ArgumentHelp(
+      "Also serve the target over KD's serial protocol, as a kdcom target over TCP, on this loopback address and "
+        + "port: Microsoft's kd and WinDbg attach with -k com:ipport=PORT,port=HOST. Plain TCP, no "
+        + "authentication: loopback only; remote use goes through ssh -L or stunnel (docs/WINDBG.md).",
+      valueName: "host:port"))
+  var kdcomListen: String?
   @Option(help: "Server certificate (PEM). Default: a self-signed one generated once into --state-dir.")
   var cert: String?
   @Option(help: "Private key of --cert (PEM).")
@@ -114,6 +122,7 @@ public struct KDServerCommand: ParsableCommand {
     }
     _ = try Self.split(listen)
     if let gdbListen { _ = try Self.split(gdbListen, flag: "--gdb-listen") }
+    if let kdcomListen { _ = try Self.split(kdcomListen, flag: "--kdcom-listen") }
     if let probe { _ = try Self.split(probe, flag: "--probe") }
     guard probeTimeout.isFinite, probeTimeout > 0, probeTimeout <= 3600 else {
       throw ValidationError("--probe-timeout must be a number of seconds in (0, 3600], not \(probeTimeout)")
@@ -158,6 +167,9 @@ public struct KDServerCommand: ParsableCommand {
     c.port = port
     if let gdbListen {
       (c.gdbHost, c.gdbPort) = try Self.split(gdbListen, flag: "--gdb-listen")
+    }
+    if let kdcomListen {
+      (c.kdcomHost, c.kdcomPort) = try Self.split(kdcomListen, flag: "--kdcom-listen")
     }
     c.certificatePath = cert
     c.keyPath = key

@@ -14,6 +14,12 @@ public struct ServerConfiguration: Sendable {
   public var gdbPort: UInt16 = 0
   /// Connections the GDB endpoint holds open at once (one can be the controller; the others are refused).
   public var maxGDBConnections = 4
+  /// `--kdcom-listen`: where the KDCOM endpoint listens (KD's serial protocol over plain TCP, loopback addresses
+  /// only); nil: none.
+  public var kdcomHost: String?
+  public var kdcomPort: UInt16 = 0
+  /// Connections the KDCOM endpoint holds open at once (one can be the controller; the others are closed).
+  public var maxKDCOMConnections = 4
   public var certificatePath: String?
   public var keyPath: String?
   /// Clients must present a certificate issued by this CA (mutual TLS).

@@ -1,0 +1,145 @@
+import KDCOM
+import KDKernel
+import KDProtocol
+
+/// The DbgKd*Api requests a KD serial-protocol debugger sends while the target is halted, served as an XP/2003
+/// x86 kdcom target serves them. Operations whose layout our protocol shares with KD go through the same handlers
+/// as KD-protocol sessions (normalized first: kd leaves unused fields as they were and sends sign-extended
+/// addresses); the x86 context, control space and continuation are served here; anything else gets
+/// STATUS_UNSUCCESSFUL, as the real stub answers.
+extension KDCOMSession {
+  /// DbgKdReadControlSpaceApi, DbgKdWriteControlSpaceApi, DbgKdSwitchProcessor, DbgKdReadPhysicalMemoryApi.
+  static let readControlSpace = ApiNumber(rawValue: 0x3137)
+  static let writeControlSpace = ApiNumber(rawValue: 0x3138)
+  static let switchProcessor = ApiNumber(rawValue: 0x3150)
+  static let maxPayload = KDCOMPacket.maxPayload
+
+  func serve(_ request: [UInt8]) {
+    guard request.count >= ManipulateState.headerSize, let api = KDCOMManipulate.api(of: request) else {
+      logger.debug("manipulate packet of \(request.count) bytes: too short, ignored")
+      return
+    }
+    switch api {
+    case .getContext: reply(request, data: getContext())
+    case .setContext: setContext(request)
+    case Self.readControlSpace: readControlSpace(request)
+    case Self.switchProcessor:
+      // One processor: the target reports its state again from it (no reply, as KD does).
+      if let halted { sendStateChange(halted) }
+    case .continue, .continue2: resume(request)
+    default: serveShared(request, api: api)
+    }
+  }
+
+  private func serveShared(_ request: [UInt8], api: ApiNumber) {
+    guard let normalized = KDCOMManipulate.normalized(request),
+      let state = try? ManipulateState(decoding: normalized),
+      let handler = RequestDispatcher.handler(for: state.body)
+    else {
+      logger.debug("\(api) not served: STATUS_UNSUCCESSFUL")
+      send(.stateManipulate, KDCOMManipulate.refusal(of: request, status: .unsuccessful))
+      return
+    }
+    let result = Result { () throws(KernelError) in
+      try hub.kernel.sync { control throws(KernelError) in
+        try handler.handle(RequestContext(control: control, maxPayload: Self.maxPayload))
+      }
+    }
+    var reply = state
+    switch result {
+    case .success(let (status, body)):
+      reply.status = status
+      reply.body = body
+      if case .writeBreakPoint(let w) = body, status == .success { breakpoints.insert(w.handle) }
+      if case .restoreBreakPoint(let r) = body, status == .success { breakpoints.remove(r.handle) }
+      if case .writeBreakPointEx(let w) = body {
+        for e in w.entries where e.status == .success { breakpoints.insert(e.handle) }
+      }
+      if case .restoreBreakPointEx(let r) = body {
+        for e in r.entries where e.status == .success { breakpoints.remove(e.handle) }
+      }
+    case .failure(let error):
+      reply.status = error.status
+    }
+    var bytes = reply.encoded()
+    KDCOMManipulate.convertAddresses(&bytes, toTarget: false)
+    if api == .getVersion { patchVersion(&bytes) }
+    send(.stateManipulate, bytes)
+  }
+
+  /// DBGKD_GET_VERSION64 as an x86 XP/2003 target gives it to kd: KD's own packet-type, state-change and
+  /// manipulate ranges (not the extensions our protocol adds) as a dump of XP's KdVersionBlock shows them
+  /// (MaxPacketType 12, MaxStateChange 3, MaxManipulate 0x2d; Server 2003's headers add one manipulate API,
+  /// 0x2e), and no simulation flag.
+  private func patchVersion(_ bytes: inout [UInt8]) {
+    let build = UInt16(bytes[18]) | UInt16(bytes[19]) << 8
+    bytes[26] = 12  // MaxPacketType: PACKET_TYPE_MAX
+    bytes[27] = 3  // MaxStateChange: DbgKdCommandStringStateChange - DbgKdMinimumStateChange + 1
+    bytes[28] = build >= 3790 ? 0x2e : 0x2d  // MaxManipulate, counted from DbgKdReadVirtualMemoryApi
+    bytes[29] = 0  // Simulation
+  }
+
+  private func reply(_ request: [UInt8], status: NTStatus = .success, data: [UInt8]) {
+    var out = Array(request.prefix(ManipulateState.headerSize))
+    for (i, b) in withUnsafeBytes(of: status.rawValue.littleEndian, Array.init).enumerated() { out[8 + i] = b }
+    send(.stateManipulate, out + data)
+  }
+
+  private func currentContext() -> KDKernel.X86Context? {
+    try? hub.kernel.sync { control throws(KernelError) in try control.context(thread: nil) }
+  }
+
+  private func getContext() -> [UInt8] {
+    guard let context = currentContext() else { return [] }
+    return KDCOMContext.encode(KDProtocol.X86Context(context))
+  }
+
+  private func setContext(_ request: [UInt8]) {
+    let data = Array(request.dropFirst(ManipulateState.headerSize))
+    guard let current = currentContext(),
+      let updated = KDCOMContext.apply(data, to: KDProtocol.X86Context(current))
+    else {
+      reply(request, status: .unsuccessful, data: [])
+      return
+    }
+    let result = Result { () throws(KernelError) in
+      try hub.kernel.sync { control throws(KernelError) in
+        try control.setContext(KDKernel.X86Context(updated), thread: nil)
+      }
+    }
+    reply(request, status: (try? result.get()) != nil ? .success : .unsuccessful, data: [])
+  }
+
+  /// x86 control space is the processor's KPROCESSOR_STATE: the CONTEXT (0x2cc bytes), then KSPECIAL_REGISTERS
+  /// (0x54 bytes: CR0, CR2, CR3, CR4, the kernel's DR0-DR3, DR6, DR7, GDTR, IDTR, TR, LDTR). TargetBaseAddress
+  /// is the offset into it.
+  private func readControlSpace(_ request: [UInt8]) {
+    let offset = KDCOMManipulate.u64(request, at: 16)
+    let count = Int(KDCOMManipulate.u32(request, at: 24))
+    var state = getContext()
+    state += KDCOMContext.specialRegisters()
+    guard offset < UInt64(state.count), count > 0 else {
+      reply(request, status: .unsuccessful, data: [])
+      return
+    }
+    let start = Int(offset)
+    let bytes = Array(state[start..<min(state.count, start + min(count, Self.maxPayload - 56))])
+    var out = Array(request.prefix(ManipulateState.headerSize))
+    for i in 28..<32 { out[i] = UInt8(truncatingIfNeeded: UInt32(bytes.count) >> (8 * (i - 28))) }
+    for i in 8..<12 { out[i] = 0 }
+    send(.stateManipulate, out + bytes)
+  }
+
+  /// DbgKdContinueApi / DbgKdContinueApi2: no reply; the target runs (one instruction with TraceFlag) and reports
+  /// its next halt with a state change.
+  private func resume(_ request: [UInt8]) {
+    let singleStep = KDCOMManipulate.api(of: request) == .continue2 && KDCOMManipulate.u32(request, at: 20) & 1 != 0
+    do {
+      try hub.kernel.sync { control throws(KernelError) in try control.resume(singleStep: singleStep) }
+      halted = nil
+    } catch {
+      logger.info("continue refused: \(error)")
+      if let halted { sendStateChange(halted) }
+    }
+  }
+}
