@@ -33,6 +33,14 @@ final class Machine {
   let kpcr: HostMemory
   let sharedUserData: SharedUserData
   let pools: PoolManager
+
+  /// What GetVersion reports and KdVersionBlock holds.
+  var version: KernelVersion {
+    var v = KernelVersion(kernelBase: KernelLayout.ntBase, psLoadedModuleList: NtGlobals.psLoadedModuleList)
+    v.build = era.buildNumber
+    v.debuggerDataList = KdDebuggerData.listHead
+    return v
+  }
   private(set) var modules: [LoadedModule] = []
   var scheduler: Scheduler
   var breakpoints = SoftwareBreakpoints()
@@ -135,6 +143,7 @@ final class Machine {
     nt.store(NtGlobals.ntBuildNumber, 0xF000_0000 | UInt32(era.buildNumber))
     nt.storeString(NtGlobals.ntBuildLab, era.buildLab, capacity: NtGlobals.ntBuildLabSize)
     LoadedModuleList.initialize(nt: nt)
+    KdDebuggerData.install(in: nt, kpcr: kpcr, era: era, version: version)
 
     installHooks()
     let idle = try createThread(pc: nt.idleLoop, stackArgs: [], startRoutine: nt.idleLoop, isIdle: true)

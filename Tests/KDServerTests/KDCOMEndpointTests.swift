@@ -159,6 +159,13 @@ func u64(_ b: [UInt8], _ at: Int) -> UInt64 { UInt64(u32(b, at)) | UInt64(u32(b,
     let kernBase = u64(version, 32)
     #expect(kernBase == 0xffff_ffff_804d_7000 && u64(version, 40) >> 32 == 0xffff_ffff, "sign-extended")
 
+    // DebuggerDataList: KdpDebuggerDataListHead, whose Flink is the KDBG block.
+    let list = u64(version, 48)
+    #expect(list >> 32 == 0xffff_ffff)
+    let flink = try kd.request(0x3130, union: le(list) + le(UInt32(4)))
+    let kdbg = try kd.request(0x3130, union: le(UInt64(u32(flink, 56))) + le(UInt32(0x18)))
+    #expect(Array(kdbg.dropFirst(56 + 0x10).prefix(4)) == Array("KDBG".utf8) && u32(kdbg, 56 + 0x14) == 0x318)
+
     let mz = try kd.request(0x3130, union: le(kernBase) + le(UInt32(2)) + le(UInt32(0xcccc_cccc)))
     #expect(u32(mz, 8) == 0 && u32(mz, 28) == 2 && Array(mz.dropFirst(56)) == [0x4d, 0x5a], "\(mz)")
     // The state change's instruction stream is what memory holds at the PC.
@@ -171,6 +178,8 @@ func u64(_ b: [UInt8], _ at: Int) -> UInt64 { UInt64(u32(b, at)) | UInt64(u32(b,
     let special = try kd.request(0x3137, union: le(UInt64(0x2cc)) + le(UInt32(0x54)))
     #expect(u32(special, 28) == 0x54 && u32(special, 56) == 0x8001_0001, "KSPECIAL_REGISTERS.Cr0")
 
+    // DbgKdClearAllInternalBreakpointsApi: the ACK and nothing else (the next reply is the next request's).
+    try kd.send(.stateManipulate, KDSerialClient.manipulate(0x315A, union: []))
     let unserved = try kd.request(0x3139)  // DbgKdReadIoSpaceApi
     #expect(u32(unserved, 0) == 0x3139 && u32(unserved, 8) == 0xC000_0001, "STATUS_UNSUCCESSFUL")
 

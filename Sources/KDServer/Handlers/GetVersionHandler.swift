@@ -19,6 +19,7 @@ extension GetVersion: RequestHandler {
     reply.simulation = 1
     reply.kernBase = UInt64(kernel.kernelBase)
     reply.psLoadedModuleList = UInt64(kernel.psLoadedModuleList)
+    reply.debuggerDataList = UInt64(kernel.debuggerDataList)
     return (.success, .getVersion(reply))
   }
 }

@@ -12,6 +12,8 @@ extension KDCOMSession {
   static let readControlSpace = ApiNumber(rawValue: 0x3137)
   static let writeControlSpace = ApiNumber(rawValue: 0x3138)
   static let switchProcessor = ApiNumber(rawValue: 0x3150)
+  /// DbgKdClearAllInternalBreakpointsApi: kd sends it at attach and expects only the ACK.
+  static let clearAllInternalBreakpoints = ApiNumber(rawValue: 0x315A)
   static let maxPayload = KDCOMPacket.maxPayload
 
   func serve(_ request: [UInt8]) {
@@ -27,6 +29,8 @@ extension KDCOMSession {
       // One processor: the target reports its state again from it (no reply, as KD does).
       if let halted { sendStateChange(halted) }
     case .continue, .continue2: resume(request)
+    case Self.clearAllInternalBreakpoints:
+      break  // no internal (counting) breakpoints here, and no reply, as kdcom targets answer it
     default: serveShared(request, api: api)
     }
   }
@@ -64,6 +68,8 @@ extension KDCOMSession {
     var bytes = reply.encoded()
     KDCOMManipulate.convertAddresses(&bytes, toTarget: false)
     if api == .getVersion { patchVersion(&bytes) }
+    // DbgKdRebootApi gets no reply: the target goes away and comes back (its next halt is reported).
+    guard api != .reboot else { return }
     send(.stateManipulate, bytes)
   }
 

@@ -8,11 +8,7 @@ public struct KernelControl {
   /// Virtual time since boot, 100 ns units.
   public var virtualTime: UInt64 { machine.clock.now }
 
-  public func version() -> KernelVersion {
-    var version = KernelVersion(kernelBase: KernelLayout.ntBase, psLoadedModuleList: NtGlobals.psLoadedModuleList)
-    version.build = machine.era.buildNumber
-    return version
-  }
+  public func version() -> KernelVersion { machine.version }
 
   /// One past the highest 32-bit address.
   public static let addressSpaceEnd: UInt64 = 0x1_0000_0000

@@ -6,6 +6,8 @@ public struct KernelVersion: Sendable, Equatable {
   public var processors: UInt32 = 1
   public var majorVersion: UInt16 = 0xf  // free build
   public var build: UInt16 = 2600
+  /// KdpDebuggerDataListHead, whose first entry is KdDebuggerDataBlock (GetVersion's DebuggerDataList).
+  public var debuggerDataList: UInt32 = 0
 }
 
 /// A loaded module as KD's `lm` shows it.

@@ -31,6 +31,8 @@ enum NtGlobals {
   /// The ring itself, and the names its entries point to (ours: in nt's data, where XP allocates from pool).
   static let unloadedDriverRing = base + 0x400
   static let unloadedDriverNames = base + 0x900
+  /// nt's second data page: KdVersionBlock, KdpDebuggerDataListHead, KdDebuggerDataBlock (KdDebuggerData).
+  static let debuggerDataBase = KernelLayout.ntBase + 0x4000
 
   static let initialPoolHitTag: UInt32 = 0xffff_ff0f
   static let flgPoolEnableTagging: UInt32 = 0x400
@@ -46,6 +48,7 @@ enum NtGlobals {
     ("KiBugCheckData", kiBugCheckData, 0x14), ("KeTickCount", keTickCount, 0xc),
     ("NtBuildLab", ntBuildLab, ntBuildLabSize), ("MmNonPagedPoolEnd0", mmNonPagedPoolEnd0, 4),
     ("MmNonPagedPoolExpansionStart", mmNonPagedPoolExpansionStart, 4), ("MmUnloadedDrivers", mmUnloadedDrivers, 4),
-    ("MmLastUnloadedDriver", mmLastUnloadedDriver, 4),
+    ("MmLastUnloadedDriver", mmLastUnloadedDriver, 4), ("KdVersionBlock", debuggerDataBase, 0x28),
+    ("KdpDebuggerDataListHead", debuggerDataBase + 0x28, 8), ("KdDebuggerDataBlock", debuggerDataBase + 0x40, 0x318),
   ]
 }

@@ -2,7 +2,7 @@
 /// services, the PoolHitTag compare and its `int 3` in the pool routines) and the kernel globals.
 /// Backed by host memory so services read globals such as PoolHitTag with a plain load.
 struct NtModule {
-  static let imageSize: UInt32 = 0x4000
+  static let imageSize: UInt32 = 0x5000
   static let textOffset: UInt32 = 0x1000
 
   let memory: HostMemory
