@@ -62,11 +62,11 @@ import Testing
     #expect(try h.kernel.sync { c in c.version() }.psLoadedModuleList == head)
   }
 
-  @Test func driverSymbolsIncludeStaticsAndUndecoratedFunctions() throws {
+  @Test func driverSymbolsIncludeGlobalsAndUndecoratedFunctions() throws {
     let h = try Harness()
     let symbols = try h.kernel.sync { c in c.symbols(moduleBase: c.modules()[1].base)! }
     let log = try #require(symbols.first { $0.name == "LogHead" })
-    #expect(log.isStatic && log.kind == .data)
+    #expect(!log.isStatic && log.kind == .data)
     let worker = try #require(symbols.first { $0.name == "AbcLogWorker" })
     #expect(!worker.isStatic && worker.kind == .function && worker.size > 0)
     #expect(symbols.contains { $0.name == "DriverEntry" })
