@@ -59,7 +59,7 @@ for src in */*.c; do
   mkdir -p "$work/$dir" "$out/$dir"
   cp "$src" "$work/$dir/"
   (cd "$work/$dir" && "$CLANG" "${cflags[@]}" "$name.c" -o "$name.obj" &&
-    "$LLD_LINK" /machine:x86 /driver /subsystem:native /debug /entry:DriverEntry /nodefaultlib /brepro \
+    "$LLD_LINK" /machine:x86 /driver /subsystem:native /debug /opt:ref /entry:DriverEntry /nodefaultlib /brepro \
       /base:"$(preferred_base "$name")" /pdbsourcepath:'C:\kd\'"$dir" /pdbaltpath:"$name.pdb" \
       /out:"$name.sys" /pdb:"$name.pdb" "$name.obj" ../nt/ntoskrnl.lib)
   cp "$work/$dir/$name.sys" "$work/$dir/$name.pdb" "$out/$dir/"
