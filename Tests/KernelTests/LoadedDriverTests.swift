@@ -67,6 +67,19 @@ import Testing
     #expect(try h.readU32(count) > 0)
   }
 
+  /// A driver's symbols name the PDB they came from (as its CodeView record does, with its GUID and age); nt's are
+  /// its exports; no module, no answer.
+  @Test func symbolFileNamesThePDB() throws {
+    let h = try Harness()
+    let image = try Self.image("default/Abc.sys")
+    let codeView = try #require(image.codeView)
+    let (abc, nt) = try h.kernel.sync { c in (c.modules()[1].base, c.modules()[0].base) }
+    let file = try h.kernel.sync { c in c.symbolFile(moduleBase: abc) }
+    #expect(file == .some(SymbolFileInfo(pdbName: "Abc.pdb", guid: codeView.guid, age: codeView.age)))
+    #expect(try h.kernel.sync { c in c.symbolFile(moduleBase: nt) } == .some(nil))
+    #expect(try h.kernel.sync { c in c.symbolFile(moduleBase: 0x1000) } == nil)
+  }
+
   /// The placement rule: the preferred base when free, else the lowest free 64 KB boundary above the others.
   @Test func placementTakesThePreferredBaseWhenFree() {
     let taken: [(base: UInt32, size: UInt32)] = [(0xf7a0_0000, 0x5000), (0xf7a1_0000, 0x12000)]

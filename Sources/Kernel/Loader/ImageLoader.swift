@@ -35,7 +35,7 @@ enum ImageLoader {
   static func read(_ url: URL) throws(KernelError) -> (PEImage, PDBFile?) {
     let image = try parse(url, as: PEImage.init(bytes:))
     guard let codeView = image.codeView else { return (image, nil) }
-    let pdbName = codeView.pdbPath.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map(String.init) ?? ""
+    let pdbName = PDBSymbols.fileName(codeView.pdbPath)
     let pdbURL = url.deletingLastPathComponent().appendingPathComponent(pdbName)
     guard !pdbName.isEmpty, FileManager.default.fileExists(atPath: pdbURL.path) else { return (image, nil) }
     let pdb = try parse(pdbURL, as: PDBFile.init(bytes:))
@@ -153,8 +153,13 @@ enum ImageLoader {
       ?? PDBSymbols.sized(
         exports.map { KernelSymbol(name: $0.0, address: $0.1, size: 0, kind: .function, isStatic: false) },
         end: base + size)
-    return LoadedModule(
+    var module = LoadedModule(
       name: name, imageName: name + ".sys", base: base, size: size, checksum: image.checksum,
       timestamp: image.timeDateStamp, entryPoint: base + image.entryPointRVA, symbols: symbols)
+    module.symbolFile = pdb.map {
+      SymbolFileInfo(
+        pdbName: image.codeView.map { PDBSymbols.fileName($0.pdbPath) } ?? "", guid: $0.info.guid, age: $0.info.age)
+    }
+    return module
   }
 }

@@ -19,6 +19,11 @@ enum PDBSymbols {
     return sized(out, end: base + imageSize)
   }
 
+  /// The last component of a CodeView PDB path (`C:\\kd\\Abc.pdb` or `Abc.pdb`: `Abc.pdb`).
+  static func fileName(_ path: String) -> String {
+    path.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map(String.init) ?? ""
+  }
+
   /// KD's names: `_Name@12` is `Name`, a string literal's `??_C@...` is `` `string' ``.
   static func displayName(_ decorated: String) -> String {
     decorated.hasPrefix("??_C@") ? "`string'" : LoadedModule.undecorate(decorated)

@@ -4,7 +4,7 @@
 # <dir>/<Name>.pdb, its imports resolved through ntoskrnl.lib, the import library of nt's exports
 # (include/ntoskrnl.exports). Into this directory, or the one given (the same tree; KDKernelTests builds
 # afresh there and compares with the checked-in images and PDBs when the toolchain is present).
-# Deterministic: /brepro stamps a hash of the image, and every path in the PDB is relative to C:\kd.
+# Deterministic: /timestamp stamps a fixed time (2007-02-17), and every path in the PDB is relative or under C:\kd.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mkdir -p "${1:-$here}" && cd "${1:-$here}" && pwd)
@@ -59,7 +59,7 @@ for src in */*.c; do
   mkdir -p "$work/$dir" "$out/$dir"
   cp "$src" "$work/$dir/"
   (cd "$work/$dir" && "$CLANG" "${cflags[@]}" "$name.c" -o "$name.obj" &&
-    "$LLD_LINK" /machine:x86 /driver /subsystem:native /debug /opt:ref /entry:DriverEntry /nodefaultlib /brepro \
+    "$LLD_LINK" /machine:x86 /driver /subsystem:native /debug /opt:ref /entry:DriverEntry /nodefaultlib /timestamp:0x45d6a0f0 \
       /base:"$(preferred_base "$name")" /pdbsourcepath:'C:\kd\'"$dir" /pdbaltpath:"$name.pdb" \
       /out:"$name.sys" /pdb:"$name.pdb" "$name.obj" ../nt/ntoskrnl.lib)
   cp "$work/$dir/$name.sys" "$work/$dir/$name.pdb" "$out/$dir/"
