@@ -38,7 +38,9 @@ let package = Package(
     // headers, TPI types), bounds-checked.
     .target(name: "KDImageFormat", path: "Sources/ImageFormat"),
     // The simulated 32-bit kernel: Unicorn-run driver code, pools, modules, threads, breakpoints.
-    .target(name: "KDKernel", dependencies: ["CUnicorn"], path: "Sources/Kernel", resources: [.copy("Scenarios")]),
+    .target(
+      name: "KDKernel", dependencies: ["CUnicorn", "KDImageFormat"], path: "Sources/Kernel",
+      resources: [.copy("Scenarios")]),
     // TLS over non-blocking Dispatch sockets, shared by the server and the client; the frame links (TLS and
     // in-memory) that sessions and the client connection use as their only I/O.
     .target(
@@ -110,7 +112,7 @@ let package = Package(
     .testTarget(name: "KDProtocolTests", dependencies: ["KDProtocol"], path: "Tests/ProtocolTests"),
     .testTarget(name: "KDGDBRemoteTests", dependencies: ["KDGDBRemote"], path: "Tests/GDBRemoteTests"),
     .testTarget(name: "KDCOMTests", dependencies: ["KDCOM", "KDProtocol"], path: "Tests/KDCOMTests"),
-    .testTarget(name: "KDKernelTests", dependencies: ["KDKernel"], path: "Tests/KernelTests"),
+    .testTarget(name: "KDKernelTests", dependencies: ["KDKernel", "KDImageFormat"], path: "Tests/KernelTests"),
     .testTarget(name: "KDTransportTests", dependencies: ["KDTransport"], path: "Tests/TransportTests"),
     .target(name: "KDTestSupport", path: "Tests/Support"),
     .testTarget(

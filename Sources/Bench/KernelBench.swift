@@ -4,7 +4,7 @@ import KDKernel
 /// The simulated kernel alone, in this process (no server): the `bench` scenario's loops with PoolHitTag armed
 /// on a tag they never allocate vs disarmed, and pool allocate+free pairs vs glibc malloc+free.
 final class KernelBench {
-  /// Instructions per iteration, counted from the disassembly of Bnch.obj and the nt stubs (docs/BENCHMARKS.md):
+  /// Instructions per iteration, counted from the disassembly of Bnch.sys and the nt stubs (docs/BENCHMARKS.md):
   /// spin: mov/cmp/jne/inc/jmp; pool: the worker loop, BnchAllocate, BnchRelease and both pool stubs on their
   /// PoolHitTag-miss path (10 instructions each, `int 2Eh` counted as one).
   static let spinInstructions = 5.0

@@ -157,19 +157,16 @@ final class Machine {
       nt: nt, emulator: emulator)
     modules.append(ntModule)
 
-    var nextBase = KernelLayout.driverBase
     for m in manifest.modules {
-      let url = directory.appendingPathComponent(m.object)
-      let object = try COFFObject(bytes: try ScenarioManifest.readObject(url), file: url.path)
-      var loaded = try DriverLoader.load(object, file: url.path, name: m.name, base: nextBase, nt: nt, space: space)
-      nextBase = (nextBase + loaded.size).roundedUp(to: 0x10000)
+      let url = directory.appendingPathComponent(m.image)
+      let (image, pdb) = try ImageLoader.read(url)
+      var loaded = try ImageLoader.load(
+        image, pdb: pdb, file: url.path, name: m.name, taken: modules.dropFirst().map { ($0.base, $0.size) }, nt: nt,
+        space: space)
       loaded.ldrEntry = try LoadedModuleList.append(
         loaded, fullName: "\\SystemRoot\\System32\\Drivers\\\(loaded.imageName)",
         pools: pools, nt: nt, emulator: emulator)
       modules.append(loaded)
-      guard loaded.entryPoint != 0 else {
-        throw .malformedObject(file: url.path, offset: 0, reason: "no DriverEntry symbol")
-      }
       let driverObject = try pools.allocate(poolType: 0, bytes: 0xa8, tag: 0x7669_7244)  // 'Driv'
       try createThread(
         pc: nt.loadDriver, stackArgs: [loaded.entryPoint, driverObject, 0], startRoutine: loaded.entryPoint)

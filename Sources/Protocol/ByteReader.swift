@@ -88,6 +88,15 @@ public struct ByteReader: Sendable {
     return narrow
   }
 
+  /// A `u32` that must be one of `E`'s values; another is `invalidValue` naming `field`.
+  public mutating func enum32<E: RawRepresentable>(_: E.Type, field: String) throws(PayloadError) -> E
+  where E.RawValue == UInt32 {
+    let at = absoluteOffset
+    let raw = try u32()
+    guard let value = E(rawValue: raw) else { throw .invalidValue(field: field, found: UInt64(raw), offset: at) }
+    return value
+  }
+
   /// A u32 that holds a boolean: 0 or 1, nothing else (so a decoded payload re-encodes to the same bytes).
   public mutating func bool32(field: String) throws(PayloadError) -> Bool {
     let at = absoluteOffset

@@ -91,6 +91,7 @@ public enum Manipulate: Equatable, Sendable {
   case writeDataBreakPoint(WriteDataBreakPoint)
   case restoreDataBreakPoint(RestoreDataBreakPoint)
   case getPoolSites(GetPoolSites)
+  case getSymbolFile(GetSymbolFile)
   case tagSplit(TagSplit)
   case poolTraceControl(PoolTraceControl)
   case poolTraceSubscribe(PoolTraceSubscribe)
@@ -122,6 +123,7 @@ public enum Manipulate: Equatable, Sendable {
       .restoreDataBreakPoint(try .init(union: &u, data: d))
     },
     GetPoolSites.api: { u, d throws(PayloadError) in .getPoolSites(try .init(union: &u, data: d)) },
+    GetSymbolFile.api: { u, d throws(PayloadError) in .getSymbolFile(try .init(union: &u, data: d)) },
     TagSplit.api: { u, d throws(PayloadError) in .tagSplit(try .init(union: &u, data: d)) },
     PoolTraceControl.api: { u, d throws(PayloadError) in .poolTraceControl(try .init(union: &u, data: d)) },
     PoolTraceSubscribe.api: { u, d throws(PayloadError) in .poolTraceSubscribe(try .init(union: &u, data: d)) },
@@ -159,6 +161,7 @@ public enum Manipulate: Equatable, Sendable {
     case .writeDataBreakPoint(let b): b
     case .restoreDataBreakPoint(let b): b
     case .getPoolSites(let b): b
+    case .getSymbolFile(let b): b
     case .tagSplit(let b): b
     case .poolTraceControl(let b): b
     case .poolTraceSubscribe(let b): b

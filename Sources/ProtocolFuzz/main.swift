@@ -84,6 +84,7 @@ func seedFrames() -> [[UInt8]] {
     .tagSplit(TagSplit(operation: .split, tag: 0x2063_6241, assignments: [.init(tag: 1, subTag: 2, callSite: 3)])),
     .poolTraceControl(PoolTraceControl(operation: .start, tag: 0x2063_6241, kinds: [.frees], limit: 5, logged: 1)),
     .poolTraceSubscribe(PoolTraceSubscribe(subscribe: true, logged: 2)),
+    .getSymbolFile(GetSymbolFile(moduleBase: 1, kind: .pdb, age: 1, guid: [1, 2, 3], pdbName: "Abc.pdb")),
   ]
   var messages: [Message] = bodies.map { .manipulate(ManipulateState($0)) }
   messages += [

@@ -38,7 +38,7 @@ private func scenario9Sleep(kdserver: String, binDir: String) {
   // The scenario: Faulty.sys from the bundle beside the suite, two threads sleeping past the end of time.
   let dir = temporaryDirectory("sleepers")
   let bundle = binDir + "/swift-kd_KDKernel.resources/Scenarios/faults"
-  for file in ["Faulty.obj", "Faulty.c"] {
+  for file in ["Faulty.sys", "Faulty.pdb", "Faulty.c"] {
     try? FileManager.default.copyItem(atPath: bundle + "/" + file, toPath: dir + "/" + file)
   }
   let manifest = dir + "/scenario.json"
@@ -46,7 +46,7 @@ private func scenario9Sleep(kdserver: String, binDir: String) {
     manifest,
     """
     {"name": "sleepers", "description": "reliability scenario 9: KeDelayExecutionThread past the end of time",
-     "seed": 1, "modules": [{"name": "Faulty", "object": "Faulty.obj", "source": "Faulty.c"}],
+     "seed": 1, "modules": [{"name": "Faulty", "image": "Faulty.sys", "source": "Faulty.c"}],
      "threads": [{"module": "Faulty", "routine": "FaultyBadCall", "context": 1},
                  {"module": "Faulty", "routine": "FaultyBadCall", "context": 2}]}
     """, mode: 0o644)

@@ -55,7 +55,7 @@ import Testing
         options: .regularExpression) != nil, "\(out)")
     #expect(out.contains("int3"), "\(out)")
     #expect(out.contains("\"Abc!AbcLogWorker\" (Cid 0x24"), "\(out)")
-    #expect(out.contains("0xf7a00000  0xf7a03000  Yes (*)     target:/SystemRoot/system32/drivers/Abc.sys"), "\(out)")
+    #expect(out.contains("0xf7a00000  0xf7a05000  Yes (*)     target:/SystemRoot/system32/drivers/Abc.sys"), "\(out)")
     #expect(out.contains("[Inferior 1 (Remote target) detached]"), "\(out)")
     #expect(child.line(containing: "audit: gdb session attached as controller") != nil)
   }

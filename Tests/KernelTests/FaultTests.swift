@@ -50,35 +50,23 @@ import Testing
     #expect(again == code)
   }
 
-  @Test func malformedObjectIsRefusedNamingTheFile() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdk-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    try Data([0x4c, 0x01, 0x05, 0x00, 1, 2, 3]).write(to: dir.appendingPathComponent("Bad.obj"))
-    try Data(#"{"name":"bad","modules":[{"name":"Bad","object":"Bad.obj"}]}"#.utf8).write(
-      to: dir.appendingPathComponent("scenario.json"))
-    do {
-      _ = try Kernel(configuration: KernelConfiguration(scenario: dir.appendingPathComponent("scenario.json").path))
-      Issue.record("loaded a malformed object")
-    } catch {
-      guard case .malformedObject(let file, _, let reason) = error else {
-        Issue.record("\(error)")
-        return
-      }
-      #expect(file.hasSuffix("Bad.obj"))
-      #expect(reason.contains("truncated"))
+  @Test func malformedImageIsRefusedNamingTheFile() throws {
+    let error = try #require(loadError(image: Array("MZ".utf8) + [1, 2, 3]))
+    guard case .malformedImage(let file, let reason) = error else {
+      Issue.record("\(error)")
+      return
     }
+    #expect(file.hasSuffix("Bad.sys"))
+    #expect(reason.contains("PE headers"))
   }
 
   @Test func wrongMachineAndBadManifestAreRefused() throws {
-    var bytes = [UInt8](repeating: 0, count: 64)
-    bytes[0] = 0x64
-    bytes[1] = 0x86  // x64
+    var faulty = try faultyImage()
+    let machine = peHeader(faulty) + 4
+    faulty[machine] = 0x64
+    faulty[machine + 1] = 0x86  // x64
     #expect(
-      throws: KernelError.malformedObject(file: "x.obj", offset: 0, reason: "machine 0x8664, expected 0x14c (i386)")
-    ) {
-      _ = try COFFObject(bytes: bytes, file: "x.obj")
-    }
+      loadError(image: faulty) == .malformedImage(file: "Bad.sys", reason: "machine 0x8664, expected 0x14c (i386)"))
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdk-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -97,32 +85,77 @@ import Testing
   }
 }
 
-/// Sizes in a COFF object are the operator's input: absurd ones are refused naming the file, never a trap.
-@Suite struct LoaderSizeTests {
-  @Test func hugeUninitializedSectionIsRefused() throws {
-    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("Sources/Kernel/Scenarios/faults/Faulty.obj")
-    var bytes = [UInt8](try Data(contentsOf: source))
-    func u16(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 }
-    let headers = 20 + u16(16)
-    let bss = try #require(
-      (0..<u16(2)).map { headers + $0 * 40 }.first { Array(bytes[$0..<$0 + 4]) == Array(".bss".utf8) })
-    for (k, b) in [0x00, 0xf8, 0xff, 0xff].enumerated() { bytes[bss + 8 + k] = UInt8(b) }  // VirtualSize fffff800
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdk-\(UUID().uuidString)")
+/// A copy of the bundled Faulty.sys, and where its PE header is.
+func faultyImage() throws -> [UInt8] {
+  let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Sources/Kernel/Scenarios/faults/Faulty.sys")
+  return [UInt8](try Data(contentsOf: source))
+}
+
+func peHeader(_ image: [UInt8]) -> Int { Int(image[0x3c]) | Int(image[0x3d]) << 8 }
+
+/// What booting a scenario of one driver, `image` as Bad.sys (no PDB), is refused with; the file names the image
+/// by its last path component.
+func loadError(image: [UInt8]) -> KernelError? {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdk-\(UUID().uuidString)")
+  defer { try? FileManager.default.removeItem(at: dir) }
+  do {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    try Data(bytes).write(to: dir.appendingPathComponent("Big.obj"))
-    try Data(#"{"name":"big","modules":[{"name":"Big","object":"Big.obj"}]}"#.utf8).write(
+    try Data(image).write(to: dir.appendingPathComponent("Bad.sys"))
+    try Data(#"{"name":"bad","modules":[{"name":"Bad","image":"Bad.sys"}]}"#.utf8).write(
       to: dir.appendingPathComponent("scenario.json"))
-    do {
-      _ = try Kernel(configuration: KernelConfiguration(scenario: dir.appendingPathComponent("scenario.json").path))
-      Issue.record("loaded a section of fffff800 bytes")
-    } catch {
-      guard case .malformedObject(let file, _, let reason) = error else {
-        Issue.record("\(error)")
-        return
-      }
-      #expect(file.hasSuffix("Big.obj") && reason.contains("16 MiB"))
+  } catch {
+    Issue.record("cannot write the scenario: \(error)")
+    return nil
+  }
+  do {
+    _ = try Kernel(configuration: KernelConfiguration(scenario: dir.appendingPathComponent("scenario.json").path))
+    return nil
+  } catch {
+    switch error {
+    case .malformedImage(let file, let reason):
+      return .malformedImage(file: URL(fileURLWithPath: file).lastPathComponent, reason: reason)
+    case .unresolvedImport(let file, let symbol):
+      return .unresolvedImport(file: URL(fileURLWithPath: file).lastPathComponent, symbol: symbol)
+    default: return error
     }
+  }
+}
+
+/// Sizes in a driver image are the operator's input: absurd ones are refused naming the file, never a trap.
+@Suite struct LoaderSizeTests {
+  @Test func hugeImageIsRefused() throws {
+    var faulty = try faultyImage()
+    let sizeOfImage = peHeader(faulty) + 24 + 56
+    for (k, b) in [0x00, 0x00, 0x00, 0x02].enumerated() { faulty[sizeOfImage + k] = UInt8(b) }  // 32 MiB
+    let error = try #require(loadError(image: faulty))
+    guard case .malformedImage(let file, let reason) = error else {
+      Issue.record("\(error)")
+      return
+    }
+    #expect(file == "Bad.sys" && reason.contains("16 MiB"))
+  }
+
+  /// Every header and section-table byte of Faulty.sys set to ff in turn (and the file cut short there): each
+  /// image boots or is refused with a KernelError, none traps.
+  @Test func corruptHeadersAreRefusedNotTrapped() throws {
+    let faulty = try faultyImage()
+    var refused = 0
+    for offset in stride(from: 0, to: 0x300, by: 3) {
+      var bad = faulty
+      bad[offset] = 0xff
+      if loadError(image: bad) != nil { refused += 1 }
+      if loadError(image: Array(faulty[..<offset])) != nil { refused += 1 }
+    }
+    #expect(refused > 0x100)
+  }
+
+  @Test func importNtDoesNotExportIsRefused() throws {
+    var faulty = try faultyImage()
+    // Rename one imported routine in the hint/name table: KeBugCheckEx becomes KeBugCheckEy.
+    let name = Array("KeBugCheckEx\0".utf8)
+    let at = try #require((0..<faulty.count - name.count).first { Array(faulty[$0..<$0 + name.count]) == name })
+    faulty[at + 11] = UInt8(ascii: "y")
+    #expect(loadError(image: faulty) == .unresolvedImport(file: "Bad.sys", symbol: "ntoskrnl.exe!KeBugCheckEy"))
   }
 }

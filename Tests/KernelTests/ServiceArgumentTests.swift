@@ -7,18 +7,19 @@ import Testing
 /// each ends as Windows ends it, in a bug check with its code and parameters or in the status Windows
 /// returns, and a reboot recovers the target. docs/KERNEL.md, "What the services check", lists the cases.
 @Suite struct ServiceArgumentTests {
-  /// A manifest running FaultyBadCall(context) from a copy of the bundled Faulty.obj (paths in a manifest are
+  /// A manifest running FaultyBadCall(context) from a copy of the bundled Faulty.sys and its PDB (paths in a manifest are
   /// relative to it), in a directory of its own.
   static func scenario(_ context: UInt32) throws -> String {
     let faults = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().appendingPathComponent("Sources/Kernel/Scenarios/faults")
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdk-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(
-      at: faults.appendingPathComponent("Faulty.obj"), to: dir.appendingPathComponent("Faulty.obj"))
+    for file in ["Faulty.sys", "Faulty.pdb"] {
+      try FileManager.default.copyItem(at: faults.appendingPathComponent(file), to: dir.appendingPathComponent(file))
+    }
     let manifest = """
       {"name": "badCall\(context)", "seed": 1, "pace": 0,
-       "modules": [{"name": "Faulty", "object": "Faulty.obj"}],
+       "modules": [{"name": "Faulty", "image": "Faulty.sys"}],
        "threads": [{"module": "Faulty", "routine": "FaultyBadCall", "context": \(context)}]}
       """
     try Data(manifest.utf8).write(to: dir.appendingPathComponent("scenario.json"))

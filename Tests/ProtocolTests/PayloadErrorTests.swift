@@ -85,6 +85,20 @@ import Testing
     }
   }
 
+  @Test func symbolFileKindAndNameLengthAreChecked() {
+    let reply = GetSymbolFile(moduleBase: 0xf7a0_0000, kind: .pdb, age: 1, guid: Array(0..<16), pdbName: "Abc.pdb")
+    var payload = manipulatePayload(.getSymbolFile(reply))
+    payload[24] = 3
+    #expect(throws: PayloadError.invalidValue(field: "symbol file kind", found: 3, offset: 40)) {
+      try ManipulateState(decoding: payload)
+    }
+    payload = manipulatePayload(.getSymbolFile(reply))
+    payload[48] = 8
+    #expect(throws: PayloadError.lengthMismatch(field: "NameLength", expected: 7, found: 8, offset: 64)) {
+      try ManipulateState(decoding: payload)
+    }
+  }
+
   @Test func stackTraceMaxFramesIsBounded() {
     var payload = manipulatePayload(.getStackTrace(GetStackTrace(maxFrames: 4)))
     payload[20] = 0

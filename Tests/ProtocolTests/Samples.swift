@@ -84,6 +84,9 @@ enum Samples {
             SymbolEntry(address: 0x804f_0a00, size: 0x40, kind: .function, name: "ExAllocatePoolWithTag"),
             SymbolEntry(address: 0x820f_2ba4, size: 4, kind: .data, name: "PoolHitTag"),
           ])),
+      .getSymbolFile(GetSymbolFile(moduleBase: 0xf7a0_0000)),
+      .getSymbolFile(
+        GetSymbolFile(moduleBase: 0xf7a0_0000, kind: .pdb, age: 1, guid: Array(0..<16), pdbName: "Abc.pdb")),
       .getPoolSites(GetPoolSites(startIndex: 1, maxEntries: 50)),
       .getPoolSites(
         GetPoolSites(

@@ -9,6 +9,8 @@ enum Examine: Command {
       var module: String
       var name: String
       var size: UInt32
+      /// A function from a PDB's public symbols: KD shows `(<no parameter info>)` for it.
+      var publicFunction: Bool
     }
     var rows: [Row]
     var verbose: Bool
@@ -16,9 +18,10 @@ enum Examine: Command {
       rows.map {
         let prefix =
           verbose
-          ? "pub global \(Hex.d8($0.address)) \(String($0.size, radix: 16).leftPadded(to: 4)) "
+          ? "pub \($0.publicFunction ? "func  " : "global") \(Hex.d8($0.address)) \(String($0.size, radix: 16).leftPadded(to: 4)) "
           : "\(Hex.d8($0.address)) "
-        return prefix + "\(verbose ? "" : "  ")\($0.module)!\($0.name) = <no type information>"
+        let type = $0.publicFunction ? "(<no parameter info>)" : "= <no type information>"
+        return prefix + "\(verbose ? "" : "  ")\($0.module)!\($0.name) \(type)"
       }
     }
   }
@@ -49,7 +52,10 @@ enum Examine: Command {
       try session.loadSymbols(moduleAt: i)
       let m = session.symbols.modules[i]
       for s in m.symbols ?? [] where symbolPattern.matches(s.name) {
-        rows.append(.init(address: s.address, module: m.name, name: s.name, size: s.size))
+        rows.append(
+          .init(
+            address: s.address, module: m.name, name: s.name, size: s.size,
+            publicFunction: s.isFunction && m.symbolFile != nil))
       }
     }
     return rows

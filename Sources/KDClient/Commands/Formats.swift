@@ -43,8 +43,8 @@ enum Formats: Command {
 
     enum CodingKeys: String, CodingKey { case value }
 
-    /// `ctime`-like text of a time_t, as KD's `Time:` field (UTC here).
-    private static func time(_ t: UInt32) -> String {
+    /// `ctime`-like text of a time_t, as KD's `Time:` field (UTC here); `lm v`'s `Timestamp:` too.
+    static func time(_ t: UInt32) -> String {
       if t == 0xffff_ffff || t == 0 { return "***** Invalid" }
       let date = Date(timeIntervalSince1970: TimeInterval(t))
       let f = DateFormatter()

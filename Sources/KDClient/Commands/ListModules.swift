@@ -18,6 +18,10 @@ enum ListModules: Command {
     var symbolCount: Int
     var timeDateStamp: UInt32
     var checkSum: UInt32
+    var imageSize: UInt32
+    /// The PDB the symbols came from (its name as the image's CodeView record gives it); absent for export
+    /// symbols or before they are loaded.
+    var pdb: String?
 
     init(_ m: Module) {
       start = m.base
@@ -29,6 +33,8 @@ enum ListModules: Command {
       symbolCount = m.symbols?.count ?? 0
       timeDateStamp = m.timeDateStamp
       checkSum = m.checkSum
+      imageSize = m.size
+      pdb = m.symbolFile?.pdbName
     }
   }
 
@@ -43,17 +49,20 @@ enum ListModules: Command {
     var lines: [String] {
       var out = header
       for r in rows {
-        let status = r.symbolsLoaded ? "(export symbols)" : "(deferred)"
-        let image = r.symbolsLoaded ? r.image : ""
+        let status = !r.symbolsLoaded ? "(deferred)" : r.pdb != nil ? "(pdb symbols)" : "(export symbols)"
+        let image = r.symbolsLoaded ? r.pdb ?? r.image : ""
         var line =
           "\(Hex.d8(r.start)) \(Hex.d8(r.end))   \(r.name.rightPadded(to: 12)) \(status.rightPadded(to: 23))\(image)"
         while line.hasSuffix(" ") { line.removeLast() }
         out.append(line)
         if verbose {
+          if r.symbolsLoaded { out.append("    Loaded symbol image file: \(r.image)") }
           out.append("    Image path: \(r.path)")
           out.append("    Image name: \(r.image)")
-          out.append("    Timestamp:        \(Hex.d8(r.timeDateStamp).uppercased())")
+          let stamp = Hex.d8(r.timeDateStamp).uppercased()
+          out.append("    Timestamp:        \(Formats.Output.time(r.timeDateStamp)) (\(stamp))")
           out.append("    CheckSum:         \(Hex.d8(r.checkSum).uppercased())")
+          out.append("    ImageSize:        \(Hex.d8(r.imageSize).uppercased())")
         }
       }
       if !unloaded.isEmpty {

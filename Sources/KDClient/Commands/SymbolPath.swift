@@ -1,5 +1,6 @@
 /// `.sympath` / `.symfix`: there is no symbol path and no symbol server here. Symbols come from the target over
-/// the protocol (each module's export table, fetched on first use or by `.reload /f`), so both commands only say
+/// the protocol (each driver's PDB public symbols, which the target reads from the PDB beside its image, and
+/// nt's export table; fetched on first use or by `.reload /f`), so both commands only say
 /// so; a path given to them is refused rather than stored unused.
 enum SymbolPath: Command {
   static let names = [".sympath", ".symfix"]
@@ -8,7 +9,8 @@ enum SymbolPath: Command {
   static func run(_ inv: Invocation, in session: Session) throws(CommandError) -> any CommandOutput {
     let note = [
       "Symbol search path is: <none>: symbols come from the target, over the debugger protocol",
-      "(each module's export table, fetched on first use or by .reload /f); there is no symbol server or PDB path.",
+      "(a driver's PDB public symbols, nt's export table; fetched on first use or by .reload /f);",
+      "there is no symbol server and no PDB path on this side.",
     ]
     guard inv.arguments.isEmpty else {
       let reason = String(note[0].dropFirst("Symbol search path is: <none>: ".count))

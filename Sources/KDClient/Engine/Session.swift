@@ -174,7 +174,8 @@ final class Session {
     guard symbols.modules[index].symbols == nil else { return }
     let base = symbols.modules[index].base
     let records = try targetCall { () throws(TargetError) in try target.symbols(moduleBase: base) }
-    symbols.setSymbols(records, forModuleAt: index)
+    let file = try targetCall { () throws(TargetError) in try target.symbolFile(moduleBase: base) }
+    symbols.setSymbols(records, from: file, forModuleAt: index)
   }
 
   func loadAllSymbols() throws(CommandError) {

@@ -203,11 +203,19 @@ public final class RemoteTarget: DebugTarget, Sendable {
       let reply = try checked(
         "GetSymbols", .getSymbols(GetSymbols(moduleBase: UInt64(moduleBase), startIndex: start, maxEntries: 4096)))
       guard case .getSymbols(let page) = reply.body else { break }
-      all += page.symbols.map { SymbolRecord(name: $0.name, address: $0.address, size: $0.size) }
+      all += page.symbols.map {
+        SymbolRecord(name: $0.name, address: $0.address, size: $0.size, isFunction: $0.kind == .function)
+      }
       start += UInt32(page.symbols.count)
       if page.symbols.isEmpty || start >= page.totalCount { break }
     }
     return all
+  }
+
+  public func symbolFile(moduleBase: UInt32) throws(TargetError) -> SymbolFileRecord? {
+    let reply = try checked("GetSymbolFile", .getSymbolFile(GetSymbolFile(moduleBase: UInt64(moduleBase))))
+    guard case .getSymbolFile(let file) = reply.body, file.kind == .pdb else { return nil }
+    return SymbolFileRecord(pdbName: file.pdbName, guid: file.guid, age: file.age)
   }
 
   public func poolSites() throws(TargetError) -> PoolSiteListing {

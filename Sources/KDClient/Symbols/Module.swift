@@ -10,6 +10,8 @@ public struct Module: Sendable, Equatable, Codable {
   public var timeDateStamp: UInt32
   /// nil until loaded (lazily on first use, or at once with `.reload /f`).
   public var symbols: [SymbolRecord]?
+  /// The PDB the symbols came from (nil: export symbols, or not loaded yet).
+  public var symbolFile: SymbolFileRecord?
 
   public var end: UInt32 { base &+ size }
 

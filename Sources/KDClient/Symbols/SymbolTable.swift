@@ -20,8 +20,9 @@ public struct SymbolTable: Sendable {
     modules.firstIndex { $0.name.caseInsensitiveEquals(name) }
   }
 
-  mutating func setSymbols(_ symbols: [SymbolRecord], forModuleAt index: Int) {
+  mutating func setSymbols(_ symbols: [SymbolRecord], from file: SymbolFileRecord?, forModuleAt index: Int) {
     modules[index].symbols = symbols.sorted { $0.address < $1.address }
+    modules[index].symbolFile = file
   }
 
   /// A symbol's address within one module, case-insensitive; nil when absent.

@@ -25,6 +25,8 @@ public protocol DebugTarget: AnyObject {
   func waitForBreak(timeout: Duration?) throws(TargetError) -> BreakEvent?
   func stackTrace(thread: UInt32?, maxFrames: Int) throws(TargetError) -> [StackFrame]
   func symbols(moduleBase: UInt32) throws(TargetError) -> [SymbolRecord]
+  /// The PDB the module's symbols come from; nil when they are its exports.
+  func symbolFile(moduleBase: UInt32) throws(TargetError) -> SymbolFileRecord?
   func reboot() throws(TargetError)
   /// See the extension below: a target that knows its memory map answers it in one request.
   func unmappedExtent(at address: UInt32) throws(TargetError) -> UInt64?
@@ -45,6 +47,9 @@ extension DebugTarget {
   /// address space if none), so a scan can skip the gap at once. Nil when `address` is mapped or the target cannot
   /// tell; scans then step one page.
   public func unmappedExtent(at address: UInt32) throws(TargetError) -> UInt64? { nil }
+
+  /// A target that cannot say serves export symbols.
+  public func symbolFile(moduleBase: UInt32) throws(TargetError) -> SymbolFileRecord? { nil }
 }
 
 extension DebugTarget {

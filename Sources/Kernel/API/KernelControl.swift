@@ -159,6 +159,12 @@ public struct KernelControl {
     machine.modules.first { $0.base == moduleBase }?.symbols
   }
 
+  /// Where the symbols of the module at `moduleBase` come from: `.some(nil)` for its exports (nt's table), nil
+  /// when no module is there.
+  public func symbolFile(moduleBase: UInt32) -> SymbolFileInfo?? {
+    machine.modules.first { $0.base == moduleBase }.map(\.symbolFile)
+  }
+
   /// Every thread. The one on the processor is `.running`, as Windows shows it: while the target runs, the
   /// thread that ran last if it can still run, else the idle thread (the thread a break-in would stop in);
   /// while halted, the thread the break stopped in. Before the first start, none.

@@ -2,8 +2,8 @@
 public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A Unicorn call failed (`code` is its uc_err).
   case emulator(call: String, code: UInt32)
-  /// A COFF object could not be loaded: which file, at which byte offset, what is wrong.
-  case malformedObject(file: String, offset: Int, reason: String)
+  /// A driver image (or its PDB) could not be loaded: which file, what is wrong and where.
+  case malformedImage(file: String, reason: String)
   /// A scenario manifest could not be used.
   case malformedManifest(file: String, reason: String)
   /// A symbol a driver imports that `nt` does not export.
@@ -36,8 +36,7 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .emulator(let call, let code): "emulator call \(call) failed with uc_err \(code)"
-    case .malformedObject(let file, let offset, let reason):
-      "\(file): malformed COFF object at offset 0x\(String(offset, radix: 16)): \(reason)"
+    case .malformedImage(let file, let reason): "\(file): malformed driver image: \(reason)"
     case .malformedManifest(let file, let reason): "\(file): malformed scenario manifest: \(reason)"
     case .unresolvedImport(let file, let symbol): "\(file): unresolved import \(symbol) (nt does not export it)"
     case .invalidPace(let pace, let source):

@@ -9,6 +9,8 @@ struct LoadedModule {
   var entryPoint: UInt32
   var symbols: [KernelSymbol]
   var ldrEntry: UInt32 = 0
+  /// The PDB the symbols came from; nil when they are the exports (or nt's own table).
+  var symbolFile: SymbolFileInfo?
 
   var info: ModuleInfo {
     ModuleInfo(

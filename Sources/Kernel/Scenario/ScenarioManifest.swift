@@ -1,14 +1,15 @@
 import Foundation
 
-/// A scenario: which driver objects to load in which order, extra threads to start, seed, pacing, era.
+/// A scenario: which driver images to load in which order, extra threads to start, seed, pacing, era.
 /// Format and a worked example: docs/SCENARIOS.md.
 struct ScenarioManifest: Decodable {
   struct Module: Decodable {
     /// Module name as KD shows it ("Abc"); the image name is name + ".sys".
     var name: String
-    /// COFF object, relative to the manifest.
-    var object: String
-    /// C source the object is built from (documentation and the rebuild check).
+    /// The driver's PE image (`Abc.sys`), relative to the manifest; its PDB is the file its CodeView record
+    /// names, beside it.
+    var image: String
+    /// C source the image is built from (documentation and the rebuild check).
     var source: String?
   }
 
@@ -43,7 +44,7 @@ struct ScenarioManifest: Decodable {
         throw .scenarioNotFound(name: nameOrPath, directory: root, available: ScenarioDirectory.names(in: root))
       }
     }
-    let data = Data(try readObject(url))
+    let data = Data(try readFile(url))
     let manifest: ScenarioManifest
     do {
       manifest = try JSONDecoder().decode(ScenarioManifest.self, from: data)
@@ -62,7 +63,7 @@ struct ScenarioManifest: Decodable {
   }
 
   /// The bytes of a file the manifest names (or the manifest), with the errno of a failure.
-  static func readObject(_ url: URL) throws(KernelError) -> [UInt8] {
+  static func readFile(_ url: URL) throws(KernelError) -> [UInt8] {
     guard let file = fopen(url.path, "rb") else { throw .fileUnreadable(path: url.path, errno: errno) }
     defer { fclose(file) }
     var bytes: [UInt8] = []

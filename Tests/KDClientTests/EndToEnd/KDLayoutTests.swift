@@ -133,9 +133,9 @@ import Testing
   @Test func uNamesTheImportSlotOfAnIndirectCall() throws {
     let out = PoolPageTests.outputs("u Abc!AbcBuildRequest L6; x Abc!_imp_*")
     let u = try #require(Self.outputs(in: out, of: "u Abc!AbcBuildRequest L6").first)
-    #expect(u.last == "f7a0100d ff156021a0f7    call    dword ptr [Abc!_imp__ExAllocatePoolWithTag (f7a02160)]", "\(u)")
+    #expect(u.last == "f7a0100d ff159420a0f7    call    dword ptr [Abc!_imp__ExAllocatePoolWithTag (f7a02094)]", "\(u)")
     let x = try #require(Self.outputs(in: out, of: "x Abc!_imp_*").first)
-    #expect(x.contains("f7a02160   Abc!_imp__ExAllocatePoolWithTag = <no type information>"), "\(x)")
+    #expect(x.contains("f7a02094   Abc!_imp__ExAllocatePoolWithTag = <no type information>"), "\(x)")
   }
 
   /// An expression that reads unreadable memory: KD's `Memory access error at '<rest>'`, from the operand's

@@ -14,7 +14,7 @@ import Testing
     func after(_ command: String) -> [String] {
       (WalkthroughTests.outputs(out, of: command).first ?? "").split(separator: "\n").map(String.init)
     }
-    #expect(after("bl").first == " 0 e f7a02010 w 4 0001 (0001) Abc!LogSequence", "\(out)")
+    #expect(after("bl").first == " 0 e f7a03000 w 4 0001 (0001) Abc!LogSequence", "\(out)")
     // The write: reported as KD reports a breakpoint, at the instruction after the store.
     // The next instruction's store goes to the pool block (its address differs between targets): KD's effective
     // address suffix names it.
@@ -34,14 +34,14 @@ import Testing
     #expect(after("ba i1 0") == ["I/O port breakpoints (ba i) are not supported: the target has no I/O ports"])
     #expect(
       after(".bpcmds") == [
-        "ba0 w 4 0xf7a02010 ;", "ba1 r 4 0xf7a02010 ;", "ba2 e 1 0xf7a01020 ;", "ba3 w 4 0xf7a02014 ;",
+        "ba0 w 4 0xf7a03000 ;", "ba1 r 4 0xf7a03000 ;", "ba2 e 1 0xf7a01020 ;", "ba3 w 4 0xf7a03004 ;",
       ], "\(out)")
     #expect(after(".lastevent").first?.hasPrefix("Last event: Hit breakpoint ") == true, "\(out)")
     let list = WalkthroughTests.outputs(out, of: "bl").last ?? ""
     #expect(
       list.split(separator: "\n").map(String.init) == [
-        " 1 d f7a02010 r 4 0001 (0001) Abc!LogSequence", " 2 e f7a01020 e 1 0001 (0001) Abc!AbcCacheInsert",
-        " 3 e f7a02014 w 4 0001 (0001) Abc!LogHead",
+        " 1 d f7a03000 r 4 0001 (0001) Abc!LogSequence", " 2 e f7a01020 e 1 0001 (0001) Abc!AbcCacheInsert",
+        " 3 e f7a03004 w 4 0001 (0001) Abc!LogHead",
       ], "\(out)")
     // The next stop is one of the two enabled: the execution breakpoint (before AbcCacheInsert's first
     // instruction) or the LogHead store (after it).

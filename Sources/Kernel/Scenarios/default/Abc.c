@@ -6,11 +6,11 @@
 
 typedef struct _LOG_RECORD { struct _LOG_RECORD *Next; ULONG Sequence; ULONG Length; } LOG_RECORD;
 
-static PVOID Requests[16];
-static ULONG RequestCursor;
-static PVOID Cache[64];
-static LOG_RECORD *LogHead;
-static ULONG LogSequence;
+PVOID Requests[16];
+ULONG RequestCursor;
+PVOID Cache[64];
+LOG_RECORD *LogHead;
+ULONG LogSequence;
 
 /* Call site 1: a request buffer, freed when the ring wraps around. */
 NOINLINE PVOID AbcBuildRequest(ULONG length) {

@@ -2,8 +2,8 @@
 #include "../include/ntkd.h"
 
 #define GGB_TAG ' bgG'
-static PVOID Buffers[3];
-static ULONG Count;
+PVOID Buffers[3];
+ULONG Count;
 
 NOINLINE VOID GgbReallocate(VOID) {
   ULONG slot = Count < 3 ? Count++ : RandomBetween(0, 2);

@@ -2,9 +2,9 @@
 #include "../include/ntkd.h"
 
 #define GLA5_TAG '5alG'
-static PVOID Context;
-static PVOID Blocks[280];
-static ULONG Count;
+PVOID Context;
+PVOID Blocks[280];
+ULONG Count;
 
 NOINLINE VOID Gla5Update(VOID) {
   ULONG slot = Count < 280 ? Count++ : RandomBetween(0, 279);

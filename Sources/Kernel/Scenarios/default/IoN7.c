@@ -2,8 +2,8 @@
 #include "../include/ntkd.h"
 
 #define ION7_TAG '7NoI'
-static PVOID Blocks[1400];
-static ULONG Count;
+PVOID Blocks[1400];
+ULONG Count;
 
 NOINLINE VOID IoN7Churn(VOID) {
   ULONG slot = Count < 1400 ? Count++ : RandomBetween(0, 1399);

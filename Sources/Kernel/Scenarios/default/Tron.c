@@ -2,8 +2,8 @@
 #include "../include/ntkd.h"
 
 #define TRON_TAG 'norT'
-static PVOID Buffers[70];
-static ULONG Count;
+PVOID Buffers[70];
+ULONG Count;
 
 NOINLINE VOID TronRefresh(VOID) {
   ULONG slot = Count < 70 ? Count++ : RandomBetween(0, 69);

@@ -2,8 +2,8 @@
    The scenario manifests start one of them as a thread. */
 #include "../include/ntkd.h"
 
-static volatile ULONG *volatile BadPointer = (ULONG *)0x00000010;
-static volatile ULONG Zero;
+volatile ULONG *volatile BadPointer = (ULONG *)0x00000010;
+volatile ULONG Zero;
 
 NOINLINE VOID FaultyTouch(VOID) { *BadPointer = 0x1234; }
 VOID NTAPI FaultyNullWrite(PVOID context) { SleepMs(100); FaultyTouch(); }

@@ -1,7 +1,7 @@
 #include "../include/ntkd.h"
 #define BURST_TAG 'tsrB'           /* "Brst": bursty but bounded: 40 blocks at once, all freed 5 s later */
 
-static PVOID Blocks[40];
+PVOID Blocks[40];
 
 NOINLINE PVOID BurstAllocate(ULONG bytes) { return ExAllocatePoolWithTag(PagedPool, bytes, BURST_TAG); }
 

@@ -1,8 +1,8 @@
 #include "../include/ntkd.h"
 #define LEAK_TAG 'kaeL'            /* shows as "Leak" in !poolused */
 
-static PVOID Recent[8];
-static ULONG Cursor;
+PVOID Recent[8];
+ULONG Cursor;
 
 NOINLINE PVOID LeakyRemember(ULONG bytes) {      /* frees what it replaces: no leak */
   return ExAllocatePoolWithTag(PagedPool, bytes, LEAK_TAG);
