@@ -84,6 +84,18 @@ func seedFrames() -> [[UInt8]] {
     .tagSplit(TagSplit(operation: .split, tag: 0x2063_6241, assignments: [.init(tag: 1, subTag: 2, callSite: 3)])),
     .poolTraceControl(PoolTraceControl(operation: .start, tag: 0x2063_6241, kinds: [.frees], limit: 5, logged: 1)),
     .poolTraceSubscribe(PoolTraceSubscribe(subscribe: true, logged: 2)),
+    .poolScan(
+      PoolScan(
+        startIndex: 0, maxEntries: 2, totalCount: 1, blocks: 3, lostBlocks: 1, threads: 4, virtualTime: 5, bytes: 6,
+        lostBytes: 7, rootBytes: 8,
+        sites: [
+          PoolScanEntry(
+            callSite: 9, tag: 0x7473_694c, blocks: 3, lostBlocks: 1, bytes: 6, lostBytes: 7, lostAddresses: [10])
+        ])),
+    .getScenarioLeaks(
+      GetScenarioLeaks(
+        leaks: [.init(function: 1, tag: 0x2063_6241, referenced: true, milliBlocksPerSecond: 2, milliBytesPerSecond: 3)]
+      )),
   ]
   var messages: [Message] = bodies.map { .manipulate(ManipulateState($0)) }
   messages += [

@@ -38,6 +38,10 @@ public protocol DebugTarget: AnyObject {
   func subscribePoolTrace(_ on: Bool) throws(TargetError) -> UInt64
   /// The streamed events received since the last call, oldest first, and how many were lost on the way.
   func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64)
+  /// A reachability scan of the pools, with the target halted (ours).
+  func poolScan() throws(TargetError) -> PoolScanListing
+  /// The leaking call sites the target's scenario declares (ours).
+  func scenarioLeaks() throws(TargetError) -> [ScenarioLeakRecord]
 }
 
 extension DebugTarget {
@@ -66,4 +70,15 @@ extension DebugTarget {
   }
 
   public func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64) { ([], 0) }
+}
+
+extension DebugTarget {
+  public func poolScan() throws(TargetError) -> PoolScanListing {
+    throw .refused(operation: "PoolScan", status: 0xC000_0002, message: "this target cannot scan its pools")
+  }
+
+  public func scenarioLeaks() throws(TargetError) -> [ScenarioLeakRecord] {
+    throw .refused(
+      operation: "GetScenarioLeaks", status: 0xC000_0002, message: "this target declares no ground truth")
+  }
 }

@@ -71,6 +71,9 @@ struct ScenarioManifest: Decodable {
       throw .malformedManifest(file: url.path, reason: "duplicate module names")
     }
     for l in manifest.leaks ?? [] {
+      for rate in [l.blocksPerSecond, l.bytesPerSecond] where !(rate >= 0 && rate < 1e12) {
+        throw .malformedManifest(file: url.path, reason: "leak \(l.symbol): rate \(rate) is not in [0, 1e12)")
+      }
       guard names.contains(l.module) else {
         throw .malformedManifest(file: url.path, reason: "leak \(l.symbol) names unknown module \(l.module)")
       }
