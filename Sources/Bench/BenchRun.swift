@@ -220,6 +220,7 @@ final class BenchRun {
       headers: [
         "live blocks asked", "reached", "fill (driver allocs/s)", "`!poolused 4` median of 5",
         "`!poolfind Bliv 1` (every block printed)", "paged pool mapped", "mapped bytes/s", "range walked/s",
+        "`!poolscan Bliv` median of 3 (lost blocks)",
       ])
     for s in steps {
       report.cells([
@@ -227,6 +228,7 @@ final class BenchRun {
         s.poolFindSeconds.map(Format.time) ?? "skipped (--quick)", Format.bytes(s.scannedBytes),
         s.poolFindSeconds.map { Format.throughput(Double(s.scannedBytes) / $0) } ?? "",
         s.poolFindSeconds.map { Format.throughput(Double(s.rangeBytes) / $0) } ?? "",
+        "\(Format.time(s.poolScanSeconds)) (\(s.lostBlocks))",
       ])
     }
     if let last = steps.last, last.reached < last.live {

@@ -33,6 +33,7 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
   public static let poolTraceSubscribe = ApiNumber(0x317A)
   public static let poolScan = ApiNumber(0x3190)
   public static let getScenarioLeaks = ApiNumber(0x3191)
+  public static let haltAt = ApiNumber(0x3192)
 
   public var description: String {
     let names: [ApiNumber: String] = [
@@ -47,7 +48,7 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
       .getSymbols: "GetSymbolsApi", .writeDataBreakPoint: "WriteDataBreakPointApi",
       .restoreDataBreakPoint: "RestoreDataBreakPointApi", .getPoolSites: "GetPoolSitesApi", .tagSplit: "TagSplitApi",
       .poolTraceControl: "PoolTraceControlApi", .poolTraceSubscribe: "PoolTraceSubscribeApi",
-      .poolScan: "PoolScanApi", .getScenarioLeaks: "GetScenarioLeaksApi",
+      .poolScan: "PoolScanApi", .getScenarioLeaks: "GetScenarioLeaksApi", .haltAt: "HaltAtApi",
     ]
     return names[self] ?? "ApiNumber 0x\(String(rawValue, radix: 16))"
   }

@@ -96,6 +96,7 @@ public enum Manipulate: Equatable, Sendable {
   case poolTraceSubscribe(PoolTraceSubscribe)
   case poolScan(PoolScan)
   case getScenarioLeaks(GetScenarioLeaks)
+  case haltAt(HaltAt)
   case unknown(api: ApiNumber, union: [UInt8], data: [UInt8])
 
   /// The one place that maps ApiNumbers to types.
@@ -129,6 +130,7 @@ public enum Manipulate: Equatable, Sendable {
     PoolTraceSubscribe.api: { u, d throws(PayloadError) in .poolTraceSubscribe(try .init(union: &u, data: d)) },
     PoolScan.api: { u, d throws(PayloadError) in .poolScan(try .init(union: &u, data: d)) },
     GetScenarioLeaks.api: { u, d throws(PayloadError) in .getScenarioLeaks(try .init(union: &u, data: d)) },
+    HaltAt.api: { u, d throws(PayloadError) in .haltAt(try .init(union: &u, data: d)) },
   ]
 
   static func decode(api: ApiNumber, union: inout ByteReader, data: ByteReader) throws(PayloadError) -> Manipulate {
@@ -168,6 +170,7 @@ public enum Manipulate: Equatable, Sendable {
     case .poolTraceSubscribe(let b): b
     case .poolScan(let b): b
     case .getScenarioLeaks(let b): b
+    case .haltAt(let b): b
     case .unknown: nil
     }
   }

@@ -92,6 +92,7 @@ func seedFrames() -> [[UInt8]] {
           PoolScanEntry(
             callSite: 9, tag: 0x7473_694c, blocks: 3, lostBlocks: 1, bytes: 6, lostBytes: 7, lostAddresses: [10])
         ])),
+    .haltAt(HaltAt(virtualTime: 1, now: 2)),
     .getScenarioLeaks(
       GetScenarioLeaks(
         leaks: [.init(function: 1, tag: 0x2063_6241, referenced: true, milliBlocksPerSecond: 2, milliBytesPerSecond: 3)]

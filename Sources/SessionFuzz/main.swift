@@ -365,7 +365,7 @@ struct InputRun {
   /// A request for every ApiNumber (and one that is none), its fields from `choices`.
   mutating func request() -> ManipulateState {
     let body: Manipulate
-    switch choices.u8() % 28 {
+    switch choices.u8() % 29 {
     case 0: body = .readVirtualMemory(ReadVirtualMemory(address: choices.u64(), transferCount: choices.length()))
     case 1: body = .writeVirtualMemory(WriteVirtualMemory(address: choices.u64(), data: choices.block()))
     case 2: body = .getContext(GetContext(thread: choices.threadId()))
@@ -422,6 +422,7 @@ struct InputRun {
     case 24: body = .poolTraceSubscribe(PoolTraceSubscribe(subscribe: choices.u8() % 2 == 0))
     case 25: body = .poolScan(PoolScan(startIndex: choices.u32(), maxEntries: choices.u32()))
     case 26: body = .getScenarioLeaks(GetScenarioLeaks())
+    case 27: body = .haltAt(HaltAt(virtualTime: choices.u64()))
     default:
       body = .unknown(
         api: ApiNumber(rawValue: choices.u32()), union: choices.bytes(max: 40), data: choices.bytes(max: 64))
@@ -433,7 +434,7 @@ struct InputRun {
   static func isMutating(_ body: Manipulate) -> Bool {
     switch body {
     case .writeVirtualMemory, .setContext, .writeBreakPoint, .restoreBreakPoint, .continue, .continue2, .reboot,
-      .writeBreakPointEx, .restoreBreakPointEx, .tagSplit, .poolTraceControl:
+      .writeBreakPointEx, .restoreBreakPointEx, .tagSplit, .poolTraceControl, .haltAt:
       true
     default: false
     }

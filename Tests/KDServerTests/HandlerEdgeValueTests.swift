@@ -48,6 +48,7 @@ import Testing
       out.append(RestoreDataBreakPoint(handle: n))
       out.append(GetPoolSites(startIndex: n, maxEntries: n))
       out.append(PoolScan(startIndex: n, maxEntries: n))
+      out.append(HaltAt(virtualTime: UInt64(n)))
       out.append(TagSplit(operation: .split, tag: n))
       out.append(TagSplit(operation: .merge, tag: n))
       for kinds: UInt32 in [0, 1, 2, 3] {

@@ -127,6 +127,8 @@ enum Samples {
               lostAddresses: []),
           ])),
       .getScenarioLeaks(GetScenarioLeaks()),
+      .haltAt(HaltAt(virtualTime: 50_000_000)),
+      .haltAt(HaltAt(virtualTime: 50_000_000, now: 6_600_000)),
       .getScenarioLeaks(
         GetScenarioLeaks(
           leaks: [

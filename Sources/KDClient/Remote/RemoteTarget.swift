@@ -268,6 +268,12 @@ public final class RemoteTarget: DebugTarget, Sendable {
     }
   }
 
+  public func haltAt(virtualTime: UInt64) throws(TargetError) -> UInt64 {
+    let reply = try checked("HaltAt", .haltAt(HaltAt(virtualTime: virtualTime)))
+    guard case .haltAt(let h) = reply.body else { return 0 }
+    return h.now
+  }
+
   public func tagSplit(_ operation: TagSplitOperation, tag: UInt32) throws(TargetError) -> [TagSplitAssignment] {
     let wire: TagSplit.Operation =
       switch operation {

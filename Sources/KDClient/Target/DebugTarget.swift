@@ -42,6 +42,8 @@ public protocol DebugTarget: AnyObject {
   func poolScan() throws(TargetError) -> PoolScanListing
   /// The leaking call sites the target's scenario declares (ours).
   func scenarioLeaks() throws(TargetError) -> [ScenarioLeakRecord]
+  /// Makes the target halt by itself at `virtualTime` (100 ns units; 0 clears); returns its virtual time now (ours).
+  func haltAt(virtualTime: UInt64) throws(TargetError) -> UInt64
 }
 
 extension DebugTarget {
@@ -80,5 +82,9 @@ extension DebugTarget {
   public func scenarioLeaks() throws(TargetError) -> [ScenarioLeakRecord] {
     throw .refused(
       operation: "GetScenarioLeaks", status: 0xC000_0002, message: "this target declares no ground truth")
+  }
+
+  public func haltAt(virtualTime: UInt64) throws(TargetError) -> UInt64 {
+    throw .refused(operation: "HaltAt", status: 0xC000_0002, message: "this target cannot halt at a virtual time")
   }
 }
