@@ -143,22 +143,21 @@ extension PoolScan {
         total.lost += 1
         total.lostBytes += bytes
       }
+      // Mutated in place: a copy out of the table would copy its address list at every append.
       if let s = sites.site(ofBlock: starts[i]).map(Int.init) {
-        let site = sites.sites[s]
-        var entry =
-          bySite[s]
-          ?? PoolScanSite(
-            callSite: site.callSite, tag: site.tag, blocks: 0, bytes: 0, lostBlocks: 0, lostBytes: 0,
-            lostAddresses: [])
-        add(&entry)
-        bySite[s] = entry
+        if bySite[s] == nil {
+          let site = sites.sites[s]
+          bySite[s] = PoolScanSite(
+            callSite: site.callSite, tag: site.tag, blocks: 0, bytes: 0, lostBlocks: 0, lostBytes: 0, lostAddresses: [])
+        }
+        add(&bySite[s]!)
       } else {
         let tag = tags[i] & ~PoolManager.protectedBit
-        var entry =
-          byTag[tag]
-          ?? PoolScanSite(callSite: 0, tag: tag, blocks: 0, bytes: 0, lostBlocks: 0, lostBytes: 0, lostAddresses: [])
-        add(&entry)
-        byTag[tag] = entry
+        add(
+          &byTag[
+            tag,
+            default: PoolScanSite(
+              callSite: 0, tag: tag, blocks: 0, bytes: 0, lostBlocks: 0, lostBytes: 0, lostAddresses: [])])
       }
     }
     return PoolScanReport(

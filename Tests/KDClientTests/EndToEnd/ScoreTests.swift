@@ -41,7 +41,8 @@ import Testing
   @Test(arguments: [false, true]) func everyMethodFindsBothLeaksOfTheList(remote: Bool) throws {
     let out = try Self.score("leakList", seconds: 60, remote: remote)
     #expect(out.count == 7, "\(out)")
-    #expect(out.dropFirst().first?.hasPrefix("Truth: Lst!ListAppend (List, 2 blocks/s, referenced), Lst!ListDrop") == true)
+    #expect(
+      out.dropFirst().first?.hasPrefix("Truth: Lst!ListAppend (List, 2 blocks/s, referenced), Lst!ListDrop") == true)
     for title in Self.titles {
       let r = try #require(Self.row(title, in: out), "no \(title) row in \(out)")
       #expect(r[0] == "1.00" && r[1] == "1.00" && r[2] != "never", "\(title): \(r)")
