@@ -52,10 +52,12 @@ public struct ScoreSubcommand: ParsableCommand {
       guard !truth.isEmpty else { throw .message("the target's scenario declares no leaks (docs/SCENARIOS.md)") }
       var score = try LeakScore(truth: truth, windows: windows, session: session)
       var time = try session.targetCall { () throws(TargetError) in try target.haltAt(virtualTime: 0) }
-      let end = time + UInt64(seconds * 1e7)
+      // The target's time comes off the wire: sums saturate rather than trap.
+      let end = time.addingReportingOverflow(UInt64(seconds * 1e7)).overflow ? .max : time + UInt64(seconds * 1e7)
       var steps: [Step] = []
       while time < end {
-        let next = min(time + UInt64(step * 1e7), end)
+        let (sum, overflow) = time.addingReportingOverflow(UInt64(step * 1e7))
+        let next = overflow ? end : min(sum, end)
         _ = try session.targetCall { () throws(TargetError) in try target.haltAt(virtualTime: next) }
         if let failed = debugger.run("g").first(where: { $0.error != nil }) {
           throw .message("g: \(failed.error ?? "")")

@@ -135,7 +135,7 @@ enum PoolScanCommand: Command {
 
   /// Virtual time (100 ns units) as seconds with three decimals.
   static func seconds(_ t: UInt64) -> String {
-    let ms = (t + 5_000) / 10_000
+    let ms = t / 10_000 + (t % 10_000 >= 5_000 ? 1 : 0)
     return "\(ms / 1000).\(String(ms % 1000).leftPadded(to: 3, with: "0"))"
   }
 }

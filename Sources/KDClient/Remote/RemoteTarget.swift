@@ -252,8 +252,9 @@ public final class RemoteTarget: DebugTarget, Sendable {
           callSite: $0.callSite, tag: $0.tag, blocks: $0.blocks, bytes: $0.bytes, lostBlocks: $0.lostBlocks,
           lostBytes: $0.lostBytes, lostAddresses: $0.lostAddresses)
       }
-      start += UInt32(page.sites.count)
-      if page.sites.isEmpty || start >= page.totalCount { break }
+      let (next, overflow) = start.addingReportingOverflow(UInt32(page.sites.count))
+      start = next
+      if page.sites.isEmpty || overflow || start >= page.totalCount { break }
     }
     return listing
   }
