@@ -20,6 +20,7 @@ final class BenchRun {
     if options.wants("gdb") || options.wants("tls") { try clientServer() }
     if options.wants("kernel") { try kernel() }
     if options.wants("sites") { try sites() }
+    if options.wants("scan") { try scan() }
     if options.wants("scale") { try scale() }
     if options.wants("memory") { try memory() }
   }
@@ -210,6 +211,23 @@ final class BenchRun {
       goal: ">= 50%: \(Format.verdict(median[2] / median[0] >= 0.5))")
   }
 
+  /// Section 3d: the kernel's reachability scan (ours, `!poolscan`) at each live-block count, in this process.
+  private func scan() throws {
+    let k = try KernelBench()
+    report.table(
+      "3d. `!poolscan`: the kernel's reachability scan vs live blocks (in process, target halted)",
+      headers: ["live `Bliv` blocks asked", "blocks in use found", "lost found", "scan, median of 3", "blocks/s"])
+    for n in options.liveCounts {
+      guard let r = try k.scan(live: n, limit: options.scaleBudget) else {
+        report.note("The fill stopped short of \(n) live blocks: the fill limit (\(options.scaleBudget) s) ran out.")
+        break
+      }
+      report.cells([
+        "\(n)", "\(r.blocks)", "\(r.lost)", Format.time(r.seconds), Format.rate(Double(r.blocks) / r.seconds, "blocks"),
+      ])
+    }
+  }
+
   /// Section 4: scale of the pool commands.
   private func scale() throws {
     let kd = try KDSession()
@@ -220,6 +238,7 @@ final class BenchRun {
       headers: [
         "live blocks asked", "reached", "fill (driver allocs/s)", "`!poolused 4` median of 5",
         "`!poolfind Bliv 1` (every block printed)", "paged pool mapped", "mapped bytes/s", "range walked/s",
+        "`!poolscan Bliv` median of 3 (lost blocks)",
       ])
     for s in steps {
       report.cells([
@@ -227,6 +246,7 @@ final class BenchRun {
         s.poolFindSeconds.map(Format.time) ?? "skipped (--quick)", Format.bytes(s.scannedBytes),
         s.poolFindSeconds.map { Format.throughput(Double(s.scannedBytes) / $0) } ?? "",
         s.poolFindSeconds.map { Format.throughput(Double(s.rangeBytes) / $0) } ?? "",
+        "\(Format.time(s.poolScanSeconds)) (\(s.lostBlocks))",
       ])
     }
     if let last = steps.last, last.reached < last.live {

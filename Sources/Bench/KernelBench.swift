@@ -87,6 +87,46 @@ final class KernelBench {
     return (Measure.quantile(armed.sorted(), 0.5), Measure.quantile(disarmed.sorted(), 0.5))
   }
 
+  /// The reachability scan (ours, `!poolscan`) with `live` 8-byte `Bliv` blocks in use (the driver keeps no pointer
+  /// to them: every one is lost), the target halted: the wall time of `KernelControl.poolScan()` in the kernel
+  /// (median of 3), the blocks it found in use and the lost ones. Nil when the driver could not reach `live`
+  /// within `limit` seconds.
+  func scan(live: Int, limit: Double) throws -> (seconds: Double, blocks: UInt32, lost: UInt32)? {
+    let (target, reached) = try kernel.sync { kc throws(KernelError) in
+      let m = kc.modules().first { $0.name == "Bnch" }
+      let symbols = m.flatMap { kc.symbols(moduleBase: $0.base) } ?? []
+      return (
+        symbols.first { $0.name == "BnchLiveTarget" }?.address ?? 0,
+        symbols.first { $0.name == "BnchLive" }?.address ?? 0
+      )
+    }
+    guard target != 0, reached != 0 else { throw BenchError.failed("the bench scenario has no Bnch!BnchLive") }
+    try write(target, UInt32(live))
+    try write(mode, BenchMode.live.rawValue)
+    let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
+    func liveNow() throws -> UInt32 {
+      let bytes = try kernel.sync { kc in kc.readVirtual(reached, count: 4).bytes }
+      return bytes.reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
+    while try liveNow() < UInt32(live), ContinuousClock.now < deadline { usleep(20_000) }
+    guard try liveNow() >= UInt32(live) else { return nil }
+    _ = kernel.breakIn()
+    while try kernel.sync({ kc in if case .halted = kc.runState { false } else { true } }) { usleep(1_000) }
+    var times: [Double] = []
+    var result = (blocks: UInt32(0), lost: UInt32(0))
+    for _ in 0..<3 {
+      let (seconds, blocks, lost) = try kernel.sync { kc throws(KernelError) in
+        let start = ContinuousClock.now
+        let report = try kc.poolScan()
+        return ((ContinuousClock.now - start).seconds, report.blocks, report.lostBlocks)
+      }
+      times.append(seconds)
+      result = (blocks, lost)
+    }
+    try kernel.sync { kc throws(KernelError) in try kc.resume(singleStep: false) }
+    return (Measure.quantile(times.sorted(), 0.5), result.blocks, result.lost)
+  }
+
   /// glibc malloc(32)+free pairs per second: a ring of 64 live blocks, the oldest freed before each malloc.
   static func mallocPairsPerSecond(seconds: Double) -> Double {
     var ring = [UnsafeMutableRawPointer?](repeating: nil, count: 64)

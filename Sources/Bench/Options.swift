@@ -1,6 +1,6 @@
 /// `bench [--quick] [--only NAME]...`; the server roles are internal (this executable starting itself).
 struct Options {
-  static let groups = ["gdb", "tls", "kernel", "sites", "scale", "memory", "script"]
+  static let groups = ["gdb", "tls", "kernel", "sites", "scan", "scale", "memory", "script"]
   static let usage = """
     usage: swift run -c release bench [--quick] [--only NAME]...
       --quick      smaller counts (under a minute)

@@ -11,6 +11,10 @@ enum ScaleBench {
     var poolUsedSeconds: Double
     /// `!poolfind Bliv 1`: the paged pool range scanned, every live block printed (nil: not run).
     var poolFindSeconds: Double?
+    /// `!poolscan Bliv` (ours): the kernel's reachability scan of every in-use block, median of 3 (nil: not run).
+    var poolScanSeconds: Double
+    /// Lost blocks the scan reported (every `Bliv` block: the driver keeps no pointer to them).
+    var lostBlocks: Int
     /// Paged pool bytes mapped (what the scan actually reads).
     var scannedBytes: Int
     /// MmPagedPoolEnd - MmPagedPoolStart: the range `!poolfind` walks (unmapped pages cost a request each).
@@ -45,10 +49,17 @@ enum ScaleBench {
         let found = hits.split(separator: "\n").filter { $0.contains("Bliv") }.count
         guard found >= reached else { throw BenchError.failed("!poolfind Bliv found \(found) of \(reached)") }
       }
+      var scanned = ""
+      let scan = try Measure.latencies(count: 3) { _ in scanned = try kd.command("!poolscan Bliv") }
+      let lost = scanned.split(separator: "\n").first { $0.hasPrefix(" Bliv ") }.flatMap {
+        Int($0.split(separator: " ")[3])
+      }
+      guard let lost, lost >= reached else { throw BenchError.failed("!poolscan Bliv:\n\(scanned)") }
       steps.append(
         Step(
           live: n, reached: reached, allocationsPerSecond: Double(reached - before) / fillSeconds,
           poolUsedSeconds: Measure.quantile(used, 0.5), poolFindSeconds: findSeconds,
+          poolScanSeconds: Measure.quantile(scan, 0.5), lostBlocks: lost,
           scannedBytes: try kd.mappedBytes(from: pagedStart), rangeBytes: range))
       if reached < n { break }
     }

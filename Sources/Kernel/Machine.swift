@@ -42,6 +42,11 @@ final class Machine {
     return v
   }
   private(set) var modules: [LoadedModule] = []
+  /// Each driver's DRIVER_OBJECT (nonpaged pool, tag 'Driv'): nt holds them as Windows' object manager does, so
+  /// a reachability scan counts them as roots.
+  private(set) var driverObjects: [UInt32] = []
+  /// The manifest's ground truth (ours, `kd score`), each leak's function resolved in its module.
+  private(set) var leaks: [ScenarioLeak] = []
   var scheduler: Scheduler
   var breakpoints = SoftwareBreakpoints()
   var dataBreakpoints = DataBreakpoints()
@@ -168,8 +173,21 @@ final class Machine {
         pools: pools, nt: nt, emulator: emulator)
       modules.append(loaded)
       let driverObject = try pools.allocate(poolType: 0, bytes: 0xa8, tag: 0x7669_7244)  // 'Driv'
+      driverObjects.append(driverObject)
       try createThread(
         pc: nt.loadDriver, stackArgs: [loaded.entryPoint, driverObject, 0], startRoutine: loaded.entryPoint)
+    }
+    for l in manifest.leaks ?? [] {
+      guard let function = modules.first(where: { $0.name == l.module })?.symbols.first(where: { $0.name == l.symbol })
+      else {
+        throw .malformedManifest(
+          file: directory.path + "/scenario.json", reason: "no leak function \(l.symbol) in \(l.module)")
+      }
+      let tag = l.tag.utf8.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+      leaks.append(
+        ScenarioLeak(
+          module: l.module, symbol: l.symbol, address: function.address, tag: tag, blocksPerSecond: l.blocksPerSecond,
+          bytesPerSecond: l.bytesPerSecond, referenced: l.referenced))
     }
     for t in manifest.threads ?? [] {
       guard let routine = modules.first(where: { $0.name == t.module })?.symbols.first(where: { $0.name == t.routine })

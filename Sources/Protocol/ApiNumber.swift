@@ -31,6 +31,9 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
   public static let tagSplit = ApiNumber(0x3178)
   public static let poolTraceControl = ApiNumber(0x3179)
   public static let poolTraceSubscribe = ApiNumber(0x317A)
+  public static let poolScan = ApiNumber(0x3190)
+  public static let getScenarioLeaks = ApiNumber(0x3191)
+  public static let haltAt = ApiNumber(0x3192)
   public static let getSymbolFile = ApiNumber(0x31A0)
 
   public var description: String {
@@ -46,6 +49,7 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
       .getSymbols: "GetSymbolsApi", .writeDataBreakPoint: "WriteDataBreakPointApi",
       .restoreDataBreakPoint: "RestoreDataBreakPointApi", .getPoolSites: "GetPoolSitesApi", .tagSplit: "TagSplitApi",
       .poolTraceControl: "PoolTraceControlApi", .poolTraceSubscribe: "PoolTraceSubscribeApi",
+      .poolScan: "PoolScanApi", .getScenarioLeaks: "GetScenarioLeaksApi", .haltAt: "HaltAtApi",
       .getSymbolFile: "GetSymbolFileApi",
     ]
     return names[self] ?? "ApiNumber 0x\(String(rawValue, radix: 16))"

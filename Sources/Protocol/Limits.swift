@@ -17,6 +17,8 @@ public enum Limits {
   public static let maxPoolSiteFrames = 16
   /// Most samples a GetPoolSites reply carries.
   public static let maxPoolSiteSamples = 64
+  /// Most lost-block addresses a PoolScan entry carries.
+  public static let maxPoolScanAddresses = 8
 }
 
 /// The protocol version this library speaks.

@@ -95,6 +95,9 @@ public enum Manipulate: Equatable, Sendable {
   case tagSplit(TagSplit)
   case poolTraceControl(PoolTraceControl)
   case poolTraceSubscribe(PoolTraceSubscribe)
+  case poolScan(PoolScan)
+  case getScenarioLeaks(GetScenarioLeaks)
+  case haltAt(HaltAt)
   case unknown(api: ApiNumber, union: [UInt8], data: [UInt8])
 
   /// The one place that maps ApiNumbers to types.
@@ -127,6 +130,9 @@ public enum Manipulate: Equatable, Sendable {
     TagSplit.api: { u, d throws(PayloadError) in .tagSplit(try .init(union: &u, data: d)) },
     PoolTraceControl.api: { u, d throws(PayloadError) in .poolTraceControl(try .init(union: &u, data: d)) },
     PoolTraceSubscribe.api: { u, d throws(PayloadError) in .poolTraceSubscribe(try .init(union: &u, data: d)) },
+    PoolScan.api: { u, d throws(PayloadError) in .poolScan(try .init(union: &u, data: d)) },
+    GetScenarioLeaks.api: { u, d throws(PayloadError) in .getScenarioLeaks(try .init(union: &u, data: d)) },
+    HaltAt.api: { u, d throws(PayloadError) in .haltAt(try .init(union: &u, data: d)) },
   ]
 
   static func decode(api: ApiNumber, union: inout ByteReader, data: ByteReader) throws(PayloadError) -> Manipulate {
@@ -165,6 +171,9 @@ public enum Manipulate: Equatable, Sendable {
     case .tagSplit(let b): b
     case .poolTraceControl(let b): b
     case .poolTraceSubscribe(let b): b
+    case .poolScan(let b): b
+    case .getScenarioLeaks(let b): b
+    case .haltAt(let b): b
     case .unknown: nil
     }
   }

@@ -85,6 +85,19 @@ func seedFrames() -> [[UInt8]] {
     .poolTraceControl(PoolTraceControl(operation: .start, tag: 0x2063_6241, kinds: [.frees], limit: 5, logged: 1)),
     .poolTraceSubscribe(PoolTraceSubscribe(subscribe: true, logged: 2)),
     .getSymbolFile(GetSymbolFile(moduleBase: 1, kind: .pdb, age: 1, guid: [1, 2, 3], pdbName: "Abc.pdb")),
+    .poolScan(
+      PoolScan(
+        startIndex: 0, maxEntries: 2, totalCount: 1, blocks: 3, lostBlocks: 1, threads: 4, virtualTime: 5, bytes: 6,
+        lostBytes: 7, rootBytes: 8,
+        sites: [
+          PoolScanEntry(
+            callSite: 9, tag: 0x7473_694c, blocks: 3, lostBlocks: 1, bytes: 6, lostBytes: 7, lostAddresses: [10])
+        ])),
+    .haltAt(HaltAt(virtualTime: 1, now: 2)),
+    .getScenarioLeaks(
+      GetScenarioLeaks(
+        leaks: [.init(function: 1, tag: 0x2063_6241, referenced: true, milliBlocksPerSecond: 2, milliBytesPerSecond: 3)]
+      )),
   ]
   var messages: [Message] = bodies.map { .manipulate(ManipulateState($0)) }
   messages += [

@@ -365,7 +365,7 @@ struct InputRun {
   /// A request for every ApiNumber (and one that is none), its fields from `choices`.
   mutating func request() -> ManipulateState {
     let body: Manipulate
-    switch choices.u8() % 27 {
+    switch choices.u8() % 30 {
     case 0: body = .readVirtualMemory(ReadVirtualMemory(address: choices.u64(), transferCount: choices.length()))
     case 1: body = .writeVirtualMemory(WriteVirtualMemory(address: choices.u64(), data: choices.block()))
     case 2: body = .getContext(GetContext(thread: choices.threadId()))
@@ -420,7 +420,10 @@ struct InputRun {
           operation: operation, tag: choices.u32(), kinds: PoolTraceControl.Kinds(rawValue: UInt32(choices.u8() % 4)),
           limit: choices.u32()))
     case 24: body = .poolTraceSubscribe(PoolTraceSubscribe(subscribe: choices.u8() % 2 == 0))
-    case 25: body = .getSymbolFile(GetSymbolFile(moduleBase: UInt64(choices.u32())))
+    case 25: body = .poolScan(PoolScan(startIndex: choices.u32(), maxEntries: choices.u32()))
+    case 26: body = .getScenarioLeaks(GetScenarioLeaks())
+    case 27: body = .haltAt(HaltAt(virtualTime: choices.u64()))
+    case 28: body = .getSymbolFile(GetSymbolFile(moduleBase: UInt64(choices.u32())))
     default:
       body = .unknown(
         api: ApiNumber(rawValue: choices.u32()), union: choices.bytes(max: 40), data: choices.bytes(max: 64))
@@ -432,7 +435,7 @@ struct InputRun {
   static func isMutating(_ body: Manipulate) -> Bool {
     switch body {
     case .writeVirtualMemory, .setContext, .writeBreakPoint, .restoreBreakPoint, .continue, .continue2, .reboot,
-      .writeBreakPointEx, .restoreBreakPointEx, .tagSplit, .poolTraceControl:
+      .writeBreakPointEx, .restoreBreakPointEx, .tagSplit, .poolTraceControl, .haltAt:
       true
     default: false
     }

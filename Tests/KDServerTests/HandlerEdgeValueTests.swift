@@ -47,6 +47,8 @@ import Testing
       out.append(RestoreBreakPointEx(entries: [.init(handle: n)]))
       out.append(RestoreDataBreakPoint(handle: n))
       out.append(GetPoolSites(startIndex: n, maxEntries: n))
+      out.append(PoolScan(startIndex: n, maxEntries: n))
+      out.append(HaltAt(virtualTime: UInt64(n)))
       out.append(TagSplit(operation: .split, tag: n))
       out.append(TagSplit(operation: .merge, tag: n))
       for kinds: UInt32 in [0, 1, 2, 3] {
@@ -58,6 +60,7 @@ import Testing
       out.append(SetContext(thread: n, context: X86Context(registers: [UInt32](repeating: n, count: 16))))
     }
     out.append(TagSplit(operation: .list))
+    out.append(GetScenarioLeaks())
     out.append(TagSplit(operation: .merge))
     out.append(PoolTraceControl(operation: .stop))
     out.append(GetVersion())

@@ -116,6 +116,32 @@ enum Samples {
           dropped: 7)),
       .poolTraceSubscribe(PoolTraceSubscribe(subscribe: true)),
       .poolTraceSubscribe(PoolTraceSubscribe(subscribe: false, logged: 12)),
+      .poolScan(PoolScan(startIndex: 0, maxEntries: 4096)),
+      .poolScan(
+        PoolScan(
+          startIndex: 0, maxEntries: 4096, totalCount: 2, blocks: 1_302, lostBlocks: 41, threads: 4,
+          virtualTime: 450_000_000, bytes: 96_512, lostBytes: 2_624, rootBytes: 33_196,
+          sites: [
+            PoolScanEntry(
+              callSite: 0xf7a0_1012, tag: 0x7473_694c, blocks: 41, lostBlocks: 41, bytes: 2_624, lostBytes: 2_624,
+              lostAddresses: [0xe100_0050, 0xe100_2fc8]),
+            PoolScanEntry(
+              callSite: 0xf7a0_1032, tag: 0x7473_694c, blocks: 90, lostBlocks: 0, bytes: 6_480, lostBytes: 0,
+              lostAddresses: []),
+          ])),
+      .getScenarioLeaks(GetScenarioLeaks()),
+      .haltAt(HaltAt(virtualTime: 50_000_000)),
+      .haltAt(HaltAt(virtualTime: 50_000_000, now: 6_600_000)),
+      .getScenarioLeaks(
+        GetScenarioLeaks(
+          leaks: [
+            .init(
+              function: 0xf7a0_1000, tag: 0x7473_694c, referenced: true, milliBlocksPerSecond: 2_000,
+              milliBytesPerSecond: 144_000),
+            .init(
+              function: 0xf7a0_1040, tag: 0x7473_694c, referenced: false, milliBlocksPerSecond: 1_000,
+              milliBytesPerSecond: 64_000),
+          ])),
       .unknown(api: ApiNumber(rawValue: 0x3199), union: Array(repeating: 7, count: 40), data: [1, 2, 3]),
     ]
   }

@@ -63,6 +63,7 @@ INVOCATIONS: Dict[str, List[str]] = {
     "!poolsites": ["!poolsites Abc"],
     "!tagsplit": ["!tagsplit"],
     "!pooltrace": ["!pooltrace status"],
+    "!poolscan": ["!poolscan Abc", "!poolscan"],
     "!gflag": ["!gflag"],
     "!poolmon": ["!poolmon", "!poolmon /b"],
     "!analyze": ["!analyze -v"],

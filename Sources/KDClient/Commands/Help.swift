@@ -16,8 +16,8 @@ enum Help: Command {
 
   static func output() -> Output {
     var lines = ["Commands (KD syntax; * = needs a halted target, + = ours, not in KD):"]
-    let halted: Set<String> = ["r", "k", "g", "p", "t", "kd", ".frame", "gu", "pc", "wt"]
-    let ours: Set<String> = [".runfor", "!poolmon", "!poolsites", "!tagsplit", "!pooltrace"]
+    let halted: Set<String> = ["r", "k", "g", "p", "t", "kd", ".frame", "gu", "pc", "wt", "!poolscan"]
+    let ours: Set<String> = [".runfor", "!poolmon", "!poolsites", "!tagsplit", "!pooltrace", "!poolscan"]
     for c in CommandRegistry.commands {
       let h = c.names.contains { halted.contains($0) } ? "*" : " "
       let o = c.names.contains { ours.contains($0) } ? "+" : " "

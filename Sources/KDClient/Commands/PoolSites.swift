@@ -166,9 +166,7 @@ enum PoolSites: Command {
     let listing = try fetch(session)
     var sites: [Site] = []
     for r in listing.sites where r.outstandingBlocks != 0 && (matcher?.matches(r.tag) ?? true) {
-      let growth: [Int64]? =
-        r.history.count > windows
-        ? zip(r.history.suffix(windows + 1).dropLast(), r.history.suffix(windows)).map { Int64($1) - Int64($0) } : nil
+      let growth = Self.growth(of: r.history, windows: windows)
       sites.append(
         Site(
           callSite: r.callSite, tag: Ascii.tag(r.tag), subTag: r.subTag == 0 ? nil : Ascii.tag(r.subTag),
@@ -184,7 +182,14 @@ enum PoolSites: Command {
       windowSeconds: Double(listing.sampleInterval) / 1e7, samples: listing.sampleTimes.count, sites: sites)
   }
 
-  private static func siteName(_ callSite: UInt32, _ session: Session) throws(CommandError) -> String {
+  /// Outstanding blocks gained in each of the last `windows` windows of a site's sampled history (nil: too few
+  /// samples). A site is leaking when every one is positive.
+  static func growth(of history: [UInt32], windows: Int) -> [Int64]? {
+    history.count > windows
+      ? zip(history.suffix(windows + 1).dropLast(), history.suffix(windows)).map { Int64($1) - Int64($0) } : nil
+  }
+
+  static func siteName(_ callSite: UInt32, _ session: Session) throws(CommandError) -> String {
     callSite == 0 ? "(nt, or past the site table)" : try session.symbolOrAddress(callSite)
   }
 

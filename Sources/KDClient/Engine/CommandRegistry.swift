@@ -10,7 +10,7 @@ enum CommandRegistry {
     Go.self, GoUp.self, WatchTrace.self, Step.self, StepToCall.self, ProcessorSwitch.self, RunFor.self, LastEvent.self,
     BreakpointCommands.self, Time.self, SymbolPath.self,
     PoolUsed.self, PoolFind.self, PoolPage.self, PoolValidate.self, GlobalFlag.self, PoolMonCommand.self,
-    PoolSites.self, TagSplitCommand.self, PoolTrace.self, Analyze.self,
+    PoolSites.self, TagSplitCommand.self, PoolTrace.self, PoolScanCommand.self, Analyze.self,
     VersionTarget.self, Log.self, RunScript.self, Reboot.self, Quit.self, Help.self,
     ClearScreen.self,
     Echo.self, Printf.self, ControlFlowTokens.self,

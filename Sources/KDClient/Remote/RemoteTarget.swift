@@ -243,6 +243,46 @@ public final class RemoteTarget: DebugTarget, Sendable {
     return listing
   }
 
+  public func poolScan() throws(TargetError) -> PoolScanListing {
+    var listing = PoolScanListing(
+      virtualTime: 0, blocks: 0, bytes: 0, lostBlocks: 0, lostBytes: 0, rootBytes: 0, threads: 0, sites: [])
+    var start: UInt32 = 0
+    while true {
+      let reply = try checked("PoolScan", .poolScan(PoolScan(startIndex: start, maxEntries: 4096)))
+      guard case .poolScan(let page) = reply.body else { break }
+      if start == 0 {
+        listing = PoolScanListing(
+          virtualTime: page.virtualTime, blocks: page.blocks, bytes: page.bytes, lostBlocks: page.lostBlocks,
+          lostBytes: page.lostBytes, rootBytes: page.rootBytes, threads: page.threads, sites: [])
+      }
+      listing.sites += page.sites.map {
+        PoolScanRecord(
+          callSite: $0.callSite, tag: $0.tag, blocks: $0.blocks, bytes: $0.bytes, lostBlocks: $0.lostBlocks,
+          lostBytes: $0.lostBytes, lostAddresses: $0.lostAddresses)
+      }
+      let (next, overflow) = start.addingReportingOverflow(UInt32(page.sites.count))
+      start = next
+      if page.sites.isEmpty || overflow || start >= page.totalCount { break }
+    }
+    return listing
+  }
+
+  public func scenarioLeaks() throws(TargetError) -> [ScenarioLeakRecord] {
+    let reply = try checked("GetScenarioLeaks", .getScenarioLeaks(GetScenarioLeaks()))
+    guard case .getScenarioLeaks(let truth) = reply.body else { return [] }
+    return truth.leaks.map {
+      ScenarioLeakRecord(
+        function: $0.function, tag: $0.tag, referenced: $0.referenced,
+        blocksPerSecond: Double($0.milliBlocksPerSecond) / 1000, bytesPerSecond: Double($0.milliBytesPerSecond) / 1000)
+    }
+  }
+
+  public func haltAt(virtualTime: UInt64) throws(TargetError) -> UInt64 {
+    let reply = try checked("HaltAt", .haltAt(HaltAt(virtualTime: virtualTime)))
+    guard case .haltAt(let h) = reply.body else { return 0 }
+    return h.now
+  }
+
   public func tagSplit(_ operation: TagSplitOperation, tag: UInt32) throws(TargetError) -> [TagSplitAssignment] {
     let wire: TagSplit.Operation =
       switch operation {

@@ -40,6 +40,12 @@ public protocol DebugTarget: AnyObject {
   func subscribePoolTrace(_ on: Bool) throws(TargetError) -> UInt64
   /// The streamed events received since the last call, oldest first, and how many were lost on the way.
   func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64)
+  /// A reachability scan of the pools, with the target halted (ours).
+  func poolScan() throws(TargetError) -> PoolScanListing
+  /// The leaking call sites the target's scenario declares (ours).
+  func scenarioLeaks() throws(TargetError) -> [ScenarioLeakRecord]
+  /// Makes the target halt by itself at `virtualTime` (100 ns units; 0 clears); returns its virtual time now (ours).
+  func haltAt(virtualTime: UInt64) throws(TargetError) -> UInt64
 }
 
 extension DebugTarget {
@@ -71,4 +77,19 @@ extension DebugTarget {
   }
 
   public func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64) { ([], 0) }
+}
+
+extension DebugTarget {
+  public func poolScan() throws(TargetError) -> PoolScanListing {
+    throw .refused(operation: "PoolScan", status: 0xC000_0002, message: "this target cannot scan its pools")
+  }
+
+  public func scenarioLeaks() throws(TargetError) -> [ScenarioLeakRecord] {
+    throw .refused(
+      operation: "GetScenarioLeaks", status: 0xC000_0002, message: "this target declares no ground truth")
+  }
+
+  public func haltAt(virtualTime: UInt64) throws(TargetError) -> UInt64 {
+    throw .refused(operation: "HaltAt", status: 0xC000_0002, message: "this target cannot halt at a virtual time")
+  }
 }

@@ -238,6 +238,20 @@ public struct KernelControl {
     return merged
   }
 
+  // MARK: reachability (ours)
+
+  /// A kmemleak-style mark-and-scan of the pools (``PoolScan``), with the target halted: per call site, the
+  /// outstanding blocks and the lost ones (no pointer reaches them).
+  public func poolScan() throws(KernelError) -> PoolScanReport {
+    guard case .halted = machine.runState else { throw .notHalted }
+    var scan = PoolScan(pools: machine.pools)
+    scan.mark(machine)
+    return scan.report(sites: machine.pools.sites, time: machine.clock.now)
+  }
+
+  /// The leaking call sites the scenario declares (ours: the ground truth `kd score` grades against).
+  public func scenarioLeaks() -> [ScenarioLeak] { machine.leaks }
+
   // MARK: tag tracepoints (ours)
 
   /// Starts logging matching pool calls without halting (a running trace restarts: sequences from 0). Events

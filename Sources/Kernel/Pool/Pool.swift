@@ -121,6 +121,35 @@ final class Pool {
     return h.blockUnits * 8
   }
 
+  /// Calls `body` with every in-use block, lowest address first: (body address, body bytes up to the block's end,
+  /// the tag in its header). Walks the pages handed out so far as a pool scan does: a page that starts a live big
+  /// allocation (in `bigPages`) is one block of its pages; any other page is a header chain, whose in-use entries
+  /// are the small blocks (a page whose first BlockSize is 0 is free or never carved).
+  func forEachInUseBlock(bigPages: BigPageTable, _ body: (UInt32, UInt32, UInt32) -> Void) {
+    var page: UInt32 = 0
+    while page < fresh {
+      if let big = bigPages.lookup(va: start + page) {
+        // The table is in emulated memory a debugger can write: a page count is clamped to the pool.
+        let end = UInt32(min(UInt64(page) + UInt64(max(big.pages, 1)) << 12, UInt64(fresh)))
+        body(start + page, end - page, big.tag)
+        page = end
+        continue
+      }
+      var o = page
+      let pageEnd = page + 0x1000
+      while o < pageEnd {
+        let h = header(at: o)
+        guard h.blockUnits > 0 else { break }
+        let next = min(o + h.blockUnits * 8, pageEnd)
+        if h.poolType != 0, next > o + PoolHeader.size {
+          body(start + o + PoolHeader.size, next - o - PoolHeader.size, h.tag)
+        }
+        o = next
+      }
+      page += 0x1000
+    }
+  }
+
   /// Returns whole pages; each gets a zero first dword (BlockSize 0: "no block chain here"), so a
   /// pool scan does not read a freed big allocation's old data as headers.
   func freePages(address: UInt32, pages: UInt32) {

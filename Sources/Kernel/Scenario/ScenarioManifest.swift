@@ -20,6 +20,19 @@ struct ScenarioManifest: Decodable {
     var context: UInt32?
   }
 
+  /// Ground truth (ours, for `kd score`): a call site the scenario's drivers make leak, as the source says.
+  struct Leak: Decodable {
+    /// The module and the undecorated function that calls ExAllocatePoolWithTag for the leaked blocks.
+    var module: String
+    var symbol: String
+    /// The tag as `!poolused` shows it: four characters.
+    var tag: String
+    var blocksPerSecond: Double
+    var bytesPerSecond: Double
+    /// Whether the leaked blocks stay reachable from the driver's data (a growing list) or are lost.
+    var referenced: Bool
+  }
+
   var name: String
   var description: String?
   var seed: UInt64?
@@ -27,6 +40,8 @@ struct ScenarioManifest: Decodable {
   var era: KernelEra?
   var modules: [Module]
   var threads: [Thread]?
+  /// The leaking sites (none listed: none leaks, or the scenario does not say).
+  var leaks: [Leak]?
 
   /// The manifest and the directory its paths are relative to. A bundled name is looked up in the directory
   /// ``ScenarioDirectory`` finds (`scenariosDirectory` is `--scenarios`); a manifest path needs no bundle.
@@ -55,6 +70,17 @@ struct ScenarioManifest: Decodable {
     let names = manifest.modules.map(\.name)
     guard Set(names).count == names.count else {
       throw .malformedManifest(file: url.path, reason: "duplicate module names")
+    }
+    for l in manifest.leaks ?? [] {
+      for rate in [l.blocksPerSecond, l.bytesPerSecond] where !(rate >= 0 && rate < 1e12) {
+        throw .malformedManifest(file: url.path, reason: "leak \(l.symbol): rate \(rate) is not in [0, 1e12)")
+      }
+      guard names.contains(l.module) else {
+        throw .malformedManifest(file: url.path, reason: "leak \(l.symbol) names unknown module \(l.module)")
+      }
+      guard l.tag.utf8.count == 4, l.tag.unicodeScalars.allSatisfy({ $0.isASCII }) else {
+        throw .malformedManifest(file: url.path, reason: "leak \(l.symbol): tag \"\(l.tag)\" is not 4 ASCII characters")
+      }
     }
     for t in manifest.threads ?? [] where !names.contains(t.module) {
       throw .malformedManifest(file: url.path, reason: "thread routine \(t.routine) names unknown module \(t.module)")

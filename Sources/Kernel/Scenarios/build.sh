@@ -20,7 +20,7 @@ cflags+=(-g -gcodeview -fdebug-compilation-dir=. -fcoverage-compilation-dir=. -c
 # preferred base is taken is relocated by the loader.
 preferred_base() {
   case $1 in
-    Tron | Burst) echo 0xf7a10000 ;;
+    Tron | Burst | Noise) echo 0xf7a10000 ;;
     IoN7) echo 0xf7a20000 ;;
     Gla5) echo 0xf7a30000 ;;
     Ggb) echo 0xf7a40000 ;;
