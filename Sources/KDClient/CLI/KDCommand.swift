@@ -12,7 +12,7 @@ public struct KDCommand: ParsableCommand {
     abstract: "A KD-style kernel debugger for the swift-kd simulated kernel.",
     discussion: "Exit status:\n" + KDExitStatus.helpTable,
     version: "kd \(ReleaseVersion.number) (swift-kd, protocol \(ProtocolVersion.major).\(ProtocolVersion.minor))",
-    subcommands: [PoolMonSubcommand.self])
+    subcommands: [PoolMonSubcommand.self, ReportSubcommand.self])
 
   @OptionGroup public var connection: ConnectionOptions
 
@@ -56,6 +56,7 @@ public struct KDCommand: ParsableCommand {
       switch command {
       case let kd as KDCommand: Foundation.exit(kd.execute(connect: connect))
       case let mon as PoolMonSubcommand: Foundation.exit(mon.execute(connect: connect))
+      case let report as ReportSubcommand: Foundation.exit(report.execute(connect: connect))
       default:
         try command.run()
         Foundation.exit(0)
