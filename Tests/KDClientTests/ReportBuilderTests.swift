@@ -134,7 +134,7 @@ import Testing
       outstandingBytes: 300, allocations: 3, frees: 0, growth: [1, 1, 1, 1], leaking: true)
     let report = LeakReport(
       targetDescription: "Windows XP", connection: "the embedded target", commandLine: "kd report --out '<x>'",
-      requestedSeconds: 1, startSeconds: 0, endSeconds: 1, interrupted: false,
+      requestedSeconds: 1, startSeconds: 0, endSeconds: 1, endedEarly: nil,
       tagBytes: [LeakReport.Series(name: "<b>  Paged", points: [.init(seconds: 0, value: 1)])], siteBlocks: [],
       windows: 4, windowSeconds: 5, sites: [site],
       transcripts: [LeakReport.Transcript(command: "!poolsites", lines: ["</pre><script>x</script>"])])

@@ -10,7 +10,11 @@ public struct ReportSubcommand: ParsableCommand {
     commandName: "report",
     abstract:
       "Ours: run the target for --seconds of virtual time and write an HTML leak report (charts, flame graph,"
-      + " ranked call sites).")
+      + " ranked call sites).",
+    discussion:
+      "kd's connection options apply, before or after 'report': --connect HOST:PORT with --fingerprint or --ca for a"
+      + " kdserver over TLS, or the embedded target (--scenario, --pace, --era, -d). docs/COMMANDS.md, \"Leak report\"."
+  )
 
   /// `kd`'s connection options apply, before or after `report`.
   @ParentCommand var root: KDCommand

@@ -33,8 +33,8 @@ struct LeakReport: Sendable {
   /// Virtual time (seconds since boot) of the first and the last sample.
   var startSeconds: Double
   var endSeconds: Double
-  /// True when Ctrl+C ended the run early.
-  var interrupted: Bool
+  /// Why the run ended before the time asked (Ctrl+C, the target stopped or went back in time), nil if it did not.
+  var endedEarly: String?
   /// Pool bytes per tag and pool type over the run (PoolMon's Bytes column), the tags with the most bytes at the end.
   var tagBytes: [Series]
   /// Outstanding blocks per call site at the target's own samples (`!poolsites`' history), the ranked sites first.

@@ -60,16 +60,26 @@ struct LeakReportRecorder {
     let step = max(span / UInt64(max(samples - 1, 1)), 1)
     var taken: [TagSample] = []
     var next = start
-    var early = false
+    var early: String?
+    var last = start
     let clock = ContinuousClock()
     var first: (wall: ContinuousClock.Instant, virtual: UInt64)?
     while true {
       guard let now = SystemIdentity.interruptTime(from: target) else { throw .noClock }
       if now >= start &+ span { break }
       if interrupted() {
-        early = true
+        early = "ended early by Ctrl+C"
         break
       }
+      if target.state.isHalted {
+        early = "ended early: the target stopped by itself (a breakpoint, an exception or a bug check)"
+        break
+      }
+      if now < last {
+        early = "ended early: the target's clock went back (a reboot)"
+        break
+      }
+      last = now
       if now >= next {
         taken.append(try sample(debugger, &mon))
         next = start + (now - start) / step * step + step
@@ -85,27 +95,28 @@ struct LeakReportRecorder {
       }
       pause(wait)
     }
-    if !target.state.isHalted {
-      do {
-        guard try debugger.breakIn() != nil else { throw Failure.noBreak }
-      } catch let e as Failure {
-        throw e
-      } catch {
-        throw .target(error as? TargetError ?? .disconnected(reason: "\(error)"))
+    // A target that stopped by itself is left stopped there (whoever set the breakpoint wants it).
+    let stoppedByItself = target.state.isHalted
+    if !stoppedByItself {
+      let stopped: CommandResult?
+      do { stopped = try debugger.breakIn() } catch {
+        guard case .notRunning = error else { throw .target(error) }
+        stopped = nil  // it stopped by itself just now
       }
+      guard stopped != nil || target.state.isHalted else { throw .noBreak }
     }
     taken.append(try sample(debugger, &mon))
     let (sitesCommand, listing) = try run("!poolsites", debugger, as: PoolSites.Listing.self)
     let (usedCommand, _) = try run("!poolused 4", debugger, as: PoolUsed.Output.self)
     let raw: PoolSiteListing
     do { raw = try target.poolSites() } catch { throw .target(error) }
-    if wasRunning { try resume(debugger) }
+    if wasRunning && !stoppedByItself { try resume(debugger) }
     return LeakReport(
       targetDescription: "Windows \(version.build >= 3790 ? "Server 2003" : "XP") Kernel Version \(version.build)"
         + " \(version.processors > 1 ? "MP" : "UP") x86",
       connection: connection, commandLine: commandLine, requestedSeconds: seconds,
       startSeconds: Double(taken.first?.time ?? start) / 1e7, endSeconds: Double(taken.last?.time ?? start) / 1e7,
-      interrupted: early, tagBytes: tagSeries(taken), siteBlocks: siteSeries(listing, raw),
+      endedEarly: early, tagBytes: tagSeries(taken), siteBlocks: siteSeries(listing, raw),
       windows: listing.windows, windowSeconds: listing.windowSeconds,
       sites: listing.sites,
       transcripts: [sitesCommand, usedCommand])

@@ -9,7 +9,7 @@ enum ReportPage {
     body.append(
       "<p class=\"run\">\(e(r.targetDescription)), \(e(r.connection)). Ran from \(ReportNumbers.seconds(r.startSeconds))"
         + " to \(ReportNumbers.seconds(r.endSeconds)) s of virtual time (\(ReportNumbers.seconds(span)) s;"
-        + " \(ReportNumbers.seconds(r.requestedSeconds)) s asked\(r.interrupted ? ", ended early by Ctrl+C" : ""))."
+        + " \(ReportNumbers.seconds(r.requestedSeconds)) s asked\(r.endedEarly.map { ", " + e($0) } ?? ""))."
         + " Made with <code>\(e(r.commandLine))</code>.</p>")
     body.append(verdict(r))
     body += section(
