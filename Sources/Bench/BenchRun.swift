@@ -190,12 +190,16 @@ final class BenchRun {
     let traced = try KernelBench(siteTracking: true)
     try traced.traceEveryTag()
     let kernels = [baseline, tracked, traced]
+    // One kernel runs at a time: the other two are halted while it is measured.
+    for k in kernels { try k.pause() }
     var rates: [[Double]] = [[], [], []]
     for round in 0..<options.kernelRounds * 2 {
       for k in 0..<3 {
         let i = (k + round) % 3
+        try kernels[i].proceed()
         rates[i].append(
           try kernels[i].iterationsPerSecond(.pool, tag: KernelBench.disarmedTag, seconds: options.kernelSeconds))
+        try kernels[i].pause()
       }
     }
     let median = rates.map { Measure.quantile($0.sorted(), 0.5) }
@@ -209,6 +213,18 @@ final class BenchRun {
       "alloc+free pairs/s, tracking on + `!pooltrace start` (every tag, both)", Format.rate(median[2], "pairs"),
       Format.rate(median[0], "pairs"), ratio: Format.percent(median[2] / median[0]),
       goal: ">= 50%: \(Format.verdict(median[2] / median[0] >= 0.5))")
+    let c = try traced.traceCompleteness()
+    report.row(
+      "trace completeness: events logged / received (dropped by the ring, sequence gaps) / the kernel's own count"
+        + " (nt!PoolTrackTable allocs + frees)",
+      "\(c.logged) / \(c.received) (\(c.dropped), \(c.gaps))", "\(c.kernelCalls)",
+      ratio: Format.percent(Double(c.received) / Double(max(c.kernelCalls, 1))),
+      goal: "all, none dropped: \(Format.verdict(c.complete))")
+    report.row(
+      "trace pairing: frees paired with a traced allocation at the same address",
+      "\(c.pairedFrees) of \(c.frees) frees (\(c.olderFrees) of blocks allocated before the trace)",
+      "\(c.allocations) allocations, \(c.doubleAllocations) at a live address",
+      goal: "every free of a traced block paired: \(Format.verdict(c.doubleAllocations == 0 && c.gaps == 0))")
   }
 
   /// Section 3d: the kernel's reachability scan (ours, `!poolscan`) at each live-block count, in this process.

@@ -15,6 +15,10 @@ final class KernelBench {
 
   private let kernel: Kernel
   private let mode: UInt32, count: UInt32, poolHitTag: UInt32
+  /// nt!PoolTrackTable (a pointer) and nt!PoolTrackTableSize (entries).
+  private let trackTable: UInt32, trackTableSize: UInt32
+  private let collector = TraceCompleteness.Collector()
+  private var traceStartCalls: UInt64 = 0
 
   /// `siteTracking`: the kernel's per-call-site count (ours, `!poolsites`), on by default.
   init(siteTracking: Bool = true) throws {
@@ -24,7 +28,7 @@ final class KernelBench {
       configuration: KernelConfiguration(scenario: "bench", pace: 0, poolSiteTracking: siteTracking))
     kernel.start()
     usleep(100_000)
-    (mode, count, poolHitTag) = try kernel.sync { kc throws(KernelError) in
+    (mode, count, poolHitTag, trackTable, trackTableSize) = try kernel.sync { kc throws(KernelError) in
       let modules = kc.modules()
       func symbol(_ module: String, _ name: String) -> UInt32 {
         guard let m = modules.first(where: { $0.name == module }),
@@ -32,16 +36,54 @@ final class KernelBench {
         else { fatalError("the bench scenario has no \(module)!\(name)") }
         return s.address
       }
-      return (symbol("Bnch", "BnchMode"), symbol("Bnch", "BnchCount"), symbol("nt", "PoolHitTag"))
+      return (
+        symbol("Bnch", "BnchMode"), symbol("Bnch", "BnchCount"), symbol("nt", "PoolHitTag"),
+        symbol("nt", "PoolTrackTable"), symbol("nt", "PoolTrackTableSize")
+      )
     }
   }
 
   deinit { kernel.shutdown() }
 
   /// Starts a tag tracepoint on every tag, allocations and frees (ours, `!pooltrace start`): each pool call is
-  /// logged with its stack and handed over after each slice (to no one here: the cost is the kernel's).
+  /// logged with its stack and handed over after each slice, to a collector that only keeps the batches (the
+  /// cost measured is the kernel's). The kernel's own call count is read in the same request.
   func traceEveryTag() throws {
-    _ = try kernel.sync { kc in kc.startPoolTrace(PoolTraceFilter()) }
+    kernel.setEventHandler { [collector] in collector.take($0) }
+    let (table, size) = (trackTable, trackTableSize)
+    traceStartCalls = try kernel.sync { kc in
+      _ = kc.startPoolTrace(PoolTraceFilter())
+      return Self.poolCalls(kc, table: table, size: size)
+    }
+  }
+
+  /// Stops the trace and checks what it handed over against the kernel's count since `traceEveryTag`.
+  func traceCompleteness() throws -> TraceCompleteness {
+    let (table, size) = (trackTable, trackTableSize)
+    let (logged, calls) = try kernel.sync { kc in
+      (kc.stopPoolTrace().logged, Self.poolCalls(kc, table: table, size: size))
+    }
+    let (records, dropped) = collector.drain()
+    return TraceCompleteness(
+      kernelCalls: calls &- traceStartCalls, logged: logged, records: records, dropped: dropped)
+  }
+
+  /// Allocations plus frees of every tag in nt!PoolTrackTable (x86 POOL_TRACKER_TABLE: Key, NonPagedAllocs,
+  /// NonPagedFrees, NonPagedBytes, PagedAllocs, PagedFrees, PagedBytes), read on the kernel thread.
+  private static func poolCalls(_ kc: KernelControl, table: UInt32, size: UInt32) -> UInt64 {
+    func u32(_ address: UInt32) -> UInt32 {
+      kc.readVirtual(address, count: 4).bytes.reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
+    let base = u32(table)
+    let entries = u32(size)
+    let bytes = kc.readVirtual(base, count: Int(entries) * 28).bytes
+    var total: UInt64 = 0
+    for e in stride(from: 0, to: bytes.count - 27, by: 28) {
+      for field in [4, 8, 16, 20] {
+        total &+= UInt64(bytes[e + field..<e + field + 4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+      }
+    }
+    return total
   }
 
   private func write(_ address: UInt32, _ value: UInt32) throws {
@@ -51,6 +93,22 @@ final class KernelBench {
   private func readCount() throws -> UInt32 {
     let bytes = try kernel.sync { kc in kc.readVirtual(count, count: 4).bytes }
     return bytes.reversed().reduce(0) { $0 << 8 | UInt32($1) }
+  }
+
+  /// Halts the target (its kernel thread then parks), so that a kernel not being measured takes no CPU from the
+  /// one that is: at pace 0 an idle target's clock jumps from sleep to sleep and its thread never rests.
+  func pause() throws {
+    _ = kernel.breakIn()
+    for _ in 0..<1000 {
+      if case .halted = try kernel.sync({ kc in kc.runState }) { return }
+      usleep(1000)
+    }
+    throw BenchError.failed("the kernel did not halt within a second")
+  }
+
+  /// Lets a paused target run again.
+  func proceed() throws {
+    try kernel.sync { kc throws(KernelError) in try kc.resume(singleStep: false) }
   }
 
   /// Loop iterations per second of `workload` over `seconds` (after a short warm-up).

@@ -290,6 +290,7 @@ final class Machine {
       budget -= 1
       servicesThisSlice += 1
       if budget <= 0, stopCause == nil, currentThread.state == .ready, !sliceStart.attention,
+        !sliceStart.requestsWaiting, !poolTrace.needsHandover,
         haltTime.map({ clock.now < $0 }) ?? true, !scheduler.hasOtherRunnable(now: clock.now)
       {
         budget = scheduler.sliceBudget()  // nobody else could run: a new slice without stopping
@@ -582,6 +583,7 @@ final class Machine {
 final class SliceClock: Sendable {
   private let started = Atomic<UInt64>(0)
   private let pending = Atomic<Bool>(false)
+  private let waiting = Atomic<Bool>(false)
   /// The kernel thread's CPU-time clock (pthread_getcpuclockid), or CLOCK_MONOTONIC before it is bound.
   private let kernelClock = Atomic<Int32>(Int32(CLOCK_MONOTONIC))
   /// The host wants the kernel thread (a request or a break-in): the next service call ends the slice,
@@ -589,6 +591,12 @@ final class SliceClock: Sendable {
   var attention: Bool {
     get { pending.load(ordering: .relaxed) }
     set { pending.store(newValue, ordering: .relaxed) }
+  }
+  /// Requests wait for the kernel thread (set with `attention`, but not cleared while a slice pays back the
+  /// target's share): a slice then ends with its budget instead of renewing it.
+  var requestsWaiting: Bool {
+    get { waiting.load(ordering: .relaxed) }
+    set { waiting.store(newValue, ordering: .relaxed) }
   }
   func begin() { started.store(max(1, Self.threadCPUNanos()), ordering: .relaxed) }
   func end() { started.store(0, ordering: .relaxed) }

@@ -12,7 +12,7 @@ public struct KDCommand: ParsableCommand {
     abstract: "A KD-style kernel debugger for the swift-kd simulated kernel.",
     discussion: "Exit status:\n" + KDExitStatus.helpTable,
     version: "kd \(ReleaseVersion.number) (swift-kd, protocol \(ProtocolVersion.major).\(ProtocolVersion.minor))",
-    subcommands: [PoolMonSubcommand.self, ScoreSubcommand.self])
+    subcommands: [PoolMonSubcommand.self, ScoreSubcommand.self, ReportSubcommand.self])
 
   @OptionGroup public var connection: ConnectionOptions
 
@@ -57,6 +57,7 @@ public struct KDCommand: ParsableCommand {
       case let kd as KDCommand: Foundation.exit(kd.execute(connect: connect))
       case let mon as PoolMonSubcommand: Foundation.exit(mon.execute(connect: connect))
       case let score as ScoreSubcommand: Foundation.exit(score.execute(connect: connect))
+      case let report as ReportSubcommand: Foundation.exit(report.execute(connect: connect))
       default:
         try command.run()
         Foundation.exit(0)

@@ -27,6 +27,8 @@ enum Help: Command {
     lines.append(
       "Several commands on one line: separate with ';'. ENTER repeats d*, u, p, t. Ctrl+C breaks in or cancels.")
     lines += ControlFlowTokens.helpLines
+    lines.append(
+      "Ours, from the shell: kd poolmon (live PoolMon), kd report --seconds N --out FILE.html (a leak report).")
     return Output(
       commands: CommandRegistry.commands.map { Output.Entry(names: $0.names, summary: $0.summary) }, lines: lines)
   }

@@ -160,6 +160,7 @@ public final class Kernel: @unchecked Sendable {
     guard !shutdownRequested else { return false }
     requests.append(request)
     sliceClock.attention = true
+    sliceClock.requestsWaiting = true
     condition.broadcast()
     return true
   }
@@ -217,6 +218,7 @@ public final class Kernel: @unchecked Sendable {
           let batch = requests
           requests = []
           sliceClock.attention = breakRequested
+          sliceClock.requestsWaiting = false
           condition.unlock()
           let started = VirtualClock.wallNanos()
           for r in batch { r() }

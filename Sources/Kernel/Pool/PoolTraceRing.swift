@@ -15,6 +15,9 @@ final class PoolTraceRing {
   private var slots: [PoolTraceRecord?] = []
 
   var hasUnsent: Bool { sent != next }
+  /// Half the ring waits for the host: the slice should end (not be renewed) so that it is handed over before
+  /// the ring overwrites any (a slice's budget is far fewer service calls than half the ring).
+  var needsHandover: Bool { next &- sent >= UInt64(Self.capacity / 2) }
 
   func start(_ filter: PoolTraceFilter) {
     self.filter = filter
