@@ -9,6 +9,8 @@ struct LoadedModule {
   var entryPoint: UInt32
   var symbols: [KernelSymbol]
   var ldrEntry: UInt32 = 0
+  /// The DRIVER_OBJECT nt passed to DriverEntry (0 for nt itself).
+  var driverObject: UInt32 = 0
 
   var info: ModuleInfo {
     ModuleInfo(

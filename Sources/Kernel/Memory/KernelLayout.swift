@@ -8,6 +8,9 @@ enum KernelLayout {
   static let kernelDataBase: UInt32 = 0x8080_0000
   static let nonPagedPoolStart: UInt32 = 0x8100_0000
   static let nonPagedPoolSize: UInt32 = 0x0400_0000  // 64 MiB
+  /// Driver Verifier's data (driver entries, pool hashes, the pool log), mapped only on a boot that verifies a
+  /// driver; between nonpaged pool's end and paged pool.
+  static let verifierBase: UInt32 = 0x8600_0000
   static let pagedPoolStart: UInt32 = 0xe100_0000
   static let pagedPoolSize: UInt32 = 0x0c00_0000  // 192 MiB
   /// Drivers are mapped from here up, one 64 KiB-aligned slot each.

@@ -21,6 +21,13 @@ enum NtGlobals {
   /// The build lab string (`3790.srv03_sp2_rtm.070216-1710`), NUL-terminated.
   static let ntBuildLab = base + 0x60
   static let ntBuildLabSize: UInt32 = 0x40
+  /// Driver Verifier (docs/KERNEL.md, "Driver Verifier"): _MM_DRIVER_VERIFIER_DATA, the LIST_ENTRY head of the
+  /// verified drivers' entries, and the pool log (ours: its address, capacity in entries, entries written).
+  static let mmVerifierData = base + 0x100
+  static let miSuspectDriverList = base + 0x170
+  static let viPoolLog = base + 0x178
+  static let viPoolLogSize = base + 0x17c
+  static let viPoolLogIndex = base + 0x180
 
   static let initialPoolHitTag: UInt32 = 0xffff_ff0f
   static let flgPoolEnableTagging: UInt32 = 0x400
@@ -34,6 +41,8 @@ enum NtGlobals {
     ("MmPagedPoolEnd", mmPagedPoolEnd, 4), ("PsLoadedModuleList", psLoadedModuleList, 8),
     ("KeNumberProcessors", keNumberProcessors, 1), ("NtBuildNumber", ntBuildNumber, 4),
     ("KiBugCheckData", kiBugCheckData, 0x14), ("KeTickCount", keTickCount, 0xc),
-    ("NtBuildLab", ntBuildLab, ntBuildLabSize),
+    ("NtBuildLab", ntBuildLab, ntBuildLabSize), ("MmVerifierData", mmVerifierData, 0x70),
+    ("MiSuspectDriverList", miSuspectDriverList, 8), ("ViPoolLog", viPoolLog, 4), ("ViPoolLogSize", viPoolLogSize, 4),
+    ("ViPoolLogIndex", viPoolLogIndex, 4),
   ]
 }
