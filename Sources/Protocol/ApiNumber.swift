@@ -31,6 +31,8 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
   public static let tagSplit = ApiNumber(0x3178)
   public static let poolTraceControl = ApiNumber(0x3179)
   public static let poolTraceSubscribe = ApiNumber(0x317A)
+  public static let verifierSettings = ApiNumber(0x3180)
+  public static let unloadDriver = ApiNumber(0x3181)
 
   public var description: String {
     let names: [ApiNumber: String] = [
@@ -45,6 +47,7 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
       .getSymbols: "GetSymbolsApi", .writeDataBreakPoint: "WriteDataBreakPointApi",
       .restoreDataBreakPoint: "RestoreDataBreakPointApi", .getPoolSites: "GetPoolSitesApi", .tagSplit: "TagSplitApi",
       .poolTraceControl: "PoolTraceControlApi", .poolTraceSubscribe: "PoolTraceSubscribeApi",
+      .verifierSettings: "VerifierSettingsApi", .unloadDriver: "UnloadDriverApi",
     ]
     return names[self] ?? "ApiNumber 0x\(String(rawValue, radix: 16))"
   }

@@ -94,6 +94,8 @@ public enum Manipulate: Equatable, Sendable {
   case tagSplit(TagSplit)
   case poolTraceControl(PoolTraceControl)
   case poolTraceSubscribe(PoolTraceSubscribe)
+  case verifierSettings(VerifierSettings)
+  case unloadDriver(UnloadDriver)
   case unknown(api: ApiNumber, union: [UInt8], data: [UInt8])
 
   /// The one place that maps ApiNumbers to types.
@@ -125,6 +127,8 @@ public enum Manipulate: Equatable, Sendable {
     TagSplit.api: { u, d throws(PayloadError) in .tagSplit(try .init(union: &u, data: d)) },
     PoolTraceControl.api: { u, d throws(PayloadError) in .poolTraceControl(try .init(union: &u, data: d)) },
     PoolTraceSubscribe.api: { u, d throws(PayloadError) in .poolTraceSubscribe(try .init(union: &u, data: d)) },
+    VerifierSettings.api: { u, d throws(PayloadError) in .verifierSettings(try .init(union: &u, data: d)) },
+    UnloadDriver.api: { u, d throws(PayloadError) in .unloadDriver(try .init(union: &u, data: d)) },
   ]
 
   static func decode(api: ApiNumber, union: inout ByteReader, data: ByteReader) throws(PayloadError) -> Manipulate {
@@ -162,6 +166,8 @@ public enum Manipulate: Equatable, Sendable {
     case .tagSplit(let b): b
     case .poolTraceControl(let b): b
     case .poolTraceSubscribe(let b): b
+    case .verifierSettings(let b): b
+    case .unloadDriver(let b): b
     case .unknown: nil
     }
   }

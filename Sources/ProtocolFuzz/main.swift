@@ -84,6 +84,10 @@ func seedFrames() -> [[UInt8]] {
     .tagSplit(TagSplit(operation: .split, tag: 0x2063_6241, assignments: [.init(tag: 1, subTag: 2, callSite: 3)])),
     .poolTraceControl(PoolTraceControl(operation: .start, tag: 0x2063_6241, kinds: [.frees], limit: 5, logged: 1)),
     .poolTraceSubscribe(PoolTraceSubscribe(subscribe: true, logged: 2)),
+    .verifierSettings(
+      VerifierSettings(
+        operation: .store, settings: [.init(flags: 8, name: "Abc.sys")], active: [.init(flags: 8, name: "Tron.sys")])),
+    .unloadDriver(UnloadDriver(name: "Abc.sys", thread: 0x3c)),
   ]
   var messages: [Message] = bodies.map { .manipulate(ManipulateState($0)) }
   messages += [

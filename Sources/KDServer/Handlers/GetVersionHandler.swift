@@ -15,7 +15,7 @@ extension GetVersion: RequestHandler {
     reply.machineType = kernel.machineType
     reply.maxPacketType = UInt8(PacketType.poolTrace.rawValue + 1)
     reply.maxStateChange = UInt8(NewState.loadSymbols.rawValue - NewState.exception.rawValue + 1)
-    reply.maxManipulate = UInt8(ApiNumber.poolTraceSubscribe.rawValue - ApiNumber.readVirtualMemory.rawValue + 1)
+    reply.maxManipulate = UInt8(ApiNumber.unloadDriver.rawValue - ApiNumber.readVirtualMemory.rawValue + 1)
     reply.simulation = 1
     reply.kernBase = UInt64(kernel.kernelBase)
     reply.psLoadedModuleList = UInt64(kernel.psLoadedModuleList)
