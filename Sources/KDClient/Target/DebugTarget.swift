@@ -38,6 +38,10 @@ public protocol DebugTarget: AnyObject {
   func subscribePoolTrace(_ on: Bool) throws(TargetError) -> UInt64
   /// The streamed events received since the last call, oldest first, and how many were lost on the way.
   func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64)
+  /// Reads, stores or clears the Driver Verifier settings for the next boot (ours).
+  func verifierSettings(_ operation: VerifierSettingsOperation) throws(TargetError) -> VerifierSettingList
+  /// Asks the target to unload a driver (ours); returns the id of the system thread that will unload it.
+  func unloadDriver(_ name: String) throws(TargetError) -> UInt32
 }
 
 extension DebugTarget {
@@ -66,4 +70,12 @@ extension DebugTarget {
   }
 
   public func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64) { ([], 0) }
+
+  public func verifierSettings(_ operation: VerifierSettingsOperation) throws(TargetError) -> VerifierSettingList {
+    throw .refused(operation: "VerifierSettings", status: 0xC000_0002, message: "this target has no Driver Verifier")
+  }
+
+  public func unloadDriver(_ name: String) throws(TargetError) -> UInt32 {
+    throw .refused(operation: "UnloadDriver", status: 0xC000_0002, message: "this target cannot unload drivers")
+  }
 }
