@@ -28,6 +28,8 @@ enum Analyze: Command {
     var name: String?
     @HexString var arguments: [UInt32]
     var descriptions: [String?]
+    /// Lines KD prints after the arguments (0xC4 / 0x62: where to look next).
+    var notes: [String] = []
     var faultingModule: String?
     var imageName: String?
     var stack: StackTrace.Output?
@@ -43,6 +45,7 @@ enum Analyze: Command {
         let d = i < descriptions.count ? descriptions[i] : nil
         out.append("Arg\(i + 1): \(Hex.d8(a))" + (d.map { ", " + $0 } ?? ""))
       }
+      out += notes.map { "\t" + $0 }
       out.append("")
       if let stack {
         out.append("STACK_TEXT:  ")
@@ -90,6 +93,9 @@ enum Analyze: Command {
     }
     return Output(
       code: code, name: bugCheckNames[code], arguments: arguments, descriptions: descriptions(code, arguments),
+      notes: code == 0xc4 && arguments[0] == 0x62
+        ? ["Type !verifier 3 drivername.sys for info on the allocations", "that were leaked that caused the bugcheck."]
+        : [],
       faultingModule: module?.name, imageName: module?.imageName, stack: stack)
   }
 
