@@ -170,6 +170,21 @@ import Testing
     #expect(!(try h.kernel.sync { c in c.modules() }.contains { $0.name == "Abc" }))
   }
 
+  /// The entry is guest memory a driver (or `ed`) can overwrite: garbage in its pointers and indices changes
+  /// what is tracked, never the host.
+  @Test func garbageInTheEntryDoesNotReachPastTheRegion() throws {
+    let h = try Harness(verifier: [Self.abc])
+    try h.run(seconds: 5)
+    let entry = try #require(try Self.entries(h).first).entry
+    try h.writeU32(entry + 0x30, 0x1234_5678)  // PoolHash
+    try h.writeU32(entry + 0x38, 0xffff_fff0)  // PoolHashFree
+    try h.writeU32(entry + 0x3c, 0x7fff_ffff)  // PoolHashReserved
+    let event = try h.run(seconds: 5)
+    #expect(event.reason == .timeLimit)
+    // The hash was full by its own count: further allocations are counted as untracked.
+    #expect(try h.readU32(try h.nt("MmVerifierData") + 0x38) > 0)
+  }
+
   @Test func thePoolLogKeepsAllocationsAndFreesWithStacksFromInsideThePoolRoutines() throws {
     let h = try Harness(verifier: [Self.abc])
     try h.run(seconds: 30)

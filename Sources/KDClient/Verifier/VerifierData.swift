@@ -67,6 +67,8 @@ struct VerifierData {
   /// Most entries followed on MiSuspectDriverList (the kernel keeps at most 16).
   static let maxDrivers = 64
   static let poolEntrySize = 16
+  /// Most pool hash entries read for one driver (the kernel's hash has 0x10000): the counts are target memory.
+  static let maxPoolEntries: UInt32 = 0x100000
 
   static func read(_ session: Session) throws(CommandError) -> VerifierData {
     guard let data = try session.ntSymbol("MmVerifierData"), let head = try session.ntSymbol("MiSuspectDriverList")
@@ -88,7 +90,7 @@ struct VerifierData {
         Driver(
           entry: link, name: String(decoding: units, as: UTF16.self), loads: e.u32(at: 0x08), unloads: e.u32(at: 0x0c),
           start: e.u32(at: 0x18), end: e.u32(at: 0x1c), flags: e.u32(at: 0x20), pool: PoolCounters(e, at: 0x40),
-          poolHash: e.u32(at: 0x30), poolHashUsed: min(e.u32(at: 0x3c), e.u32(at: 0x34))))
+          poolHash: e.u32(at: 0x30), poolHashUsed: min(e.u32(at: 0x3c), e.u32(at: 0x34), maxPoolEntries)))
       link = e.u32(at: 0)
     }
     let counters = Counters(

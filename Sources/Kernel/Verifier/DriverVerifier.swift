@@ -78,6 +78,8 @@ final class DriverVerifier {
     let end: UInt32
     /// The MI_VERIFIER_DRIVER_ENTRY's address.
     let entry: UInt32
+    /// Its pool hash's address. Kept here: the copy in the entry is guest memory a driver could overwrite.
+    let hash: UInt32
     let flags: UInt32
     var loaded = true
   }
@@ -142,7 +144,7 @@ final class DriverVerifier {
     bump(NtGlobals.mmVerifierData + Data.loads)
     drivers.append(
       Driver(
-        imageName: module.imageName, start: module.base, end: module.base &+ module.size, entry: entry,
+        imageName: module.imageName, start: module.base, end: module.base &+ module.size, entry: entry, hash: hash,
         flags: setting.flags))
   }
 
@@ -173,14 +175,18 @@ final class DriverVerifier {
     if tag & ~PoolManager.protectedBit == Self.noTag { bump(data + Data.allocationsWithNoTag) }
     let entry = drivers[d].entry
     guard drivers[d].flags & VerifierSetting.poolTracking != 0 else { return }
-    let hash = load(entry + Entry.poolHash)
+    let hash = drivers[d].hash
     let slot: UInt32
     let free = load(entry + Entry.poolHashFree)
-    if free != Self.noFreeEntry {
+    let reserved = load(entry + Entry.poolHashReserved)
+    // The free list and the high-water mark are guest memory: an index outside the hash (a driver wrote over
+    // them) ends the free list instead of reaching past the region.
+    if free != Self.noFreeEntry, free < min(reserved, Self.hashCapacity) {
       slot = free
       store(entry + Entry.poolHashFree, load(hash + slot * Self.hashEntrySize + 4))
-    } else if load(entry + Entry.poolHashReserved) < Self.hashCapacity {
-      slot = load(entry + Entry.poolHashReserved)
+    } else if reserved < Self.hashCapacity {
+      if free != Self.noFreeEntry { store(entry + Entry.poolHashFree, Self.noFreeEntry) }
+      slot = reserved
       store(entry + Entry.poolHashReserved, slot + 1)
     } else {
       bump(data + Data.unTrackedPool)
@@ -202,7 +208,7 @@ final class DriverVerifier {
   func free(address: UInt32, thread: UInt32, frames: () -> [UInt32]) {
     guard let (d, slot) = blocks.removeValue(forKey: address) else { return }
     let entry = drivers[d].entry
-    let e = load(entry + Entry.poolHash) + slot * Self.hashEntrySize
+    let e = drivers[d].hash + slot * Self.hashEntrySize
     let bytes = load(e + 8)
     store(e, 1)  // a free entry: bit 0 set
     store(e + 4, load(entry + Entry.poolHashFree))
@@ -258,15 +264,25 @@ final class DriverVerifier {
   private func bump(_ address: UInt32) { store(address, load(address) &+ 1) }
 
   private func isNt(_ address: UInt32) -> Bool {
-    address >= KernelLayout.ntBase && address - KernelLayout.ntBase < NtModule.imageSize
+    address >= KernelLayout.ntBase && address - KernelLayout.ntBase <= NtModule.imageSize - 4
+  }
+
+  /// Whether a dword at `address` lies in the region (everything stored here is; a guard against a bad address).
+  private func inRegion(_ address: UInt32) -> Bool {
+    address >= base && Int(address - base) + 4 <= memory.size
   }
 
   private func load(_ address: UInt32) -> UInt32 {
-    isNt(address) ? nt.load(address) : memory.load(address - base)
+    if isNt(address) { return nt.load(address) }
+    return inRegion(address) ? memory.load(address - base) : 0
   }
 
   private func store(_ address: UInt32, _ value: UInt32) {
-    if isNt(address) { nt.store(address, value) } else { memory.store(address - base, value) }
+    if isNt(address) {
+      nt.store(address, value)
+    } else if inRegion(address) {
+      memory.store(address - base, value)
+    }
   }
 
   private func storeU16(_ address: UInt32, _ value: UInt16) {
