@@ -82,8 +82,11 @@ extension Session {
     if let name = pendingUnload?.lowercased() {
       symbols = SymbolTable()
       modulesLoaded = false
-      try ensureModules()
-      if !symbols.modules.contains(where: { $0.imageName.lowercased() == name || $0.name.lowercased() == name }) {
+      // A module list that cannot be read now is read again on first use; the notification goes on.
+      try? ensureModules()
+      if modulesLoaded,
+        !symbols.modules.contains(where: { $0.imageName.lowercased() == name || $0.name.lowercased() == name })
+      {
         pendingUnload = nil
       }
     }
