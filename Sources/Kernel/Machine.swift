@@ -52,6 +52,8 @@ final class Machine {
   var dataBreakpoints = DataBreakpoints()
   /// Tag tracepoints (ours, `!pooltrace`).
   let poolTrace = PoolTraceRing()
+  /// Driver Verifier, on a boot that verifies some driver.
+  let verifier: DriverVerifier?
   /// A watched access by the instruction now completing; the next instruction boundary reports it.
   var pendingDataHit: (handle: UInt32, address: UInt32)?
   /// The resume after an execution breakpoint passes it once (x86's EFLAGS.RF): that thread and address.
@@ -85,7 +87,10 @@ final class Machine {
   /// Set while Unicorn runs (wall nanoseconds at slice start), read by the watchdog.
   let sliceStart: SliceClock
 
-  init(configuration: KernelConfiguration, ntGlobalFlag: UInt32, sliceStart: SliceClock) throws(KernelError) {
+  init(
+    configuration: KernelConfiguration, ntGlobalFlag: UInt32, verifier settings: [VerifierSetting],
+    sliceStart: SliceClock
+  ) throws(KernelError) {
     let (manifest, directory) = try ScenarioManifest.load(
       configuration.scenario, scenariosDirectory: configuration.scenariosDirectory)
     manifestName = manifest.name
@@ -149,6 +154,7 @@ final class Machine {
     nt.storeString(NtGlobals.ntBuildLab, era.buildLab, capacity: NtGlobals.ntBuildLabSize)
     LoadedModuleList.initialize(nt: nt)
     KdDebuggerData.install(in: nt, kpcr: kpcr, era: era, version: version)
+    verifier = try DriverVerifier(settings: settings, space: space, nt: nt)
 
     installHooks()
     let idle = try createThread(pc: nt.idleLoop, stackArgs: [], startRoutine: nt.idleLoop, isIdle: true)
@@ -171,9 +177,11 @@ final class Machine {
       loaded.ldrEntry = try LoadedModuleList.append(
         loaded, fullName: "\\SystemRoot\\System32\\Drivers\\\(loaded.imageName)",
         pools: pools, nt: nt, emulator: emulator)
-      modules.append(loaded)
       let driverObject = try pools.allocate(poolType: 0, bytes: 0xa8, tag: 0x7669_7244)  // 'Driv'
       driverObjects.append(driverObject)
+      loaded.driverObject = driverObject
+      modules.append(loaded)
+      verifier?.moduleLoaded(loaded)
       try createThread(
         pc: nt.loadDriver, stackArgs: [loaded.entryPoint, driverObject, 0], startRoutine: loaded.entryPoint)
     }
@@ -252,6 +260,9 @@ final class Machine {
   }
 
   var currentThread: KernelThread { scheduler.current ?? scheduler.idle! }
+
+  /// A driver unloaded: gone from the module list (its image stays mapped).
+  func removeModule(at index: Int) { modules.remove(at: index) }
 
   func thread(_ kthread: UInt32?) throws(KernelError) -> KernelThread {
     guard let kthread else { return currentThread }

@@ -31,6 +31,8 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
   public static let tagSplit = ApiNumber(0x3178)
   public static let poolTraceControl = ApiNumber(0x3179)
   public static let poolTraceSubscribe = ApiNumber(0x317A)
+  public static let verifierSettings = ApiNumber(0x3180)
+  public static let unloadDriver = ApiNumber(0x3181)
   public static let poolScan = ApiNumber(0x3190)
   public static let getScenarioLeaks = ApiNumber(0x3191)
   public static let haltAt = ApiNumber(0x3192)
@@ -49,6 +51,7 @@ public struct ApiNumber: RawRepresentable, Hashable, Sendable, CustomStringConve
       .getSymbols: "GetSymbolsApi", .writeDataBreakPoint: "WriteDataBreakPointApi",
       .restoreDataBreakPoint: "RestoreDataBreakPointApi", .getPoolSites: "GetPoolSitesApi", .tagSplit: "TagSplitApi",
       .poolTraceControl: "PoolTraceControlApi", .poolTraceSubscribe: "PoolTraceSubscribeApi",
+      .verifierSettings: "VerifierSettingsApi", .unloadDriver: "UnloadDriverApi",
       .poolScan: "PoolScanApi", .getScenarioLeaks: "GetScenarioLeaksApi", .haltAt: "HaltAtApi",
       .getSymbolFile: "GetSymbolFileApi",
     ]

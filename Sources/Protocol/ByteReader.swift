@@ -105,6 +105,15 @@ public struct ByteReader: Sendable {
     return value == 1
   }
 
+  /// A u32 that must be one of `T`'s raw values; another is an invalid `field` at its offset.
+  public mutating func enumeration<T: RawRepresentable>(_: T.Type, field: String) throws(PayloadError) -> T
+  where T.RawValue == UInt32 {
+    let at = absoluteOffset
+    let raw = try u32()
+    guard let value = T(rawValue: raw) else { throw .invalidValue(field: field, found: UInt64(raw), offset: at) }
+    return value
+  }
+
   /// UTF-8 text of a known length; invalid UTF-8 is an error, not a replacement character. The error names
   /// the first byte that does not begin a valid UTF-8 sequence: its offset, and the byte as the value found.
   public mutating func utf8(_ count: Int, field: String) throws(PayloadError) -> String {

@@ -98,6 +98,8 @@ public enum Manipulate: Equatable, Sendable {
   case poolScan(PoolScan)
   case getScenarioLeaks(GetScenarioLeaks)
   case haltAt(HaltAt)
+  case verifierSettings(VerifierSettings)
+  case unloadDriver(UnloadDriver)
   case unknown(api: ApiNumber, union: [UInt8], data: [UInt8])
 
   /// The one place that maps ApiNumbers to types.
@@ -133,6 +135,8 @@ public enum Manipulate: Equatable, Sendable {
     PoolScan.api: { u, d throws(PayloadError) in .poolScan(try .init(union: &u, data: d)) },
     GetScenarioLeaks.api: { u, d throws(PayloadError) in .getScenarioLeaks(try .init(union: &u, data: d)) },
     HaltAt.api: { u, d throws(PayloadError) in .haltAt(try .init(union: &u, data: d)) },
+    VerifierSettings.api: { u, d throws(PayloadError) in .verifierSettings(try .init(union: &u, data: d)) },
+    UnloadDriver.api: { u, d throws(PayloadError) in .unloadDriver(try .init(union: &u, data: d)) },
   ]
 
   static func decode(api: ApiNumber, union: inout ByteReader, data: ByteReader) throws(PayloadError) -> Manipulate {
@@ -174,6 +178,8 @@ public enum Manipulate: Equatable, Sendable {
     case .poolScan(let b): b
     case .getScenarioLeaks(let b): b
     case .haltAt(let b): b
+    case .verifierSettings(let b): b
+    case .unloadDriver(let b): b
     case .unknown: nil
     }
   }

@@ -98,6 +98,10 @@ func seedFrames() -> [[UInt8]] {
       GetScenarioLeaks(
         leaks: [.init(function: 1, tag: 0x2063_6241, referenced: true, milliBlocksPerSecond: 2, milliBytesPerSecond: 3)]
       )),
+    .verifierSettings(
+      VerifierSettings(
+        operation: .store, settings: [.init(flags: 8, name: "Abc.sys")], active: [.init(flags: 8, name: "Tron.sys")])),
+    .unloadDriver(UnloadDriver(name: "Abc.sys", thread: 0x3c)),
   ]
   var messages: [Message] = bodies.map { .manipulate(ManipulateState($0)) }
   messages += [

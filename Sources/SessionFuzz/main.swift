@@ -365,7 +365,7 @@ struct InputRun {
   /// A request for every ApiNumber (and one that is none), its fields from `choices`.
   mutating func request() -> ManipulateState {
     let body: Manipulate
-    switch choices.u8() % 30 {
+    switch choices.u8() % 32 {
     case 0: body = .readVirtualMemory(ReadVirtualMemory(address: choices.u64(), transferCount: choices.length()))
     case 1: body = .writeVirtualMemory(WriteVirtualMemory(address: choices.u64(), data: choices.block()))
     case 2: body = .getContext(GetContext(thread: choices.threadId()))
@@ -424,6 +424,15 @@ struct InputRun {
     case 26: body = .getScenarioLeaks(GetScenarioLeaks())
     case 27: body = .haltAt(HaltAt(virtualTime: choices.u64()))
     case 28: body = .getSymbolFile(GetSymbolFile(moduleBase: UInt64(choices.u32())))
+    case 29:
+      let operation = VerifierSettings.Operation(rawValue: UInt32(choices.u8() % 3)) ?? .query
+      body = .verifierSettings(
+        VerifierSettings(
+          operation: operation,
+          settings: (0..<choices.count(max: 3)).map { _ in
+            .init(flags: choices.u32(), name: String(decoding: choices.bytes(max: 20), as: UTF8.self))
+          }))
+    case 30: body = .unloadDriver(UnloadDriver(name: String(decoding: choices.bytes(max: 12), as: UTF8.self)))
     default:
       body = .unknown(
         api: ApiNumber(rawValue: choices.u32()), union: choices.bytes(max: 40), data: choices.bytes(max: 64))
@@ -435,7 +444,7 @@ struct InputRun {
   static func isMutating(_ body: Manipulate) -> Bool {
     switch body {
     case .writeVirtualMemory, .setContext, .writeBreakPoint, .restoreBreakPoint, .continue, .continue2, .reboot,
-      .writeBreakPointEx, .restoreBreakPointEx, .tagSplit, .poolTraceControl, .haltAt:
+      .writeBreakPointEx, .restoreBreakPointEx, .tagSplit, .poolTraceControl, .haltAt, .verifierSettings, .unloadDriver:
       true
     default: false
     }

@@ -12,14 +12,17 @@ package final class EmbeddedTarget: Sendable {
   let host: TargetHost
 
   package init(
-    scenario: String, scenariosDirectory: String?, era: String?, pace: Double?, breakAtBoot: Bool = false
+    scenario: String, scenariosDirectory: String?, era: String?, pace: Double?, breakAtBoot: Bool = false,
+    verifier: [String] = []
   ) throws {
+    var settings: [VerifierSetting] = []
+    for text in verifier { settings.append(try VerifierSetting.parse(text)) }
     var logger = Logger(label: "kdserver-embedded")
     logger.logLevel = .warning
     host = try TargetHost(
       kernel: KernelConfiguration(
         scenario: scenario, pace: pace, era: era.flatMap(KernelEra.init(rawValue:)),
-        scenariosDirectory: scenariosDirectory, breakAtBoot: breakAtBoot),
+        scenariosDirectory: scenariosDirectory, breakAtBoot: breakAtBoot, verifier: settings),
       policy: SessionPolicy(serverName: TargetHost.serverName), logger: logger)
     host.start()
   }

@@ -16,7 +16,7 @@ KDCommand.main { options in
   }
   let target = try EmbeddedTarget(
     scenario: options.scenario ?? "default", scenariosDirectory: options.scenarios, era: options.era,
-    pace: options.pace, breakAtBoot: options.breakAtBoot)
+    pace: options.pace, breakAtBoot: options.breakAtBoot, verifier: options.verifier)
   embedded = target
   FileHandle.standardError.write(
     Data(

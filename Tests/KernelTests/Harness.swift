@@ -19,9 +19,13 @@ final class Harness: @unchecked Sendable {
     return traced
   }
 
-  init(_ scenario: String = "default", era: KernelEra? = nil, ntGlobalFlag: UInt32 = 0, pace: Double = 0) throws {
+  init(
+    _ scenario: String = "default", era: KernelEra? = nil, ntGlobalFlag: UInt32 = 0, pace: Double = 0,
+    verifier: [VerifierSetting] = []
+  ) throws {
     kernel = try Kernel(
-      configuration: KernelConfiguration(scenario: scenario, pace: pace, era: era, ntGlobalFlag: ntGlobalFlag))
+      configuration: KernelConfiguration(
+        scenario: scenario, pace: pace, era: era, ntGlobalFlag: ntGlobalFlag, verifier: verifier))
     kernel.setEventHandler { [weak self] event in
       guard let self else { return }
       self.condition.lock()

@@ -99,6 +99,37 @@ import Testing
     }
   }
 
+  @Test func verifierSettingsCountsMustMatchTheData() {
+    let store = VerifierSettings(operation: .store, settings: [.init(flags: 8, name: "Abc.sys")])
+    var payload = manipulatePayload(.verifierSettings(store))
+    payload[20] = 2
+    #expect(throws: PayloadError.lengthMismatch(field: "Count", expected: 136, found: 68, offset: 36)) {
+      try ManipulateState(decoding: payload)
+    }
+    payload[20] = 1
+    payload[16] = 7
+    #expect(throws: PayloadError.invalidValue(field: "Operation", found: 7, offset: 32)) {
+      try ManipulateState(decoding: payload)
+    }
+    payload[16] = 1
+    payload[60] = 0x07  // a control character in the name
+    #expect(throws: PayloadError.invalidValue(field: "Name", found: 7, offset: 76)) {
+      try ManipulateState(decoding: payload)
+    }
+  }
+
+  @Test func unloadDriverNameMustMatchItsLengthAndBePrintable() {
+    var payload = manipulatePayload(.unloadDriver(UnloadDriver(name: "Abc.sys")))
+    payload[20] = 9
+    #expect(throws: PayloadError.lengthMismatch(field: "NameLength", expected: 7, found: 9, offset: 36)) {
+      try ManipulateState(decoding: payload)
+    }
+    let spaced = manipulatePayload(.unloadDriver(UnloadDriver(name: "Ab c")))
+    #expect(throws: PayloadError.invalidValue(field: "Name", found: 0x20, offset: 74)) {
+      try ManipulateState(decoding: spaced)
+    }
+  }
+
   @Test func stackTraceMaxFramesIsBounded() {
     var payload = manipulatePayload(.getStackTrace(GetStackTrace(maxFrames: 4)))
     payload[20] = 0

@@ -142,6 +142,13 @@ enum Samples {
               function: 0xf7a0_1040, tag: 0x7473_694c, referenced: false, milliBlocksPerSecond: 1_000,
               milliBytesPerSecond: 64_000),
           ])),
+      .verifierSettings(VerifierSettings(operation: .query)),
+      .verifierSettings(VerifierSettings(operation: .store, settings: [.init(flags: 8, name: "Abc.sys")])),
+      .verifierSettings(
+        VerifierSettings(
+          operation: .reset, settings: [.init(flags: 8, name: "Tron.sys")], active: [.init(flags: 8, name: "Abc.sys")])),
+      .unloadDriver(UnloadDriver(name: "Abc.sys")),
+      .unloadDriver(UnloadDriver(name: "Tron", thread: 0x3c)),
       .unknown(api: ApiNumber(rawValue: 0x3199), union: Array(repeating: 7, count: 40), data: [1, 2, 3]),
     ]
   }

@@ -67,6 +67,9 @@ INVOCATIONS: Dict[str, List[str]] = {
     "!gflag": ["!gflag"],
     "!poolmon": ["!poolmon", "!poolmon /b"],
     "!analyze": ["!analyze -v"],
+    "!verifier": ["!verifier", "!verifier 0x80 4"],
+    ".verifier": [".verifier /flags 0x8 /driver Abc.sys", ".verifier"],
+    ".unload": [".unload Ggb.sys"],
     "vertarget": ["vertarget"],
     ".logopen": [".logopen {dir}/kd.log", ".logclose"],
     "$<": ["$<{dir}/script.kd"],
@@ -248,3 +251,23 @@ def test_a_bug_check_is_a_bugcheck_event_line(validator: jsonschema.Draft202012V
     analyze = next(o for o in objects if o.get("command") == "!analyze")
     event = bugcheck["result"]["event"]
     assert (analyze["result"]["code"], analyze["result"]["arguments"]) == (event["exceptionCode"], event["parameters"])
+
+
+def test_driver_verifier_lines_match_the_schema(validator: jsonschema.Draft202012Validator) -> None:
+    """`!verifier 3` and `!verifier 0x80` with a verified driver that has allocations outstanding, then the 0xC4 /
+    0x62 bug check `.unload` ends in."""
+    script = "bp nt!ExFreePoolWithTag 300\ng\nbc *\n!verifier 3 Abc.sys\n!verifier 0x80 2\n.unload Abc.sys\ng\n!analyze -v\nq\n"
+    done = kd_json(script, "--verifier", "Abc.sys:0x8")
+    assert done.returncode == 0, done.stderr
+    objects = parse(done.stdout)
+    for o in objects:
+        validator.validate(o)
+    listing = next(o for o in objects if o.get("command") == "!verifier 3 Abc.sys")["result"]
+    driver = listing["drivers"][0]
+    assert driver["driver"]["name"] == "Abc.sys" and driver["loaded"]
+    assert len(driver["allocations"]) == driver["driver"]["pool"]["currentPagedAllocations"] > 0
+    assert all(a["tag"] == "Abc " and a["address"].startswith("0x") for a in driver["allocations"])
+    log = next(o for o in objects if o.get("command") == "!verifier 0x80 2")["result"]
+    assert len(log["records"]) == 2 and all(r["record"]["frames"] for r in log["records"])
+    bugcheck = next(o for o in objects if o.get("event") == "bugcheck")
+    assert bugcheck["result"]["event"]["parameters"][0] == "0x00000062"

@@ -48,6 +48,13 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   )
   public var breakAtBoot = false
 
+  @Option(
+    name: .customLong("verifier"),
+    help: ArgumentHelp(
+      "Embedded target only: Driver Verifier at boot, Pool Tracking for a driver (Abc.sys:0x8). Repeatable.",
+      valueName: "Name.sys:flags"))
+  public var verifier: [String] = []
+
   public init() {}
 
   public func validate() throws {
@@ -57,6 +64,10 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
       throw ValidationError(
         "--scenario, --scenarios, --era and --pace choose the embedded target; with --connect, start kdserver with them."
       )
+    }
+    if connect != nil, !verifier.isEmpty {
+      throw ValidationError(
+        "--verifier sets the embedded target's Driver Verifier; with --connect, start kdserver with it.")
     }
     if connect != nil, breakAtBoot {
       throw ValidationError(

@@ -28,6 +28,8 @@ enum Analyze: Command {
     var name: String?
     @HexString var arguments: [UInt32]
     var descriptions: [String?]
+    /// Lines KD prints after the arguments (0xC4 / 0x62: where to look next).
+    var notes: [String] = []
     var faultingModule: String?
     var imageName: String?
     var stack: StackTrace.Output?
@@ -43,6 +45,7 @@ enum Analyze: Command {
         let d = i < descriptions.count ? descriptions[i] : nil
         out.append("Arg\(i + 1): \(Hex.d8(a))" + (d.map { ", " + $0 } ?? ""))
       }
+      out += notes.map { "\t" + $0 }
       out.append("")
       if let stack {
         out.append("STACK_TEXT:  ")
@@ -85,9 +88,27 @@ enum Analyze: Command {
         }
       }
     }
+    if code == 0xc4, arguments[0] == 0x62, let driver = try verifiedDriver(named: arguments[1], session) {
+      module = driver  // the driver that leaked, named by Arg2 (the stack is nt's unload path)
+    }
     return Output(
       code: code, name: bugCheckNames[code], arguments: arguments, descriptions: descriptions(code, arguments),
+      notes: code == 0xc4 && arguments[0] == 0x62
+        ? ["Type !verifier 3 drivername.sys for info on the allocations", "that were leaked that caused the bugcheck."]
+        : [],
       faultingModule: module?.name, imageName: module?.imageName, stack: stack)
+  }
+
+  /// 0xC4 / 0x62: the loaded module whose image name is the UNICODE_STRING at `name` (Arg2).
+  private static func verifiedDriver(named name: UInt32, _ session: Session) throws(CommandError) -> Module? {
+    guard let header = try session.readExact(name, count: 8) else { return nil }
+    let length = Int(header.u16(at: 0)) & ~1
+    guard length > 0, length <= 512, let bytes = try session.readExact(header.u32(at: 4), count: length) else {
+      return nil
+    }
+    let text = String(decoding: stride(from: 0, to: length - 1, by: 2).map { bytes.u16(at: $0) }, as: UTF16.self)
+    try session.ensureModules()
+    return session.symbols.modules.first { $0.imageName.lowercased() == text.lowercased() }
   }
 
   /// What this kernel puts in the arguments (docs/KERNEL.md); nil where it does not say.
@@ -105,6 +126,12 @@ enum Analyze: Command {
         0x9a: "attempt to allocate with a must-succeed pool type",
       ]
       return [what[a[0]], nil, nil, nil]
+    case 0xc4 where a[0] == 0x62:
+      return [
+        "A driver has forgotten to free its pool allocations prior to unloading.",
+        "name of the driver having the issue.", "verifier internal structure with driver information.",
+        "total # of (paged+nonpaged) allocations that weren't freed.",
+      ]
     case 0x19:
       return [
         a[0] == 5 ? "a block's headers do not agree with its neighbour's" : nil, "pool entry", nil, "other pool entry",

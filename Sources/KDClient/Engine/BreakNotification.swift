@@ -79,6 +79,17 @@ extension Session {
   func notification(for event: BreakEvent) throws(CommandError) -> BreakNotification {
     if lastEvent?.event != event { lastEvent = (event, Date()) }
     currentFrame = 0
+    if let name = pendingUnload?.lowercased() {
+      symbols = SymbolTable()
+      modulesLoaded = false
+      // A module list that cannot be read now is read again on first use; the notification goes on.
+      try? ensureModules()
+      if modulesLoaded,
+        !symbols.modules.contains(where: { $0.imageName.lowercased() == name || $0.name.lowercased() == name })
+      {
+        pendingUnload = nil
+      }
+    }
     let location = try currentInstruction(at: event.pc, context: event.context)
     return BreakNotification(
       event: event, breakpointID: breakpointID(for: event), location: location)

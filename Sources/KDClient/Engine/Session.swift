@@ -6,6 +6,8 @@ final class Session {
   let target: DebugTarget
   var symbols = SymbolTable()
   var modulesLoaded = false
+  /// A driver `.unload` asked the target to unload: the module list is read again at each break until it is gone.
+  var pendingUnload: String?
   private var cachedVersion: TargetVersion?
   var breakpoints: [Int: Breakpoint] = [:]
   /// The `d*` format and address the next bare `d*` continues from.

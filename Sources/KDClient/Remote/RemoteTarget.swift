@@ -34,7 +34,7 @@ public final class RemoteTarget: DebugTarget, Sendable {
   }
 
   /// A reply whose status is an error becomes a TargetError naming the operation.
-  private func checked(_ operation: String, _ body: Manipulate) throws(TargetError) -> ManipulateState {
+  func checked(_ operation: String, _ body: Manipulate) throws(TargetError) -> ManipulateState {
     let reply = try call(operation, body)
     if reply.status.isError {
       if reply.status == .invalidDeviceState { throw .notHalted(operation: operation) }

@@ -46,6 +46,10 @@ public protocol DebugTarget: AnyObject {
   func scenarioLeaks() throws(TargetError) -> [ScenarioLeakRecord]
   /// Makes the target halt by itself at `virtualTime` (100 ns units; 0 clears); returns its virtual time now (ours).
   func haltAt(virtualTime: UInt64) throws(TargetError) -> UInt64
+  /// Reads, stores or clears the Driver Verifier settings for the next boot (ours).
+  func verifierSettings(_ operation: VerifierSettingsOperation) throws(TargetError) -> VerifierSettingList
+  /// Asks the target to unload a driver (ours); returns the id of the system thread that will unload it.
+  func unloadDriver(_ name: String) throws(TargetError) -> UInt32
 }
 
 extension DebugTarget {
@@ -77,6 +81,14 @@ extension DebugTarget {
   }
 
   public func takePoolTraceEvents() -> (events: [PoolTraceEvent], dropped: UInt64) { ([], 0) }
+
+  public func verifierSettings(_ operation: VerifierSettingsOperation) throws(TargetError) -> VerifierSettingList {
+    throw .refused(operation: "VerifierSettings", status: 0xC000_0002, message: "this target has no Driver Verifier")
+  }
+
+  public func unloadDriver(_ name: String) throws(TargetError) -> UInt32 {
+    throw .refused(operation: "UnloadDriver", status: 0xC000_0002, message: "this target cannot unload drivers")
+  }
 }
 
 extension DebugTarget {

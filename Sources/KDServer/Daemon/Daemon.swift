@@ -64,7 +64,8 @@ public final class Daemon: @unchecked Sendable {
       kernel: KernelConfiguration(
         scenario: configuration.scenario, seed: configuration.seed, pace: configuration.pace,
         era: configuration.era.flatMap(KernelEra.init(rawValue:)),
-        scenariosDirectory: configuration.scenariosDirectory, breakAtBoot: configuration.breakAtBoot),
+        scenariosDirectory: configuration.scenariosDirectory, breakAtBoot: configuration.breakAtBoot,
+        verifier: configuration.verifier),
       policy: policy, logger: logger,
       onSessionEnded: {
         guard once, let daemon = stopBox.daemon else { return }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KDKernel
 import KDProtocol
 import KDTransport
 import Logging
@@ -72,6 +73,12 @@ public struct KDServerCommand: ParsableCommand {
       "Halt the kernel before its first instruction at every boot, until a debugger resumes it (with --pace 0, every run is the same)."
   )
   var breakAtBoot = false
+  @Option(
+    name: .customLong("verifier"),
+    help: ArgumentHelp(
+      "Driver Verifier at boot, as verifier.exe /flags F /driver Name.sys: Pool Tracking (0x8) for a driver, "
+        + "e.g. Abc.sys:0x8. Repeatable. .verifier in kd changes it for the next boot.", valueName: "Name.sys:flags"))
+  var verifier: [String] = []
   @Option(name: .customLong("max-connections"), help: "Most sessions attached at once (controller and observers).")
   var maxConnections = 64
   @Option(name: .customLong("max-observers"), help: "Most observers attached at once.")
@@ -182,6 +189,13 @@ public struct KDServerCommand: ParsableCommand {
     c.pace = pace
     c.era = era
     c.breakAtBoot = breakAtBoot
+    for text in verifier {
+      do throws(VerifierSetting.Problem) {
+        c.verifier.append(try VerifierSetting.parse(text))
+      } catch {
+        throw ServerError.configuration("--verifier \(error)")
+      }
+    }
     c.maxConnections = maxConnections
     c.maxObservers = maxObservers
     c.maxPending = maxPending

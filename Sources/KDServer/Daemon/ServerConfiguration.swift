@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable {
   public var era: String?
   /// `--break-at-boot`: the kernel halts before its first instruction at every boot, until a debugger resumes it.
   public var breakAtBoot = false
+  /// `--verifier Name.sys:0x8` (repeatable): Driver Verifier settings at first boot.
+  public var verifier: [VerifierSetting] = []
   /// Sessions attached at once (controller and observers); one more is refused with STATUS_QUOTA_EXCEEDED.
   public var maxConnections = 64
   /// Observers attached at once (within `maxConnections`).

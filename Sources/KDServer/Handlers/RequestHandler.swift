@@ -55,6 +55,7 @@ extension KernelError {
     case .notHalted: .invalidDeviceState
     case .targetBugChecked: .invalidDeviceState
     case .unknownThread, .unknownBreakpoint, .breakpointExists, .invalidDataBreakpoint: .invalidParameter
+    case .unknownModule, .moduleNotUnloadable, .invalidVerifierSetting: .invalidParameter
     case .breakpointUnwritable: .accessViolation
     case .tooManyBreakpoints, .outOfMemory: .quotaExceeded
     case .shutDown: .systemShutdown

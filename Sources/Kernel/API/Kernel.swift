@@ -29,6 +29,9 @@ public final class Kernel: @unchecked Sendable {
   private let finished = Atomic<Bool>(false)
   /// Target time owed for request work done while it ran (kernel thread only).
   private var owedNanos: UInt64 = 0
+  /// Driver Verifier settings for the next boot (kernel thread only): Windows keeps them in the registry; they
+  /// survive reboots and take effect at the next one.
+  var verifierSettings: [VerifierSetting]
   /// The target's guaranteed share: each nanosecond of request work while it runs is paid back with this many
   /// nanoseconds of target execution (4: the target keeps at least 80% of the kernel thread when it has work).
   static let targetShare: UInt64 = 4
@@ -40,8 +43,10 @@ public final class Kernel: @unchecked Sendable {
   /// Loads the scenario (malformed COFF objects or manifests are refused with the file and the reason).
   public init(configuration: KernelConfiguration) throws(KernelError) {
     self.configuration = configuration
+    verifierSettings = configuration.verifier
     let machine = try Machine(
-      configuration: configuration, ntGlobalFlag: configuration.ntGlobalFlag, sliceStart: sliceClock)
+      configuration: configuration, ntGlobalFlag: configuration.ntGlobalFlag, verifier: configuration.verifier,
+      sliceStart: sliceClock)
     self.machine = machine
     stopHandle = Mutex(machine.emulator.stopHandle)
     machine.eventHandler = { [unowned self] in self.deliver($0) }
@@ -184,10 +189,12 @@ public final class Kernel: @unchecked Sendable {
     if !records.isEmpty || dropped > 0 { deliver(.poolTrace(records, dropped: dropped)) }
   }
 
-  /// Replaces the machine by a freshly booted one (kernel thread only). NtGlobalFlag survives.
+  /// Replaces the machine by a freshly booted one (kernel thread only). NtGlobalFlag survives; the Driver Verifier
+  /// settings stored since take effect.
   func reboot() throws(KernelError) {
     let flag = machine.nt.load(NtGlobals.ntGlobalFlag)
-    let fresh = try Machine(configuration: configuration, ntGlobalFlag: flag, sliceStart: sliceClock)
+    let fresh = try Machine(
+      configuration: configuration, ntGlobalFlag: flag, verifier: verifierSettings, sliceStart: sliceClock)
     fresh.eventHandler = { [unowned self] in self.deliver($0) }
     stopHandle.withLock { $0 = fresh.emulator.stopHandle }
     machine = fresh

@@ -39,11 +39,14 @@ public struct KernelConfiguration: Sendable {
   /// Outstanding pool blocks per allocating call site (ours: `!poolsites`, `!tagsplit`). On by default; off
   /// only to measure what it costs (the bench's baseline).
   public var poolSiteTracking: Bool
+  /// Driver Verifier settings at first boot (`kdserver --verifier Abc.sys:0x8`); `.verifier` changes them for
+  /// the next boot, as `verifier.exe` does on Windows.
+  public var verifier: [VerifierSetting]
 
   public init(
     scenario: String = "default", seed: UInt64? = nil, pace: Double? = nil, era: KernelEra? = nil,
     ntGlobalFlag: UInt32 = 0, scenariosDirectory: String? = nil, breakAtBoot: Bool = false,
-    poolSiteTracking: Bool = true
+    poolSiteTracking: Bool = true, verifier: [VerifierSetting] = []
   ) {
     self.scenario = scenario
     self.seed = seed
@@ -53,5 +56,6 @@ public struct KernelConfiguration: Sendable {
     self.scenariosDirectory = scenariosDirectory
     self.breakAtBoot = breakAtBoot
     self.poolSiteTracking = poolSiteTracking
+    self.verifier = verifier
   }
 }

@@ -32,6 +32,12 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   case shutDown
   /// A request about pool call sites on a kernel that does not track them (`poolSiteTracking` off).
   case poolSitesOff
+  /// No loaded driver has that image name (an unload request).
+  case unknownModule(String)
+  /// `nt` itself cannot be unloaded.
+  case moduleNotUnloadable(String)
+  /// A Driver Verifier setting that cannot be stored: why.
+  case invalidVerifierSetting(String)
 
   public var description: String {
     switch self {
@@ -60,6 +66,9 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
     case .outOfMemory(let what): "out of emulated memory: \(what)"
     case .shutDown: "the kernel has shut down"
     case .poolSitesOff: "pool call sites are not tracked on this kernel"
+    case .unknownModule(let name): "no loaded driver is named \(name)"
+    case .moduleNotUnloadable(let name): "\(name) is the kernel itself: it cannot be unloaded"
+    case .invalidVerifierSetting(let why): why
     }
   }
 }

@@ -11,6 +11,8 @@ struct LoadedModule {
   var ldrEntry: UInt32 = 0
   /// The PDB the symbols came from; nil when they are the exports (or nt's own table).
   var symbolFile: SymbolFileInfo?
+  /// The DRIVER_OBJECT nt passed to DriverEntry (0 for nt itself).
+  var driverObject: UInt32 = 0
 
   var info: ModuleInfo {
     ModuleInfo(

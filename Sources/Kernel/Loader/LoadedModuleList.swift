@@ -57,3 +57,13 @@ enum LoadedModuleList {
     return e
   }
 }
+
+extension LoadedModuleList {
+  /// Unlinks an unloaded driver's entry and frees it.
+  static func remove(entry e: UInt32, pools: PoolManager, emulator: Emulator) {
+    guard e != 0, let flink = emulator.readU32(e), let blink = emulator.readU32(e + 4) else { return }
+    emulator.writeU32(blink, flink)
+    emulator.writeU32(flink + 4, blink)
+    _ = pools.free(e, passedTag: tag)
+  }
+}

@@ -12,6 +12,9 @@ enum KernelLayout {
   /// used once the initial nonpaged pool is full.
   static let nonPagedPoolExpansionStart: UInt32 = 0xfd00_0000
   static let nonPagedPoolExpansionSize: UInt32 = 0x02be_0000  // up to ffbe0000
+  /// Driver Verifier's data (driver entries, pool hashes, the pool log), mapped only on a boot that verifies a
+  /// driver; between nonpaged pool's end and paged pool.
+  static let verifierBase: UInt32 = 0x8600_0000
   static let pagedPoolStart: UInt32 = 0xe100_0000
   static let pagedPoolSize: UInt32 = 0x0c00_0000  // 192 MiB
   /// Drivers are mapped from here up, one 64 KiB-aligned slot each.

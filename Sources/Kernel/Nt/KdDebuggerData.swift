@@ -18,6 +18,7 @@ enum KdDebuggerData {
     (0x110, NtGlobals.mmNonPagedPoolStart), (0x118, NtGlobals.mmNonPagedPoolEnd),
     (0x120, NtGlobals.mmPagedPoolStart), (0x128, NtGlobals.mmPagedPoolEnd), (0x1b8, NtGlobals.poolTrackTable),
     (0x208, NtGlobals.ntBuildLab), (0x220, NtGlobals.mmUnloadedDrivers), (0x228, NtGlobals.mmLastUnloadedDriver),
+    (0x248, NtGlobals.mmVerifierData),
   ]
 
   /// Writes the three structures into nt's image and links the version block from the KPCR.

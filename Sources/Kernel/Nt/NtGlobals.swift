@@ -33,6 +33,13 @@ enum NtGlobals {
   static let unloadedDriverNames = base + 0x900
   /// nt's second data page: KdVersionBlock, KdpDebuggerDataListHead, KdDebuggerDataBlock (KdDebuggerData).
   static let debuggerDataBase = KernelLayout.ntBase + 0x4000
+  /// Driver Verifier (docs/KERNEL.md, "Driver Verifier"): _MM_DRIVER_VERIFIER_DATA, the LIST_ENTRY head of the
+  /// verified drivers' entries, and the pool log (ours: its address, capacity in entries, entries written).
+  static let mmVerifierData = base + 0x100
+  static let miSuspectDriverList = base + 0x170
+  static let viPoolLog = base + 0x178
+  static let viPoolLogSize = base + 0x17c
+  static let viPoolLogIndex = base + 0x180
 
   static let initialPoolHitTag: UInt32 = 0xffff_ff0f
   static let flgPoolEnableTagging: UInt32 = 0x400
@@ -50,5 +57,8 @@ enum NtGlobals {
     ("MmNonPagedPoolExpansionStart", mmNonPagedPoolExpansionStart, 4), ("MmUnloadedDrivers", mmUnloadedDrivers, 4),
     ("MmLastUnloadedDriver", mmLastUnloadedDriver, 4), ("KdVersionBlock", debuggerDataBase, 0x28),
     ("KdpDebuggerDataListHead", debuggerDataBase + 0x28, 8), ("KdDebuggerDataBlock", debuggerDataBase + 0x40, 0x318),
+    ("MmVerifierData", mmVerifierData, 0x70),
+    ("MiSuspectDriverList", miSuspectDriverList, 8), ("ViPoolLog", viPoolLog, 4), ("ViPoolLogSize", viPoolLogSize, 4),
+    ("ViPoolLogIndex", viPoolLogIndex, 4),
   ]
 }

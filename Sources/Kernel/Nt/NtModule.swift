@@ -16,6 +16,7 @@ struct NtModule {
   private(set) var systemThreadStartup: UInt32 = 0
   private(set) var loadDriver: UInt32 = 0
   private(set) var idleLoop: UInt32 = 0
+  private(set) var unloadDriver: UInt32 = 0
 
   init() throws(KernelError) {
     memory = try HostMemory(size: Int(Self.imageSize), what: "nt image")
@@ -129,6 +130,17 @@ struct NtModule {
     begin("KiIdleLoop")
     idleLoop = a.here
     a.emit([0xf3, 0x90, 0xeb, 0xfc])  // pause; jmp KiIdleLoop
+    begin("IopUnloadDriver")  // (ModuleBase, DriverObject): a system thread the debugger's unload request starts
+    unloadDriver = a.here
+    a.prologue()
+    a.service(.beginUnload)  // the driver's threads end; eax = its DriverUnload routine, or 0
+    a.emit([0x85, 0xc0, 0x74, 0x05])  // test eax,eax; jz +5
+    a.pushArg(1)
+    a.emit([0xff, 0xd0])  // call eax: DriverUnload(DriverObject)
+    a.service(.unloadDriver)
+    a.pushImm(0)
+    a.call(functions.first { $0.0 == "PsTerminateSystemThread" }!.1)
+    a.int3()
     a.align(16)
     precondition(a.bytes.count < Int(NtGlobals.dataOffset - Self.textOffset), "nt stubs outgrew .text")
 

@@ -17,6 +17,8 @@ enum NtService: UInt32, CaseIterable {
   case currentThread
   case currentThreadId
   case yieldExecution
+  case beginUnload
+  case unloadDriver
 
   /// Virtual time one call costs (100 ns units) when running as fast as possible.
   static let callCost: UInt64 = 10

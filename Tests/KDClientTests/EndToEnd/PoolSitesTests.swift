@@ -6,17 +6,22 @@ import Testing
 /// real `kdserver --break-at-boot --pace 0` over TLS: both halt at boot, so breakpoints with pass counts advance
 /// every run to the same point.
 @Suite struct PoolSitesTests {
-  /// Runs a kd script (lines) on a fresh target of `scenario`; `remote` uses a real kdserver over TLS.
-  static func kd(_ lines: [String], remote: Bool = false, scenario: String = "default") throws -> String {
+  /// Runs a kd script (lines) on a fresh target of `scenario`; `remote` uses a real kdserver over TLS. `targetOptions`
+  /// go to the embedded target's kd, or to kdserver (options both take, such as `--verifier`).
+  static func kd(
+    _ lines: [String], remote: Bool = false, scenario: String = "default", targetOptions: [String] = []
+  ) throws -> String {
     let path = makeTemporaryDirectory("poolsites") + "/script.kd"
     writeFile(path, lines.joined(separator: "\n") + "\n")
     let exe = builtExecutable("kd")
     guard remote else {
-      let r = run(exe, ["-d", "--pace", "0", "--scenario", scenario, "--timeout", "120", "--script", path])
+      let r = run(
+        exe, ["-d", "--pace", "0", "--scenario", scenario, "--timeout", "120", "--script", path] + targetOptions)
       #expect(r.status == 0, "kd failed: \(r.stderr)")
       return r.stdout
     }
-    let (server, port, fingerprint) = try KDServerProcess.start(["--break-at-boot", "--scenario", scenario])
+    let (server, port, fingerprint) = try KDServerProcess.start(
+      ["--break-at-boot", "--scenario", scenario] + targetOptions)
     defer {
       server.process.terminate()
       _ = server.waitExit()

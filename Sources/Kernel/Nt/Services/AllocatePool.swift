@@ -32,6 +32,12 @@ extension Machine {
       address = 0
     }
     setResult(address)
+    if let verifier {
+      verifier.allocation(
+        address: address, bytes: bytes, tag: tag, paged: poolType & 1 == 1,
+        caller: allocationCallers(max: 1).first ?? 0, thread: currentThread.kthread,
+        frames: { self.poolRoutineStack(max: DriverVerifier.logFrames) })
+    }
     let key = tag & ~PoolManager.protectedBit
     if address != 0, poolTrace.isActive, poolTrace.matches(tag: key, allocation: true) {
       poolTrace.append(

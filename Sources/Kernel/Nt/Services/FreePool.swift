@@ -11,6 +11,8 @@ extension Machine {
     case .success(let block):
       emulator.setReg(UC_X86_REG_ECX, pools.taggingEnabled ? 1 : 0)
       emulator.setReg(UC_X86_REG_EDX, block.tag)
+      verifier?.free(
+        address: p, thread: currentThread.kthread, frames: { self.poolRoutineStack(max: DriverVerifier.logFrames) })
       let key = pools.tagSplit.parent[block.tag] ?? block.tag
       if poolTrace.isActive, poolTrace.matches(tag: key, allocation: false) {
         poolTrace.append(

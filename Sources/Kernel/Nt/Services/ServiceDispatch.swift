@@ -16,6 +16,8 @@ extension Machine {
     case .driverLoaded: driverLoaded()
     case .currentThread: setResult(currentThread.kthread)
     case .currentThreadId: setResult(currentThread.id)
+    case .beginUnload: beginUnload()
+    case .unloadDriver: unloadDriver()
     case .yieldExecution:
       setResult(0)
       stopCause = .yield

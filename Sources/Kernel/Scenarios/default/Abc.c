@@ -61,10 +61,27 @@ VOID NTAPI AbcLogWorker(PVOID context) {
   }
 }
 
+VOID NTAPI AbcUnload(PDRIVER_OBJECT DriverObject);
+
 NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
   DbgPrint("Abc: loaded\n");
+  DriverObject->DriverUnload = AbcUnload;
   StartThread(AbcRequestWorker, NULL);
   StartThread(AbcCacheWorker, NULL);
   StartThread(AbcLogWorker, NULL);
   return STATUS_SUCCESS;
+}
+
+/* Unload (`.unload Abc.sys`): the requests and the cache go back; the event log is forgotten, so a Driver
+   Verifier with Pool Tracking on Abc.sys bug-checks 0xC4 / 0x62 instead of letting it unload. */
+VOID NTAPI AbcUnload(PDRIVER_OBJECT DriverObject) {
+  ULONG i;
+  for (i = 0; i < 16; i++) {
+    if (Requests[i]) ExFreePool(Requests[i]);
+    Requests[i] = NULL;
+  }
+  for (i = 0; i < 64; i++) {
+    if (Cache[i]) ExFreePool(Cache[i]);
+    Cache[i] = NULL;
+  }
 }

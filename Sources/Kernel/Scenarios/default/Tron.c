@@ -18,7 +18,19 @@ VOID NTAPI TronWorker(PVOID context) {
   }
 }
 
+VOID NTAPI TronUnload(PDRIVER_OBJECT DriverObject);
+
 NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
+  DriverObject->DriverUnload = TronUnload;
   StartThread(TronWorker, NULL);
   return STATUS_SUCCESS;
+}
+
+/* Unload (`.unload Tron.sys`): every buffer goes back, so Tron unloads cleanly, verified or not. */
+VOID NTAPI TronUnload(PDRIVER_OBJECT DriverObject) {
+  ULONG i;
+  for (i = 0; i < 70; i++) {
+    if (Buffers[i]) ExFreePoolWithTag(Buffers[i], TRON_TAG);
+    Buffers[i] = NULL;
+  }
 }

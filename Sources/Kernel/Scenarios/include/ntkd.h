@@ -16,6 +16,20 @@ typedef unsigned char BOOLEAN;
 typedef ULONG SIZE_T;
 typedef struct _UNICODE_STRING { USHORT Length, MaximumLength; USHORT *Buffer; } UNICODE_STRING, *PUNICODE_STRING;
 typedef struct _DRIVER_OBJECT *PDRIVER_OBJECT;
+typedef VOID (__stdcall *PDRIVER_UNLOAD)(PDRIVER_OBJECT DriverObject);
+/* DRIVER_OBJECT as x86 Windows lays it out, up to DriverUnload (+0x34), which nt!IopUnloadDriver calls. */
+typedef struct _DRIVER_OBJECT {
+  USHORT Type, Size;
+  PVOID DeviceObject;
+  ULONG Flags;
+  PVOID DriverStart;
+  ULONG DriverSize;
+  PVOID DriverSection, DriverExtension;
+  UNICODE_STRING DriverName;
+  PUNICODE_STRING HardwareDatabase;
+  PVOID FastIoDispatch, DriverInit, DriverStartIo;
+  PDRIVER_UNLOAD DriverUnload;
+} DRIVER_OBJECT;
 typedef VOID (__stdcall *PKSTART_ROUTINE)(PVOID StartContext);
 
 #define NTAPI __stdcall
