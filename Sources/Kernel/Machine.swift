@@ -153,8 +153,8 @@ final class Machine {
     nt.store(NtGlobals.ntBuildNumber, 0xF000_0000 | UInt32(era.buildNumber))
     nt.storeString(NtGlobals.ntBuildLab, era.buildLab, capacity: NtGlobals.ntBuildLabSize)
     LoadedModuleList.initialize(nt: nt)
-    KdDebuggerData.install(in: nt, kpcr: kpcr, era: era, version: version)
     verifier = try DriverVerifier(settings: settings, space: space, nt: nt)
+    KdDebuggerData.install(in: nt, kpcr: kpcr, era: era, version: version)
 
     installHooks()
     let idle = try createThread(pc: nt.idleLoop, stackArgs: [], startRoutine: nt.idleLoop, isIdle: true)
