@@ -95,6 +95,8 @@ import Testing
       verifier: ["Tron.sys:0x8"])
     let lm = Self.output(of: "lm", in: t)
     #expect(lm.contains { $0.contains(" Abc ") } && !lm.contains { $0.contains(" Tron ") }, "\(lm)")
+    // nt!MmUnloadedDrivers remembers it, as `lm` shows under "Unloaded modules:".
+    #expect(lm.suffix(2) == ["Unloaded modules:", "f7a10000 f7a15000   Tron.sys"], "\(lm)")
     let verifier = Self.output(of: "!verifier 1", in: t)
     #expect(verifier.contains { $0.hasSuffix("    Tron.sys") && $0.contains(" Unloaded ") }, "\(verifier)")
     #expect(Self.counter("Current Pool Allocations", in: verifier) == ["00000000", "00000000"])
