@@ -118,6 +118,22 @@ import Testing
     }
   }
 
+  /// Found by the fuzzer (KDProtocolFuzz in CI): a verifier setting's name with bytes after its NUL, or with no
+  /// NUL at all, decoded and re-encoded differently. One encoding per setting: NUL-terminated, NUL-padded.
+  @Test func verifierSettingNamesAreNulTerminatedAndNulPadded() {
+    let store = VerifierSettings(operation: .store, settings: [.init(flags: 8, name: "Abc.sys")])
+    var payload = manipulatePayload(.verifierSettings(store))
+    payload[60 + 7 + 2] = 0x41  // "Abc.sys\0\0A..."
+    #expect(throws: PayloadError.invalidValue(field: "Name padding", found: 0x41, offset: 76 + 9)) {
+      try ManipulateState(decoding: payload)
+    }
+    payload = manipulatePayload(.verifierSettings(store))
+    for i in 60..<124 { payload[i] = 0x41 }
+    #expect(throws: PayloadError.invalidValue(field: "Name (no NUL)", found: 0x41, offset: 76 + 63)) {
+      try ManipulateState(decoding: payload)
+    }
+  }
+
   @Test func unloadDriverNameMustMatchItsLengthAndBePrintable() {
     var payload = manipulatePayload(.unloadDriver(UnloadDriver(name: "Abc.sys")))
     payload[20] = 9

@@ -56,6 +56,14 @@ public struct VerifierSettings: ManipulateBody {
       if let bad = name.firstIndex(where: { $0 < 0x20 || $0 >= 0x7f }) {
         throw .invalidValue(field: "Name", found: UInt64(name[bad]), offset: at + bad)
       }
+      // NUL-terminated within the field, and NUL-padded: one encoding per setting.
+      if name.count == Self.nameSize {
+        throw .invalidValue(
+          field: "Name (no NUL)", found: UInt64(bytes[Self.nameSize - 1]), offset: at + Self.nameSize - 1)
+      }
+      if let pad = bytes[name.count...].firstIndex(where: { $0 != 0 }) {
+        throw .invalidValue(field: "Name padding", found: UInt64(bytes[pad]), offset: at + pad)
+      }
       return Setting(flags: flags, name: String(decoding: name, as: UTF8.self))
     }
     settings = []
