@@ -22,7 +22,7 @@ extension GetPoolSites: RequestHandler {
       listingStatus(startIndex: startIndex, totalCount: report.sites.count),
       .getPoolSites(
         GetPoolSites(
-          startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(report.sites.count),
+          startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(clamping: report.sites.count),
           virtualTime: report.virtualTime, sampleInterval: report.sampleInterval, sampleTimes: times, sites: page))
     )
   }

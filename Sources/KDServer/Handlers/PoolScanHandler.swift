@@ -20,7 +20,7 @@ extension PoolScan: RequestHandler {
       listingStatus(startIndex: startIndex, totalCount: report.sites.count),
       .poolScan(
         PoolScan(
-          startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(report.sites.count),
+          startIndex: startIndex, maxEntries: maxEntries, totalCount: UInt32(clamping: report.sites.count),
           blocks: report.blocks, lostBlocks: report.lostBlocks, threads: report.threads,
           virtualTime: report.virtualTime, bytes: report.bytes, lostBytes: report.lostBytes,
           rootBytes: report.rootBytes, sites: page))

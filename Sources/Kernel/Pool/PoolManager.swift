@@ -114,7 +114,9 @@ final class PoolManager {
 
   /// The pool whose committed pages hold `address`.
   func pool(containing address: UInt32) -> Pool? {
-    [nonPaged, nonPagedExpansion, paged].first { $0.contains(address) }
+    if nonPaged.contains(address) { return nonPaged }
+    if paged.contains(address) { return paged }
+    return nonPagedExpansion.contains(address) ? nonPagedExpansion : nil
   }
 
   /// A block ExFreePoolWithTag gave back.
