@@ -22,15 +22,14 @@ public enum KDCOMContext {
   /// debug registers, GDTR, IDTR, TR and LDTR read 0.
   public static func specialRegisters() -> [UInt8] {
     var out = [UInt8](repeating: 0, count: 0x54)
-    let cr0: UInt32 = 0x8001_0001  // PG | WP | PE
-    for i in 0..<4 { out[i] = UInt8(truncatingIfNeeded: cr0 >> (8 * i)) }
+    out.store(UInt32(0x8001_0001), at: 0)  // CR0: PG | WP | PE
     return out
   }
 
   /// The CONTEXT of `c`.
   public static func encode(_ c: X86Context) -> [UInt8] {
     var out = [UInt8](repeating: 0, count: size)
-    func put(_ at: Int, _ v: UInt32) { for i in 0..<4 { out[at + i] = UInt8(truncatingIfNeeded: v >> (8 * i)) } }
+    func put(_ at: Int, _ v: UInt32) { out.store(v, at: at) }
     put(0, filledFlags)
     put(segGs, c.gs)
     put(segFs, c.fs)

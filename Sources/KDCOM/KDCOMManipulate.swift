@@ -23,6 +23,9 @@ public enum KDCOMManipulate {
   /// A little-endian field of a request (`at` + 4, or + 8, must be within it).
   public static func u32(_ payload: [UInt8], at: Int) -> UInt32 { payload.u32(at: at) }
   public static func u64(_ payload: [UInt8], at: Int) -> UInt64 { payload.u64(at: at) }
+  public static func store<T: FixedWidthInteger>(_ value: T, in payload: inout [UInt8], at: Int) {
+    payload.store(value, at: at)
+  }
 
   /// The operation a payload names, if it is long enough to name one.
   public static func api(of payload: [UInt8]) -> ApiNumber? {
@@ -88,21 +91,16 @@ public enum KDCOMManipulate {
     }
     for at in offsets where at + 8 <= payload.count {
       let v = payload.u64(at: at)
-      let converted = toTarget ? narrowed(v).map(UInt64.init) ?? v : widened(v)
-      for i in 0..<8 { payload[at + i] = UInt8(truncatingIfNeeded: converted >> (8 * UInt64(i))) }
+      payload.store(toTarget ? narrowed(v).map(UInt64.init) ?? v : widened(v), at: at)
     }
   }
 
-  /// A reply to `request` that says only `status`, as the target answers an operation it does not serve: the
-  /// request's header echoed, with no data.
-  public static func refusal(of request: [UInt8], status: NTStatus) -> [UInt8] {
+  /// The reply header to `request`: its 56 bytes echoed (zero-filled if shorter) with ReturnStatus = `status`.
+  /// With no data after it, it is how the target answers an operation it does not serve.
+  public static func echo(of request: [UInt8], status: NTStatus) -> [UInt8] {
     var out = Array(request.prefix(ManipulateState.headerSize))
     out += [UInt8](repeating: 0, count: ManipulateState.headerSize - out.count)
-    for (i, b) in [status.rawValue].flatMap({ v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } })
-      .enumerated()
-    {
-      out[8 + i] = b
-    }
+    out.store(status.rawValue, at: 8)
     return out
   }
 }
@@ -113,4 +111,9 @@ extension [UInt8] {
   }
 
   func u64(at offset: Int) -> UInt64 { UInt64(u32(at: offset)) | UInt64(u32(at: offset + 4)) << 32 }
+
+  /// Stores `value` little-endian at `offset` (its bytes must lie within the array).
+  mutating func store<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+    for i in 0..<(T.bitWidth / 8) { self[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
+  }
 }

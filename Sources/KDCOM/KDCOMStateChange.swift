@@ -21,23 +21,18 @@ public enum KDCOMStateChange {
   public static func from(ourPayload payload: [UInt8]) -> [UInt8] {
     var out = Array(payload.prefix(232))
     out += [UInt8](repeating: 0, count: size - out.count)
-    out[4] = UInt8(truncatingIfNeeded: processorLevel)
-    out[5] = UInt8(truncatingIfNeeded: processorLevel >> 8)
-    for i in 12..<16 { out[i] = 0 }
-    for i in 188..<192 { out[i] = 0 }
+    out.store(processorLevel, at: 4)
+    out.store(UInt32(0), at: 12)
+    out.store(UInt32(0), at: 188)
     // Pointers of an x86 target go sign-extended: Thread, ProgramCounter, ExceptionAddress, and the exception's
     // ULONG_PTR parameters (NumberParameters of them).
     let exception = out.u32(at: 0) == NewState.exception.rawValue
     let parameters = exception ? min(15, Int(out[56]) | Int(out[57]) << 8) : 0
     for at in [16, 24] + (exception ? [48] : []) + (0..<parameters).map({ 64 + 8 * $0 }) {
-      let v = (0..<8).reduce(UInt64(0)) { $0 | UInt64(out[at + $1]) << (8 * UInt64($1)) }
-      let wide = KDCOMManipulate.widened(v)
-      for i in 0..<8 { out[at + i] = UInt8(truncatingIfNeeded: wide >> (8 * UInt64(i))) }
+      out.store(KDCOMManipulate.widened(out.u64(at: at)), at: at)
     }
     let segCs = UInt16(out[220]) | UInt16(out[221]) << 8
-    let flags = reportIncludesSegs | (segCs == kernelCodeSelector ? reportStandardCS : 0)
-    out[202] = UInt8(truncatingIfNeeded: flags)
-    out[203] = UInt8(truncatingIfNeeded: flags >> 8)
+    out.store(reportIncludesSegs | (segCs == kernelCodeSelector ? reportStandardCS : 0), at: 202)
     return out
   }
 }

@@ -39,6 +39,7 @@ final class Machine {
     var v = KernelVersion(kernelBase: KernelLayout.ntBase, psLoadedModuleList: NtGlobals.psLoadedModuleList)
     v.build = era.buildNumber
     v.debuggerDataList = KdDebuggerData.listHead
+    v.versionBlock = KdDebuggerData.versionBlock
     return v
   }
   private(set) var modules: [LoadedModule] = []

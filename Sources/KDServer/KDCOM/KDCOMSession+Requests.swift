@@ -22,6 +22,7 @@ extension KDCOMSession {
       return
     }
     switch api {
+    case .getVersion: getVersion(request)
     case .getContext: reply(request, data: getContext())
     case .setContext: setContext(request)
     case Self.readControlSpace: readControlSpace(request)
@@ -41,7 +42,7 @@ extension KDCOMSession {
       let handler = RequestDispatcher.handler(for: state.body)
     else {
       logger.debug("\(api) not served: STATUS_UNSUCCESSFUL")
-      send(.stateManipulate, KDCOMManipulate.refusal(of: request, status: .unsuccessful))
+      send(.stateManipulate, KDCOMManipulate.echo(of: request, status: .unsuccessful))
       return
     }
     let result = Result { () throws(KernelError) in
@@ -67,28 +68,30 @@ extension KDCOMSession {
     }
     var bytes = reply.encoded()
     KDCOMManipulate.convertAddresses(&bytes, toTarget: false)
-    if api == .getVersion { patchVersion(&bytes) }
     // DbgKdRebootApi gets no reply: the target goes away and comes back (its next halt is reported).
     guard api != .reboot else { return }
     send(.stateManipulate, bytes)
   }
 
-  /// DBGKD_GET_VERSION64 as an x86 XP/2003 target gives it to kd: KD's own packet-type, state-change and
-  /// manipulate ranges (not the extensions our protocol adds) as a dump of XP's KdVersionBlock shows them
-  /// (MaxPacketType 12, MaxStateChange 3, MaxManipulate 0x2d; Server 2003's headers add one manipulate API,
-  /// 0x2e), and no simulation flag.
-  private func patchVersion(_ bytes: inout [UInt8]) {
-    let build = UInt16(bytes[18]) | UInt16(bytes[19]) << 8
-    bytes[26] = 12  // MaxPacketType: PACKET_TYPE_MAX
-    bytes[27] = 3  // MaxStateChange: DbgKdCommandStringStateChange - DbgKdMinimumStateChange + 1
-    bytes[28] = build >= 3790 ? 0x2e : 0x2d  // MaxManipulate, counted from DbgKdReadVirtualMemoryApi
-    bytes[29] = 0  // Simulation
+  /// DbgKdGetVersionApi answered as kdcom answers it: the union is a copy of nt!KdVersionBlock, the
+  /// DBGKD_GET_VERSION64 the kernel keeps in its memory with KD's own ranges for an XP/2003 x86 target (not the
+  /// extensions our protocol's GetVersion reports).
+  private func getVersion(_ request: [UInt8]) {
+    let block = try? hub.kernel.sync { control throws(KernelError) in
+      let at = control.version().versionBlock
+      return control.readVirtual(at, count: ManipulateState.unionSize).bytes
+    }
+    guard let block, block.count == ManipulateState.unionSize else {
+      reply(request, status: .unsuccessful, data: [])
+      return
+    }
+    var out = KDCOMManipulate.echo(of: request, status: .success)
+    out.replaceSubrange(16..<ManipulateState.headerSize, with: block)
+    send(.stateManipulate, out)
   }
 
   private func reply(_ request: [UInt8], status: NTStatus = .success, data: [UInt8]) {
-    var out = Array(request.prefix(ManipulateState.headerSize))
-    for (i, b) in withUnsafeBytes(of: status.rawValue.littleEndian, Array.init).enumerated() { out[8 + i] = b }
-    send(.stateManipulate, out + data)
+    send(.stateManipulate, KDCOMManipulate.echo(of: request, status: status) + data)
   }
 
   private func currentContext() -> KDKernel.X86Context? {
@@ -122,17 +125,16 @@ extension KDCOMSession {
   private func readControlSpace(_ request: [UInt8]) {
     let offset = KDCOMManipulate.u64(request, at: 16)
     let count = Int(KDCOMManipulate.u32(request, at: 24))
-    var state = getContext()
-    state += KDCOMContext.specialRegisters()
-    guard offset < UInt64(state.count), count > 0 else {
+    let context = getContext()
+    let state = context + KDCOMContext.specialRegisters()
+    guard !context.isEmpty, offset < UInt64(state.count), count > 0 else {
       reply(request, status: .unsuccessful, data: [])
       return
     }
     let start = Int(offset)
     let bytes = Array(state[start..<min(state.count, start + min(count, Self.maxPayload - 56))])
-    var out = Array(request.prefix(ManipulateState.headerSize))
-    for i in 28..<32 { out[i] = UInt8(truncatingIfNeeded: UInt32(bytes.count) >> (8 * (i - 28))) }
-    for i in 8..<12 { out[i] = 0 }
+    var out = KDCOMManipulate.echo(of: request, status: .success)
+    KDCOMManipulate.store(UInt32(bytes.count), in: &out, at: 28)  // ActualBytesRead
     send(.stateManipulate, out + bytes)
   }
 

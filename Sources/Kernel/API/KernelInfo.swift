@@ -8,6 +8,8 @@ public struct KernelVersion: Sendable, Equatable {
   public var build: UInt16 = 2600
   /// KdpDebuggerDataListHead, whose first entry is KdDebuggerDataBlock (GetVersion's DebuggerDataList).
   public var debuggerDataList: UInt32 = 0
+  /// nt!KdVersionBlock: this record as KD's DBGKD_GET_VERSION64 in the kernel's memory (a kdcom target's answer).
+  public var versionBlock: UInt32 = 0
 }
 
 /// A loaded module as KD's `lm` shows it.
